@@ -1,0 +1,56 @@
+# Dekiru: `make run` serves the app with demo data; `make test` runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app app
+
+.PHONY: setup run test lint format translations-extract clean
+
+setup: $(VENV)/.installed static/vendor/.copied translations/.compiled
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Front-end files are served from static/vendor; they come from npm, never from a CDN.
+static/vendor/.copied: node_modules/.installed
+	mkdir -p static/vendor
+	cp node_modules/@digital-go-jp/design-tokens/dist/tokens.css static/vendor/tokens.css
+	touch $@
+
+translations/.compiled: $(VENV)/.installed $(wildcard translations/*/LC_MESSAGES/messages.po)
+	$(BIN)/pybabel compile --quiet -d translations
+	touch $@
+
+run: setup
+	$(FLASK) init-db
+	$(FLASK) load-curricula
+	$(FLASK) demo-data --if-empty
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Refresh the message catalogue after adding strings: extract, then merge into each language.
+translations-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update --quiet -i translations/messages.pot -d translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor translations/.compiled

@@ -1,0 +1,68 @@
+"""Dekiru: the application factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, has_request_context, session
+
+from app.config import INSTANCE_DIR, REPO_ROOT, config_for_environment
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+
+def select_locale() -> str:
+    # Japanese unless the person chose English with the switch (kept in their session).
+    if not has_request_context():
+        return "ja"
+    chosen = session.get("lang")
+    return chosen if chosen in ("ja", "en") else "ja"
+
+
+def create_app(config: dict | type | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(config_for_environment())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in the environment outside development")
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from app import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app import api, auth, core, curricula, orgs, scheduling
+
+    app.register_blueprint(core.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(orgs.bp)
+    app.register_blueprint(curricula.bp)
+    app.register_blueprint(scheduling.bp)
+    app.register_blueprint(api.bp)
+    # The API authenticates with Bearer tokens, never cookies, so CSRF does not apply to it.
+    csrf.exempt(api.bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app import templating
+
+    templating.init_app(app)

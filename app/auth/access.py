@@ -1,0 +1,45 @@
+"""Who may reach which route.
+
+Every view declares its roles with `roles(...)` (pages, login required) or `public` (no
+login). A test walks the URL map and fails on any view without a declaration, so a new route
+cannot be added without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from app.auth.models import Role
+
+ALL_STAFF = (Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR, Role.PARTNER)
+PLANNERS = (Role.ADMIN, Role.COORDINATOR)
+PUBLIC = "public"
+
+
+def roles(*allowed: str) -> Callable:
+    allowed_set = frozenset(allowed)
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            from app.extensions import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in allowed_set:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = allowed_set
+        return wrapper
+
+    return decorate
+
+
+def public(view: Callable) -> Callable:
+    view.allowed_roles = frozenset({PUBLIC})
+    return view

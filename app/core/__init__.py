@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("core", __name__)
+
+from app.core import errors, routes  # noqa: E402,F401

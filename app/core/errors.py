@@ -1,0 +1,28 @@
+"""HTML error pages. The API blueprint has its own JSON handlers, which take precedence."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from app.core import bp
+from app.errors import Forbidden, NotFound
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(NotFound)
+def not_found(_exc):
+    return render_template("errors/404.html"), 404
+
+
+@bp.app_errorhandler(403)
+@bp.app_errorhandler(Forbidden)
+def forbidden(_exc):
+    return render_template("errors/403.html"), 403
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(_exc):
+    description = _("フォームの有効期限が切れたか、不正な送信です。")
+    return render_template("errors/400.html", description=description), 400

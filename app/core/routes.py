@@ -1,0 +1,38 @@
+"""Start page, language switch, health check."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import redirect, request, session, url_for
+from flask_login import current_user
+
+from app.auth.access import public
+from app.core import bp
+
+
+@bp.get("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("scheduling.session_list"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+@public
+def set_language():
+    lang = request.form.get("lang")
+    if lang in ("ja", "en"):
+        session["lang"] = lang
+    target = request.form.get("next") or url_for("core.index")
+    # Only same-site paths: never an open redirect.
+    if urlsplit(target).netloc or not target.startswith("/"):
+        target = url_for("core.index")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    return {"status": "ok"}

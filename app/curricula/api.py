@@ -1,0 +1,1 @@
+"""Courses as JSON: /api/v1/courses (written by the curricula work)."""

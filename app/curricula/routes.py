@@ -1,0 +1,1 @@
+"""Curricula browser pages (written by the curricula work)."""

@@ -1,0 +1,45 @@
+"""Errors raised by services, shared by pages, the API and the CLI.
+
+Services never return half-done work: they raise one of these before anything is committed.
+The API turns them into DESIGN.md's error shape; pages show them beside the fields.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, **extra):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra
+
+
+class ValidationError(ServiceError):
+    """Input that cannot be accepted; `fields` maps each field to what is expected."""
+
+    status = 422
+    code = "invalid_input"
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(ServiceError):
+    """The request clashes with the state of the data (a double booking, a duplicate)."""
+
+    status = 409
+
+    def __init__(self, code: str, message: str, **extra):
+        super().__init__(message, **extra)
+        self.code = code

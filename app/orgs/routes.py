@@ -1,0 +1,1 @@
+"""Organization and user admin pages (written by the orgs work)."""

@@ -1,0 +1,106 @@
+"""Reading session fields from the API's JSON or a form, each problem named by its field.
+
+Raw values are what a person or a device sent: strings (maybe full-width), numbers, lists.
+Everything is checked before anything is written, and every field error is reported at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.text import clean
+from app.timeutil import parse_iso
+
+
+@dataclass
+class FieldErrors:
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+
+def read_int(
+    raw: Mapping, name: str, errors: FieldErrors, *, minimum: int | None = None
+) -> int | None:
+    value = raw.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        errors.add(name, _("整数で入力してください。"))
+        return None
+    try:
+        number = int(clean(str(value)))
+    except ValueError:
+        errors.add(name, _("整数で入力してください。"))
+        return None
+    if minimum is not None and number < minimum:
+        errors.add(name, _("%(n)d以上の数を入力してください。", n=minimum))
+        return None
+    return number
+
+
+def read_int_list(raw: Mapping, name: str, errors: FieldErrors) -> list[int] | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [part for part in clean(value).replace("、", ",").split(",") if part.strip()]
+    if not isinstance(value, list | tuple):
+        errors.add(name, _("IDの一覧で指定してください。"))
+        return None
+    numbers: list[int] = []
+    for item in value:
+        try:
+            if isinstance(item, bool):
+                raise ValueError
+            numbers.append(int(clean(str(item))))
+        except ValueError:
+            errors.add(name, _("IDの一覧で指定してください。"))
+            return None
+    return list(dict.fromkeys(numbers))
+
+
+def read_time(raw: Mapping, name: str, errors: FieldErrors) -> datetime | None:
+    value = raw.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return parse_iso(value.isoformat())
+    try:
+        return parse_iso(clean(str(value)))
+    except ValueError:
+        errors.add(name, _("日時は 2026-04-01T10:00:00+09:00 の形式で入力してください。"))
+        return None
+
+
+def read_bool(raw: Mapping, name: str, errors: FieldErrors) -> bool | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    text = clean(str(value)).lower()
+    if text in ("true", "1", "yes", "on", "y"):
+        return True
+    if text in ("false", "0", "no", "off", "n", ""):
+        return False
+    errors.add(name, _("true か false で指定してください。"))
+    return None
+
+
+def read_text(raw: Mapping, name: str, *, multiline: bool = False) -> str | None:
+    value: Any = raw.get(name)
+    if value is None:
+        return None
+    if multiline:  # keep the line breaks a coordinator typed in notes
+        return "\n".join(clean(line) for line in str(value).strip().splitlines())
+    return clean(str(value))

@@ -1,0 +1,144 @@
+"""Venues, sessions (コマ), their staff, and weekly series."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.curricula.models import CourseVersion
+from app.extensions import db
+from app.orgs.models import Organization
+from app.timeutil import UTCDateTime, utcnow
+
+
+class DeliveryType(StrEnum):
+    REGIONAL = "regional"  # 地域連携型
+    NATIONWIDE = "nationwide"  # 全国展開型
+    DISPATCH = "dispatch"  # 講師派遣型
+    INDEPENDENT = "independent"  # 自治体独自
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class StaffRole(StrEnum):
+    INSTRUCTOR = "instructor"  # 講師
+    ASSISTANT = "assistant"  # アシスタント
+
+
+class Venue(db.Model):
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    district: Mapped[str] = mapped_column(sa.String(100), index=True)
+    capacity: Mapped[int]
+    setup_buffer_minutes: Mapped[int] = mapped_column(default=15)
+    has_wifi: Mapped[bool] = mapped_column(default=False)
+    loaner_devices: Mapped[int] = mapped_column(default=0)
+    step_free: Mapped[bool] = mapped_column(default=False)
+    hearing_loop: Mapped[bool] = mapped_column(default=False)
+    accessibility_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Series(db.Model):
+    """A weekly rule that produced sessions; the sessions themselves are the truth."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    weekdays: Mapped[list[int]] = mapped_column(sa.JSON)  # Monday = 0
+    first_date: Mapped[date]
+    until: Mapped[date | None]
+    count: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sessions: Mapped[list[Session]] = relationship(
+        back_populates="series", order_by="Session.starts_at"
+    )
+
+
+class Session(db.Model):
+    __tablename__ = "sessions"
+    __table_args__ = (
+        sa.Index("ix_sessions_venue_time", "venue_id", "starts_at"),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_version_id: Mapped[int] = mapped_column(sa.ForeignKey("course_versions.id"), index=True)
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int]
+    delivery_type: Mapped[str] = mapped_column(sa.String(20), default=DeliveryType.REGIONAL)
+    partner_org_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id"), index=True
+    )
+    public: Mapped[bool] = mapped_column(default=True)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default=SessionStatus.SCHEDULED, index=True)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("series.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    course_version: Mapped[CourseVersion] = relationship()
+    venue: Mapped[Venue] = relationship()
+    partner_org: Mapped[Organization | None] = relationship()
+    series: Mapped[Series | None] = relationship(back_populates="sessions")
+    staff: Mapped[list[SessionStaff]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionStaff.user_id"
+    )
+
+    @property
+    def instructors(self) -> list[User]:
+        return [s.user for s in self.staff if s.role == StaffRole.INSTRUCTOR]
+
+    @property
+    def assistants(self) -> list[User]:
+        return [s.user for s in self.staff if s.role == StaffRole.ASSISTANT]
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
+
+    @property
+    def warnings(self) -> list[str]:
+        if self.is_cancelled:
+            return []
+        return staffing_warnings(self.capacity, len(self.instructors), len(self.assistants))
+
+
+class SessionStaff(db.Model):
+    __tablename__ = "session_staff"
+
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(sa.String(20))
+
+    session: Mapped[Session] = relationship(back_populates="staff")
+    user: Mapped[User] = relationship()
+
+
+LEARNERS_PER_STAFF = 4  # the national program: one instructor or assistant per 4 learners
+
+
+def staffing_warnings(capacity: int, instructors: int, assistants: int) -> list[str]:
+    warnings = []
+    if instructors == 0:
+        warnings.append("no_instructor")
+    if capacity > LEARNERS_PER_STAFF * (instructors + assistants):
+        warnings.append("understaffed")
+    return warnings

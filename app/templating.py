@@ -1,0 +1,34 @@
+"""Filters and globals for Jinja: Japan-time formatting and labels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import get_locale
+
+from app.labels import WEEKDAY, label
+from app.timeutil import local
+
+
+def format_date(dt: datetime) -> str:
+    d = local(dt)
+    if get_locale() and get_locale().language == "en":
+        return d.strftime("%a %d %b %Y")
+    return f"{d.year}年{d.month}月{d.day}日({WEEKDAY[d.weekday()]})"
+
+
+def format_time(dt: datetime) -> str:
+    return local(dt).strftime("%H:%M")
+
+
+def format_datetime(dt: datetime) -> str:
+    return f"{format_date(dt)} {format_time(dt)}"
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_date, "jdate")
+    app.add_template_filter(format_time, "jtime")
+    app.add_template_filter(format_datetime, "jdatetime")
+    app.add_template_global(label)
+    app.add_template_global(lambda: get_locale().language if get_locale() else "ja", "lang")

@@ -1,0 +1,65 @@
+"""Time rules: store UTC, show Asia/Tokyo, read what people type as Japan time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in Python, naive UTC in the database.
+
+    SQLite has no time zones; storing naive UTC on both databases keeps one code path
+    and comparisons correct everywhere.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def local(dt: datetime) -> datetime:
+    return dt.astimezone(TOKYO)
+
+
+def from_local(day: date, clock: time) -> datetime:
+    """A date and time typed by a person in Japan, as an aware UTC datetime."""
+    return datetime.combine(day, clock, tzinfo=TOKYO).astimezone(UTC)
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = from_local(day, time(0, 0))
+    return start, from_local(date.fromordinal(day.toordinal() + 1), time(0, 0))
+
+
+def iso(dt: datetime | None) -> str | None:
+    """ISO 8601 with the Japan offset, as the API promises."""
+    return local(dt).isoformat() if dt else None
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse an ISO 8601 time; a time without offset is taken as Japan time."""
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=TOKYO)
+    return dt.astimezone(UTC)

@@ -1,0 +1,189 @@
+"""Fixtures: a fresh app and database per test, on SQLite and (with TEST_DATABASE_URL) PostgreSQL.
+
+Every test that uses `app` runs once per database. On PostgreSQL the schema is created once
+and every table is emptied after each test; on SQLite each test gets its own file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.auth.models import User
+from app.curricula.models import Course, CourseVersion, Skill
+from app.extensions import db
+from app.orgs.models import Organization
+from app.scheduling import services as scheduling
+from app.scheduling.models import Venue
+from app.timeutil import from_local
+
+PASSWORD = "correct horse battery"
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _postgres_url() -> str:
+    url = os.environ["TEST_DATABASE_URL"]
+    return (
+        url.replace("postgresql://", "postgresql+psycopg://", 1)
+        if url.startswith("postgresql://")
+        else url
+    )
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database(request):
+    """Which database this round of tests runs on; PostgreSQL gets its schema once."""
+    if request.param == "postgresql":
+        url = _postgres_url()
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t"})
+        with app.app_context():
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.create_all()
+            db.engine.dispose()
+        return url
+    return "sqlite"
+
+
+def make_app(database: str, tmp_path, **extra):
+    url = f"sqlite:///{tmp_path / 'test.sqlite3'}" if database == "sqlite" else database
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-only",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "dekiru.test",
+    }
+    config.update(extra)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    app = make_app(database, tmp_path)
+    with app.app_context():
+        if database == "sqlite":
+            db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if database != "sqlite":
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@dataclass
+class Maker:
+    """Builds the rows a test needs, with defaults a test can override by name."""
+
+    app: object
+    counter: dict = field(default_factory=lambda: {"n": 0})
+
+    def _n(self) -> int:
+        self.counter["n"] += 1
+        return self.counter["n"]
+
+    def org(self, slug=None, kind="npo", name=None) -> Organization:
+        n = self._n()
+        org = Organization(slug=slug or f"org-{n}", name=name or f"団体{n}", kind=kind)
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    def user(self, role="coordinator", org=None, email=None, name=None) -> User:
+        n = self._n()
+        user = User(
+            email=email or f"{role}{n}@example.jp",
+            name=name or f"{role}{n}",
+            role=role,
+            org=org,
+        )
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def venue(self, capacity=20, buffer=15, district="中央", name=None) -> Venue:
+        n = self._n()
+        venue = Venue(
+            slug=f"venue-{n}",
+            name=name or f"公民館{n}",
+            address=f"中央区{n}-1",
+            district=district,
+            capacity=capacity,
+            setup_buffer_minutes=buffer,
+        )
+        db.session.add(venue)
+        db.session.commit()
+        return venue
+
+    def course(
+        self, slug=None, title="スマートフォンの基本操作", skills=("power", "tap")
+    ) -> Course:
+        n = self._n()
+        course = Course(slug=slug or f"course-{n}")
+        version = CourseVersion(
+            course=course,
+            version=1,
+            content_hash="x" * 64,
+            title_ja=title,
+            title_en="Smartphone basics",
+            track="basic",
+            audience=["senior"],
+            duration_minutes=60,
+            prerequisites=[],
+            materials=[],
+            skills=[Skill(key=k, label_ja=k, label_en=k, position=i) for i, k in enumerate(skills)],
+        )
+        db.session.add_all([course, version])
+        db.session.flush()
+        course.current_version = version
+        db.session.commit()
+        return course
+
+    def session(self, course=None, venue=None, day=None, start="10:00", end="11:00", **extra):
+        course = course or self.course()
+        venue = venue or self.venue()
+        day = day or (date.today() + timedelta(days=7))
+        raw = {
+            "course": course.slug,
+            "venue_id": venue.id,
+            "starts_at": at(day, start),
+            "ends_at": at(day, end),
+            "capacity": extra.pop("capacity", 4),
+        }
+        raw.update(extra)
+        return scheduling.create_session(raw)
+
+
+def at(day: date, clock: str) -> datetime:
+    """A Japan-time moment on `day` at "HH:MM"."""
+    return from_local(day, time.fromisoformat(clock))
+
+
+@pytest.fixture
+def make(app):
+    with app.app_context():
+        yield Maker(app)
+
+
+def login(client, user: User) -> None:
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
