@@ -6,7 +6,7 @@ import os
 
 from flask import Flask, has_request_context, session
 
-from app.config import INSTANCE_DIR, REPO_ROOT, config_for_environment
+from app.config import INSTANCE_DIR, REPO_ROOT, config_for_environment, database_url, environment_overrides
 from app.extensions import babel, csrf, db, login_manager, migrate
 
 
@@ -26,10 +26,12 @@ def create_app(config: dict | type | None = None) -> Flask:
         instance_path=str(INSTANCE_DIR),
     )
     app.config.from_object(config_for_environment())
+    app.config.update(environment_overrides())
     if isinstance(config, dict):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment outside development")
     os.makedirs(app.instance_path, exist_ok=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from app.errors import ServiceError
@@ -18,6 +19,7 @@ def _fail(message: str) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or migrate the database to the latest schema (keeps existing data)."""
     upgrade()
@@ -25,6 +27,7 @@ def init_db() -> None:
 
 
 @click.command("load-curricula")
+@with_appcontext
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--check", is_flag=True, help="Validate every file and load nothing.")
 def load_curricula(directory: Path | None, check: bool) -> None:
@@ -40,15 +43,29 @@ def load_curricula(directory: Path | None, check: bool) -> None:
 
 
 @click.command("demo-data")
-def demo_data() -> None:
-    """Build the demo city (organizations, venues, staff, 8 weeks of sessions). Idempotent."""
-    from app.demo import build_demo_city
+@with_appcontext
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Build only when the database has no organizations yet (what `make run` uses).",
+)
+def demo_data(if_empty: bool) -> None:
+    """Build the demo city (organizations, venues, staff, 8 weeks of sessions). Idempotent.
 
-    report = build_demo_city()
+    Needs the curricula loaded first. Prints the demo logins, whose random passwords are
+    kept in instance/demo-logins.txt.
+    """
+    from app.demo import build_demo_city, build_demo_city_if_empty
+
+    try:
+        report = build_demo_city_if_empty() if if_empty else build_demo_city()
+    except ServiceError as exc:
+        _fail(exc.message)
     click.echo(report)
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option(
     "--role", required=True, type=click.Choice(["admin", "coordinator", "instructor", "partner"])
@@ -72,6 +89,7 @@ def create_user(email: str, role: str, org_slug: str | None, name: str) -> None:
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("email")
 @click.option("--label", default="", help="What the token is for.")
 def create_token(email: str, label: str) -> None:
@@ -87,6 +105,7 @@ def create_token(email: str, label: str) -> None:
 
 
 @click.command("revoke-token")
+@with_appcontext
 @click.argument("prefix")
 def revoke_token(prefix: str) -> None:
     """Revoke the API token whose first characters (as shown on the tokens page) are PREFIX."""

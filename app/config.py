@@ -1,4 +1,8 @@
-"""Configuration classes. Secrets and locations come from the environment."""
+"""Configuration: defaults in classes, secrets and locations from the environment.
+
+The environment is read when an app is created (not at import), so that a test or a
+process that sets a variable before create_app() gets what it set.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = REPO_ROOT / "instance"
 
 
-def _sqlite_default() -> str:
-    return f"sqlite:///{INSTANCE_DIR / 'dekiru.sqlite3'}"
-
-
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_default()
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'dekiru.sqlite3'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    CURRICULA_DIR = os.environ.get("CURRICULA_DIR") or str(REPO_ROOT / "curricula")
+    CURRICULA_DIR = str(REPO_ROOT / "curricula")
     BABEL_DEFAULT_LOCALE = "ja"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
     BABEL_TRANSLATION_DIRECTORIES = str(REPO_ROOT / "translations")
-    LANGUAGES = ("ja", "en")
-    DISPLAY_TIMEZONE = "Asia/Tokyo"
     SESSIONS_PER_PAGE = 50
     WTF_CSRF_TIME_LIMIT = None  # a coordinator's form may stay open all morning
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -32,7 +30,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     # A fixed key only for local development; production must set SECRET_KEY.
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    SECRET_KEY = "dev-only-not-secret"
 
 
 class TestingConfig(Config):
@@ -46,6 +44,25 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
 
 
+def database_url(url: str) -> str:
+    """Accept the usual postgresql:// form and use the psycopg 3 driver for it."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def config_for_environment() -> type[Config]:
     name = os.environ.get("DEKIRU_ENV", "development")
     return {"production": ProductionConfig, "testing": TestingConfig}.get(name, DevelopmentConfig)
+
+
+def environment_overrides() -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    if os.environ.get("SECRET_KEY"):
+        overrides["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("DATABASE_URL"):
+        overrides["SQLALCHEMY_DATABASE_URI"] = database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("CURRICULA_DIR"):
+        overrides["CURRICULA_DIR"] = os.environ["CURRICULA_DIR"]
+    return overrides

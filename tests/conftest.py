@@ -6,15 +6,19 @@ and every table is emptied after each test; on SQLite each test gets its own fil
 
 from __future__ import annotations
 
+import contextvars
 import os
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from app import create_app
 from app.auth.models import User
+from app.config import database_url
 from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
 from app.orgs.models import Organization
@@ -26,28 +30,45 @@ PASSWORD = "correct horse battery"
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-def _postgres_url() -> str:
-    url = os.environ["TEST_DATABASE_URL"]
-    return (
-        url.replace("postgresql://", "postgresql+psycopg://", 1)
-        if url.startswith("postgresql://")
-        else url
-    )
-
-
 @pytest.fixture(scope="session", params=DATABASES)
 def database(request):
-    """Which database this round of tests runs on; PostgreSQL gets its schema once."""
-    if request.param == "postgresql":
-        url = _postgres_url()
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t"})
-        with app.app_context():
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.create_all()
-            db.engine.dispose()
-        return url
-    return "sqlite"
+    """Which database this round of tests runs on.
+
+    On PostgreSQL each test run gets a database of its own on the TEST_DATABASE_URL server,
+    so that two runs (two developers, or CI beside a developer) never touch each other's
+    tables; the schema is created once and dropped with the database at the end.
+    """
+    if request.param != "postgresql":
+        yield "sqlite"
+        return
+    server = database_url(os.environ["TEST_DATABASE_URL"])
+    name = f"dekiru_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = server.rsplit("/", 1)[0] + f"/{name}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t"})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production, even while the test body
+    holds one (the `make` fixture): nothing cached on `g` or in the database session leaks
+    between the test and the requests it makes."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+class IsolatedCliRunner(FlaskCliRunner):
+    def invoke(self, *args, **kwargs):
+        return contextvars.Context().run(super().invoke, *args, **kwargs)
 
 
 def make_app(database: str, tmp_path, **extra):
@@ -60,7 +81,10 @@ def make_app(database: str, tmp_path, **extra):
         "SERVER_NAME": "dekiru.test",
     }
     config.update(extra)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    app.test_cli_runner_class = IsolatedCliRunner
+    return app
 
 
 @pytest.fixture
