@@ -301,7 +301,10 @@ PATHS = {
         "get": {
             "summary": "Current version of every course",
             "operationId": "listCourses",
-            "parameters": [_param("track", {"enum": ["basic", "applied", "leader", "supporter"]})],
+            "parameters": [
+                _param("track", {"enum": ["basic", "applied", "leader", "supporter"]}),
+                _param("audience", {"enum": ["senior", "neighborhood_leader", "supporter"]}),
+            ],
             "responses": {
                 "200": _json(
                     {
@@ -311,15 +314,43 @@ PATHS = {
                     "Courses",
                 )
             }
-            | _errors(401),
+            | _errors(401, 422),
         }
     },
     "/courses/{slug}": {
         "parameters": [_param("slug", {"type": "string"}, "path")],
         "get": {
-            "summary": "One course (current version)",
+            "summary": "One course: its current version, or `version=N` (the one a session uses)",
             "operationId": "getCourse",
-            "responses": {"200": _json(_ref("Course"), "The course")} | _errors(401, 404),
+            "parameters": [_param("version", {"type": "integer", "minimum": 1})],
+            "responses": {
+                "200": _json(
+                    {
+                        "allOf": [
+                            _ref("Course"),
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "current_version": {"type": "integer"},
+                                    "versions": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "version": {"type": "integer"},
+                                                "loaded_at": _TIME,
+                                                "source_file": {"type": "string"},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        ]
+                    },
+                    "The course",
+                )
+            }
+            | _errors(401, 404, 422),
         },
     },
 }
