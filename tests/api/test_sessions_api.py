@@ -75,7 +75,7 @@ def test_warnings_for_missing_instructor_and_the_one_to_four_rule(make, api_as):
     nobody = api.post(
         "/sessions", json=_body(course, venue, start="13:00", end="14:00", capacity=2)
     )
-    assert nobody.get_json()["warnings"] == ["no_instructor"]
+    assert nobody.get_json()["warnings"] == ["no_instructor", "understaffed"]
 
 
 def test_venue_conflict_answers_409_with_the_other_session(make, api_as):
