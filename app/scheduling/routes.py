@@ -1,1 +1,411 @@
-"""Session pages."""
+"""Session, series and venue pages. Thin: read the request, call a service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, time, timedelta
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.access import ALL_STAFF, PLANNERS, roles
+from app.auth.models import Role
+from app.errors import Conflict, NotFound, ServiceError, ValidationError
+from app.extensions import db
+from app.labels import WEEKDAY
+from app.scheduling import bp, services, venues
+from app.scheduling.forms import (
+    CancelForm,
+    SeriesForm,
+    SessionEditForm,
+    SessionFilterForm,
+    SessionForm,
+    VenueForm,
+    int_or_none,
+    parse_local_date,
+)
+from app.scheduling.models import Series, Session, SessionStatus
+from app.timeutil import from_local, local, local_day_bounds, parse_iso, utcnow
+
+OVERLAP_CODES = ("venue_conflict", "instructor_conflict")
+PAST_SESSIONS_SHOWN = 30
+VENUE_UPCOMING_SHOWN = 50
+
+
+def _per_page() -> int:
+    return current_app.config.get("SESSIONS_PER_PAGE", 50)
+
+
+def _is_planner() -> bool:
+    return current_user.role in PLANNERS
+
+
+def _today() -> date:
+    return local(utcnow()).date()
+
+
+# ---------------------------------------------------------------- lists
+
+
+def _read_filters() -> tuple[SessionFilterForm, services.SessionFilters]:
+    form = SessionFilterForm(formdata=request.args)
+    form.load_choices(planner=_is_planner())
+    form.validate()
+    status = form.status.data if form.status.data in set(SessionStatus) else None
+    filters = services.SessionFilters(
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        course=form.course.data or None,
+        venue_id=int_or_none(form.venue_id.data),
+        district=form.district.data or None,
+        partner=(form.partner.data or None) if "partner" in form else None,
+        instructor_id=int_or_none(form.instructor_id.data) if "instructor_id" in form else None,
+        status=status,
+    )
+    return form, filters
+
+
+def _kept_args(*drop: str) -> dict[str, str]:
+    """The query string without the given keys, for links that change only those."""
+    return {k: v for k, v in request.args.items() if v and k not in drop}
+
+
+@bp.get("/sessions")
+@roles(*ALL_STAFF)
+def session_list():
+    form, filters = _read_filters()
+    page = max(1, int_or_none(request.args.get("page")) or 1)
+    result = services.list_sessions(current_user, filters, page=page, per_page=_per_page())
+    return render_template(
+        "scheduling/session_list.html",
+        form=form,
+        result=result,
+        pager_args=_kept_args("page"),
+        filtered=bool(_kept_args("page")),
+    )
+
+
+def _noon(day: date):
+    # The date filters take moments; noon in Japan names the day without a time-zone slip.
+    return from_local(day, time(12, 0))
+
+
+def _monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@bp.get("/sessions/week")
+@roles(*ALL_STAFF)
+def week():
+    form, filters = _read_filters()
+    # The week shows whole days; a date range in the filters would only hide part of it.
+    filters.date_from = filters.date_to = None
+    chosen = parse_local_date(request.args.get("week")) or _today()
+    monday = _monday_of(chosen)
+    days = [monday + timedelta(days=i) for i in range(7)]
+    start, end = local_day_bounds(monday)[0], local_day_bounds(days[-1])[1]
+    by_day: dict[date, list[Session]] = {d: [] for d in days}
+    for session in services.sessions_between(current_user, start, end, filters):
+        by_day[local(session.starts_at).date()].append(session)
+    columns = [{"day": d, "noon": _noon(d), "sessions": by_day[d]} for d in days]
+    args = _kept_args("week", "page", "from", "to")
+    return render_template(
+        "scheduling/week.html",
+        form=form,
+        columns=columns,
+        today=_today(),
+        args=args,
+        prev_week=(monday - timedelta(days=7)).isoformat(),
+        next_week=(monday + timedelta(days=7)).isoformat(),
+        this_week=_monday_of(_today()).isoformat(),
+    )
+
+
+@bp.get("/my/sessions")
+@roles(Role.INSTRUCTOR)
+def my_sessions():
+    return render_template(
+        "scheduling/my_sessions.html",
+        upcoming=services.staff_sessions(current_user, upcoming=True),
+        past=services.staff_sessions(current_user, upcoming=False, limit=PAST_SESSIONS_SHOWN),
+        past_limit=PAST_SESSIONS_SHOWN,
+    )
+
+
+# ---------------------------------------------------------------- one session
+
+
+@bp.get("/sessions/<int:session_id>")
+@roles(*ALL_STAFF)
+def session_detail(session_id: int):
+    session = services.get_session(current_user, session_id)
+    siblings = (
+        services.series_sessions(current_user, session.series_id) if session.series_id else []
+    )
+    return render_template(
+        "scheduling/session_detail.html",
+        s=session,
+        siblings=siblings,
+        planner=_is_planner(),
+    )
+
+
+def _conflict_view(exc: Conflict, raw: dict[str, Any]) -> dict[str, Any]:
+    """What a page needs to explain a double booking: the message and links to the others."""
+    overlap = exc.code in OVERLAP_CODES
+    # Other refusals (a session cancelled meanwhile) name the session being edited, not another.
+    other_id = exc.extra.get("session_id") if overlap else None
+    repeated = False
+    if other_id and exc.code == "venue_conflict":
+        other = db.session.get(Session, other_id)
+        # The same class again at the same place and time is almost always a second click.
+        repeated = (
+            other is not None
+            and raw.get("starts_at") == other.starts_at
+            and raw.get("ends_at") == other.ends_at
+            and str(raw.get("venue_id")) == str(other.venue_id)
+            and raw.get("course") == other.course_version.course.slug
+        )
+    return {
+        "code": exc.code,
+        "message": exc.message,
+        "session_id": other_id,
+        "repeated": repeated,
+        "conflicts": [
+            {**item, "starts_at": parse_iso(item["starts_at"]) if item.get("starts_at") else None}
+            for item in exc.extra.get("conflicts") or []
+        ],
+    }
+
+
+def _submit(form, raw: dict[str, Any], save: Callable[[dict[str, Any]], Any], check=None):
+    """Save through the service; on refusal put every reason on the form and return None.
+
+    When the form itself could not read a date or time, `check` (a service's read-only
+    validation) still runs so that the other fields' errors show in the same round.
+    """
+    state: dict[str, Any] = {"general": [], "conflict": None}
+    try:
+        if form.errors:
+            if check is not None:
+                check(raw)
+            return None, state
+        return save(raw), state
+    except ValidationError as exc:
+        state["general"] = form.show_service_errors(exc.fields)
+        if not exc.fields:
+            state["general"].append(exc.message)
+    except Conflict as exc:
+        state["conflict"] = _conflict_view(exc, raw)
+    return None, state
+
+
+def _session_form_page(form, state, *, session: Session | None = None, title: str):
+    return render_template(
+        "scheduling/session_form.html",
+        form=form,
+        s=session,
+        title=title,
+        general_errors=state["general"],
+        conflict=state["conflict"],
+    )
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@roles(*PLANNERS)
+def session_new():
+    form = SessionForm()
+    form.load_choices()
+    state = {"general": [], "conflict": None}
+    if form.is_submitted():
+        form.validate()
+        raw = form.session_raw()
+        saved, state = _submit(form, raw, services.create_session, check=services.read_plan)
+        if saved is not None:
+            flash(_("講座を登録しました。"), "success")
+            return redirect(url_for("scheduling.session_detail", session_id=saved.id))
+    else:
+        _prefill_new(form)
+    return _session_form_page(form, state, title=_("講座を登録"))
+
+
+def _prefill_new(form: SessionForm) -> None:
+    """Links from the week view or a venue page carry the day and venue to start from."""
+    form.day.data = parse_local_date(request.args.get("day"))
+    venue_id = int_or_none(request.args.get("venue_id"))
+    if venue_id:
+        form.venue_id.data = str(venue_id)
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@roles(*PLANNERS)
+def session_edit(session_id: int):
+    session = services.get_session(current_user, session_id)
+    if session.is_cancelled:
+        flash(_("中止した講座は変更できません。"), "error")
+        return redirect(url_for("scheduling.session_detail", session_id=session.id))
+    form = SessionEditForm()
+    form.load_choices(keep_staff=[s.user_id for s in session.staff])
+    if session.series_id is None:
+        del form.scope
+    state = {"general": [], "conflict": None}
+    if form.is_submitted():
+        form.validate()
+        raw = form.session_raw()
+        following = "scope" in form and form.scope.data == "following"
+        save = services.update_series_from if following else services.update_session
+        saved, state = _submit(
+            form,
+            raw,
+            lambda raw: save(session, raw),
+            check=lambda raw: services.read_plan(raw, base=session),
+        )
+        if saved is not None:
+            if isinstance(saved, list) and len(saved) > 1:
+                flash(_("この回以降の%(n)d回の講座を変更しました。", n=len(saved)), "success")
+            else:
+                flash(_("講座を変更しました。"), "success")
+            return redirect(url_for("scheduling.session_detail", session_id=session.id))
+    else:
+        form.fill_from(session)
+    return _session_form_page(form, state, session=session, title=_("講座を変更"))
+
+
+@bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@roles(*PLANNERS)
+def session_cancel(session_id: int):
+    session = services.get_session(current_user, session_id)
+    if session.status != SessionStatus.SCHEDULED:
+        flash(_("予定の講座だけを中止できます。"), "error")
+        return redirect(url_for("scheduling.session_detail", session_id=session.id))
+    form = CancelForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            services.cancel_session(session, form.reason.data)
+        except ServiceError as exc:
+            general = form.show_service_errors(exc.fields) if exc.fields else [exc.message]
+        else:
+            flash(_("講座を中止にしました。"), "success")
+            return redirect(url_for("scheduling.session_detail", session_id=session.id))
+    return render_template("scheduling/cancel.html", form=form, s=session, general_errors=general)
+
+
+# ---------------------------------------------------------------- series
+
+
+@bp.route("/series/new", methods=["GET", "POST"])
+@roles(*PLANNERS)
+def series_new():
+    form = SeriesForm()
+    form.load_choices()
+    state = {"general": [], "conflict": None}
+    if form.is_submitted():
+        form.validate()
+        raw = form.series_raw()
+        saved, state = _submit(form, raw, services.create_series, check=_check_series)
+        if saved:
+            flash(_("%(n)d回の講座を登録しました。", n=len(saved)), "success")
+            return redirect(url_for("scheduling.series_detail", series_id=saved[0].series_id))
+    else:
+        _prefill_new(form)
+    return render_template(
+        "scheduling/series_form.html",
+        form=form,
+        general_errors=state["general"],
+        conflict=state["conflict"],
+    )
+
+
+def _check_series(raw: dict[str, Any]) -> None:
+    # There is no read-only check of a whole series, but create_series validates everything
+    # before writing, and a start or end it does not get is an error it always refuses on.
+    if raw.get("starts_at") is None or raw.get("ends_at") is None:
+        services.create_series(raw)
+
+
+@bp.get("/series/<int:series_id>")
+@roles(*ALL_STAFF)
+def series_detail(series_id: int):
+    sessions = services.series_sessions(current_user, series_id)
+    series = db.session.get(Series, series_id)
+    if series is None or not sessions:
+        raise NotFound(_("シリーズ(ID %(id)s)は見つかりません。", id=series_id))
+    return render_template(
+        "scheduling/series_detail.html",
+        series=series,
+        sessions=sessions,
+        weekdays="・".join(str(WEEKDAY[d]) for d in series.weekdays),
+        first_at=_noon(series.first_date),
+        until_at=_noon(series.until) if series.until else None,
+    )
+
+
+# ---------------------------------------------------------------- venues
+
+
+@bp.get("/venues")
+@roles(*PLANNERS)
+def venue_list():
+    return render_template("scheduling/venue_list.html", venues=venues.list_venues())
+
+
+@bp.get("/venues/<int:venue_id>")
+@roles(*PLANNERS)
+def venue_detail(venue_id: int):
+    venue = venues.get_venue(venue_id)
+    upcoming = services.list_sessions(
+        current_user,
+        services.SessionFilters(venue_id=venue.id, date_from=_today()),
+        per_page=VENUE_UPCOMING_SHOWN,
+    )
+    return render_template(
+        "scheduling/venue_detail.html", venue=venue, upcoming=upcoming, today=_today()
+    )
+
+
+def _venue_form_page(form: VenueForm, venue, related_session_id=None, general=()):
+    return render_template(
+        "scheduling/venue_form.html",
+        form=form,
+        venue=venue,
+        related_session_id=related_session_id,
+        general_errors=list(general),
+        known_districts=venues.districts(),
+    )
+
+
+def _save_venue(form: VenueForm, save: Callable[[dict[str, Any]], Any]):
+    try:
+        return save(form.venue_raw()), None, []
+    except ValidationError as exc:
+        return None, exc.extra.get("session_id"), form.show_service_errors(exc.fields)
+
+
+@bp.route("/venues/new", methods=["GET", "POST"])
+@roles(*PLANNERS)
+def venue_new():
+    form = VenueForm()
+    if form.validate_on_submit():
+        saved, related, general = _save_venue(form, venues.create_venue)
+        if saved is not None:
+            flash(_("会場「%(name)s」を登録しました。", name=saved.name), "success")
+            return redirect(url_for("scheduling.venue_detail", venue_id=saved.id))
+        return _venue_form_page(form, None, related, general)
+    return _venue_form_page(form, None)
+
+
+@bp.route("/venues/<int:venue_id>/edit", methods=["GET", "POST"])
+@roles(*PLANNERS)
+def venue_edit(venue_id: int):
+    venue = venues.get_venue(venue_id)
+    form = VenueForm(obj=venue if request.method == "GET" else None)
+    if form.validate_on_submit():
+        saved, related, general = _save_venue(form, lambda raw: venues.update_venue(venue, raw))
+        if saved is not None:
+            flash(_("会場「%(name)s」を変更しました。", name=saved.name), "success")
+            return redirect(url_for("scheduling.venue_detail", venue_id=saved.id))
+        return _venue_form_page(form, venues.get_venue(venue_id), related, general)
+    return _venue_form_page(form, venue)

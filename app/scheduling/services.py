@@ -131,7 +131,9 @@ def _filtered(user: User, filters: SessionFilters) -> sa.Select:
     if filters.course:
         query = query.where(
             Session.course_version_id.in_(
-                sa.select(CourseVersion.id).join(Course).where(Course.slug == filters.course)
+                sa.select(CourseVersion.id)
+                .join(Course, CourseVersion.course_id == Course.id)
+                .where(Course.slug == filters.course)
             )
         )
     if filters.venue_id:
@@ -713,3 +715,34 @@ def _update_one(session: Session, raw: Mapping[str, Any]) -> Session:
     check_conflicts([plan], exclude={session.id})
     _apply(session, plan)
     return session
+
+
+# ---------------------------------------------------------------- pages' views of the plan
+
+
+def staff_sessions(user: User, *, upcoming: bool, limit: int | None = None) -> list[Session]:
+    """Sessions `user` teaches or assists: upcoming ones soonest first, past ones latest first.
+
+    A session still running counts as upcoming: the instructor is in the hall right now.
+    """
+    now = utcnow()
+    query = _with_details(sa.select(Session)).where(
+        Session.id.in_(sa.select(SessionStaff.session_id).where(SessionStaff.user_id == user.id))
+    )
+    if upcoming:
+        query = query.where(Session.ends_at > now).order_by(Session.starts_at, Session.id)
+    else:
+        query = query.where(Session.ends_at <= now).order_by(
+            Session.starts_at.desc(), Session.id.desc()
+        )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query).unique())
+
+
+def series_sessions(user: User, series_id: int) -> list[Session]:
+    """The sessions of a series that `user` may see, in date order (cancelled ones included)."""
+    query = _with_details(sa.select(Session)).where(
+        Session.series_id == series_id, visibility_clause(user)
+    )
+    return list(db.session.scalars(query.order_by(Session.starts_at, Session.id)).unique())
