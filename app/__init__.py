@@ -6,7 +6,13 @@ import os
 
 from flask import Flask, has_request_context, session
 
-from app.config import INSTANCE_DIR, REPO_ROOT, config_for_environment, database_url, environment_overrides
+from app.config import (
+    INSTANCE_DIR,
+    REPO_ROOT,
+    config_for_environment,
+    database_url,
+    environment_overrides,
+)
 from app.extensions import babel, csrf, db, login_manager, migrate
 
 

@@ -19,9 +19,8 @@ def test_commands_in_order_on_an_empty_database(database, tmp_path):
     app = make_app(database, tmp_path, SQLALCHEMY_DATABASE_URI=url)
     if database != "sqlite":
         # The shared PostgreSQL schema was built by create_all; start this run from nothing.
-        with app.app_context():
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        with app.app_context(), db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     runner = app.test_cli_runner()
     try:
         result = runner.invoke(args=["init-db"])
