@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import wraps
 from math import ceil
 from typing import Any
 
@@ -41,6 +40,7 @@ from app.scheduling.models import (
 )
 from app.templating import format_datetime
 from app.timeutil import from_local, local, local_day_bounds, utcnow
+from app.transaction import atomic
 
 SESSION_FIELDS = frozenset(
     {
@@ -519,23 +519,7 @@ def _apply(session: Session, plan: SessionPlan) -> None:
     ]
 
 
-def _commit_or_rollback(fn):
-    """One transaction per operation: commit what `fn` did, or nothing at all."""
-
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            result = fn(*args, **kwargs)
-            db.session.commit()
-            return result
-        except Exception:
-            db.session.rollback()
-            raise
-
-    return wrapper
-
-
-@_commit_or_rollback
+@atomic
 def create_session(raw: Mapping[str, Any]) -> Session:
     plan = read_plan(raw)
     if plan.status != SessionStatus.SCHEDULED:
@@ -558,12 +542,12 @@ def _refuse_if_cancelled(session: Session) -> None:
         )
 
 
-@_commit_or_rollback
+@atomic
 def update_session(session: Session, raw: Mapping[str, Any]) -> Session:
     return _update_one(session, raw)
 
 
-@_commit_or_rollback
+@atomic
 def cancel_session(session: Session, reason: str | None) -> Session:
     reason = (reason or "").strip()
     if not reason:
@@ -622,7 +606,7 @@ def _read_series_rule(raw: Mapping[str, Any], first: date | None, errors: FieldE
     return weekdays or [], until, count
 
 
-@_commit_or_rollback
+@atomic
 def create_series(raw: Mapping[str, Any]) -> list[Session]:
     """Weekly sessions on the chosen weekdays, all or none."""
     rule_keys = {"weekdays", "until", "count"}
@@ -666,7 +650,7 @@ def _replace_times(plan: SessionPlan, starts_at: datetime, ends_at: datetime) ->
     return SessionPlan(**{**plan.__dict__, "starts_at": starts_at, "ends_at": ends_at})
 
 
-@_commit_or_rollback
+@atomic
 def update_series_from(session: Session, raw: Mapping[str, Any]) -> list[Session]:
     """Apply one edit to this session and every later scheduled one of its series.
 
