@@ -77,6 +77,16 @@ def test_create_user_for_a_partner_needs_an_existing_org(runner):
     assert "nowhere" in result.output
 
 
+def test_create_user_refuses_a_partner_of_the_municipality(make, runner):
+    make.org(slug="city-hall", kind="municipality")
+    result = runner.invoke(
+        args=["create-user", "p@example.jp", "--role", "partner", "--org", "city-hall"],
+        input="a long enough password\n",
+    )
+    assert result.exit_code != 0
+    assert "自治体以外" in result.output
+
+
 def test_create_token_for_an_unknown_user_fails(runner):
     result = runner.invoke(args=["create-token", "nobody@example.jp"])
     assert result.exit_code != 0

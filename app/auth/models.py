@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -11,8 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.orgs.models import Organization
 from app.timeutil import UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # referenced by name: app.orgs imports this module for its pages
+    from app.orgs.models import Organization
 
 
 class Role(StrEnum):

@@ -43,6 +43,10 @@ def create_user(
             errors["org"] = _("団体「%(slug)s」は見つかりません。", slug=org_slug)
     if role == Role.PARTNER and not org_slug:
         errors["org"] = _("協力団体の利用者には所属団体が必要です。")
+    elif role == Role.PARTNER and org is not None and not org.is_partner:
+        errors["org"] = _(
+            "協力団体の利用者は、自治体以外の団体(NPO・携帯電話ショップ・自治会)に所属させてください。"
+        )
     if errors:
         raise ValidationError(_("入力内容を確認してください。"), fields=errors)
     user = User(email=email, role=role, name=clean(name) or email.split("@")[0], org=org)

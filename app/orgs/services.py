@@ -1,0 +1,315 @@
+"""Organizations and staff accounts, as an administrator manages them.
+
+Account creation itself (email, password, role checks) belongs to app.auth.services; this
+module adds what an administrator's decisions need: organizations, the partner/organization
+rule, and the guard that an administrator never locks themself out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from app.auth import services as accounts
+from app.auth.models import Role, User
+from app.errors import NotFound, ValidationError
+from app.extensions import db
+from app.orgs.models import Organization, OrgKind
+from app.text import clean, clean_or_none, is_slug
+from app.timeutil import utcnow
+from app.transaction import atomic
+
+SLUG_MAX = 64
+NAME_MAX = 200
+EMAIL_MAX = 254
+PHONE_MAX = 32
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE_CHARS = re.compile(r"^\+?[0-9()\- ]+$")
+# Dashes people type in phone numbers that NFKC leaves alone (長音符, minus sign, en dash ...).
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−ーｰ", "-"))
+PHONE_MIN_DIGITS = 9
+PHONE_MAX_DIGITS = 15
+
+
+# ---------------------------------------------------------------- organizations
+
+
+@dataclass
+class OrgRow:
+    org: Organization
+    user_count: int
+
+
+def list_orgs() -> list[OrgRow]:
+    """Every organization with its number of users, in one query."""
+    count = sa.func.count(User.id)
+    rows = db.session.execute(
+        sa.select(Organization, count)
+        .outerjoin(User, User.org_id == Organization.id)
+        .group_by(Organization.id)
+        .order_by(
+            sa.case((Organization.kind == OrgKind.MUNICIPALITY, 0), else_=1),
+            Organization.name,
+            Organization.id,
+        )
+    )
+    return [OrgRow(org, n) for org, n in rows]
+
+
+def all_orgs() -> list[Organization]:
+    return list(db.session.scalars(sa.select(Organization).order_by(Organization.name)))
+
+
+def get_org(org_id: int) -> Organization:
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(_("団体(ID %(id)s)は見つかりません。", id=org_id))
+    return org
+
+
+def normalize_phone(value: str | None) -> str:
+    """NFKC and every kind of dash as '-'; kept as text so the leading zero stays."""
+    return clean(value).translate(_DASHES)
+
+
+def _read_org(raw: Mapping[str, Any], current: Organization | None) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+
+    kind = clean(raw.get("kind"))
+    if kind not in set(OrgKind):
+        errors["kind"] = _("種別を選んでください。")
+
+    slug = clean(raw.get("slug"))
+    if not slug:
+        errors["slug"] = _("スラッグを入力してください(例: npo-tsunagu)。")
+    elif len(slug) > SLUG_MAX or not is_slug(slug):
+        errors["slug"] = _(
+            "スラッグは半角の英小文字・数字・ハイフンで、%(n)d文字以内で入力してください(例: npo-tsunagu)。",
+            n=SLUG_MAX,
+        )
+    else:
+        taken = db.session.scalar(sa.select(Organization.id).where(Organization.slug == slug))
+        if taken is not None and (current is None or taken != current.id):
+            errors["slug"] = _("スラッグ「%(slug)s」は別の団体が使っています。", slug=slug)
+
+    name = clean(raw.get("name"))
+    if not name:
+        errors["name"] = _("団体名を入力してください。")
+    elif len(name) > NAME_MAX:
+        errors["name"] = _("団体名は%(n)d文字以内で入力してください。", n=NAME_MAX)
+
+    contact_name = clean_or_none(raw.get("contact_name"))
+    if contact_name and len(contact_name) > NAME_MAX:
+        errors["contact_name"] = _("担当者名は%(n)d文字以内で入力してください。", n=NAME_MAX)
+
+    contact_email = clean_or_none(raw.get("contact_email"))
+    if contact_email:
+        contact_email = contact_email.lower()
+        if len(contact_email) > EMAIL_MAX or not _EMAIL.match(contact_email):
+            errors["contact_email"] = _(
+                "メールアドレスの形式で入力してください(例: info@example.jp)。"
+            )
+
+    contact_phone = normalize_phone(raw.get("contact_phone")) or None
+    if contact_phone:
+        digits = sum(c.isdigit() for c in contact_phone)
+        if (
+            len(contact_phone) > PHONE_MAX
+            or not _PHONE_CHARS.match(contact_phone)
+            or not PHONE_MIN_DIGITS <= digits <= PHONE_MAX_DIGITS
+        ):
+            errors["contact_phone"] = _(
+                "電話番号は数字とハイフンで入力してください(例: 03-1234-5678)。"
+            )
+
+    if current is not None and kind == OrgKind.MUNICIPALITY and current.is_partner:
+        errors.update(_partner_ties(current))
+
+    if errors:
+        raise ValidationError(_("入力内容を確認してください。"), fields=errors)
+    return {
+        "kind": kind,
+        "slug": slug,
+        "name": name,
+        "contact_name": contact_name,
+        "contact_email": contact_email,
+        "contact_phone": contact_phone,
+    }
+
+
+def _partner_ties(org: Organization) -> dict[str, str]:
+    """Why a partner organization cannot become the municipality, if anything ties it."""
+    partners = db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(User.org_id == org.id, User.role == Role.PARTNER)
+    )
+    if partners:
+        return {
+            "kind": _(
+                "この団体には協力団体の利用者が%(n)d人いるため、自治体にはできません。",
+                n=partners,
+            )
+        }
+    # Imported here, not at the top: this module loads with the orgs pages while app.auth is
+    # still being imported, and app.scheduling imports app.auth.
+    from app.scheduling.models import Session
+
+    sessions = db.session.scalar(
+        sa.select(sa.func.count(Session.id)).where(Session.partner_org_id == org.id)
+    )
+    if sessions:
+        return {
+            "kind": _("この団体は%(n)d件の講座の協力団体のため、自治体にはできません。", n=sessions)
+        }
+    return {}
+
+
+@atomic
+def create_org(raw: Mapping[str, Any]) -> Organization:
+    org = Organization(**_read_org(raw, None))
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+@atomic
+def update_org(org: Organization, raw: Mapping[str, Any]) -> Organization:
+    for name, value in _read_org(raw, org).items():
+        setattr(org, name, value)
+    return org
+
+
+# ---------------------------------------------------------------- users
+
+
+@dataclass
+class UserFilters:
+    role: str | None = None
+    org: str | None = None  # slug
+
+
+def list_users(filters: UserFilters) -> list[User]:
+    query = sa.select(User).options(joinedload(User.org))
+    if filters.role in set(Role):
+        query = query.where(User.role == filters.role)
+    if filters.org:
+        query = query.where(
+            User.org_id.in_(sa.select(Organization.id).where(Organization.slug == filters.org))
+        )
+    return list(db.session.scalars(query.order_by(User.active.desc(), User.role, User.name)))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("利用者(ID %(id)s)は見つかりません。", id=user_id))
+    return user
+
+
+def _org_for(role: str, org_slug: str | None, errors: dict[str, str]) -> Organization | None:
+    org = None
+    if org_slug:
+        org = db.session.scalar(sa.select(Organization).where(Organization.slug == org_slug))
+        if org is None:
+            errors["org"] = _("団体「%(slug)s」は見つかりません。", slug=org_slug)
+            return None
+    if role == Role.PARTNER:
+        if org is None and "org" not in errors:
+            errors["org"] = _("協力団体の利用者には所属団体が必要です。")
+        elif org is not None and not org.is_partner:
+            errors["org"] = _(
+                "協力団体の利用者は、自治体以外の団体(NPO・携帯電話ショップ・自治会)に所属させてください。"
+            )
+    return org
+
+
+def create_staff_user(raw: Mapping[str, Any]) -> User:
+    """A new account; the rules of accounts themselves are app.auth.services.create_user's."""
+    role = clean(raw.get("role"))
+    org_slug = clean_or_none(raw.get("org"))
+    errors: dict[str, str] = {}
+    _org_for(role, org_slug, errors)
+    name = clean(raw.get("name"))
+    if len(name) > NAME_MAX:
+        errors["name"] = _("氏名は%(n)d文字以内で入力してください。", n=NAME_MAX)
+    if errors:
+        raise ValidationError(_("入力内容を確認してください。"), fields=errors)
+    return accounts.create_user(
+        raw.get("email") or "", role, raw.get("password") or "", name=name, org_slug=org_slug
+    )
+
+
+def upcoming_staffed_sessions(user: User) -> int:
+    """How many scheduled, not yet finished sessions list this person as instructor or assistant."""
+    # Imported here for the same reason as in _partner_ties.
+    from app.scheduling.models import Session, SessionStaff, SessionStatus
+
+    return db.session.scalar(
+        sa.select(sa.func.count(Session.id))
+        .join(SessionStaff, SessionStaff.session_id == Session.id)
+        .where(
+            SessionStaff.user_id == user.id,
+            Session.status == SessionStatus.SCHEDULED,
+            Session.ends_at > utcnow(),
+        )
+    )
+
+
+def _self_demotion(actor: User, user: User, role: str) -> str | None:
+    # Only administrators manage accounts, so this also keeps at least one administrator.
+    if actor.id == user.id and role != Role.ADMIN:
+        return _("自分自身を管理者以外の役割には変更できません。別の管理者に依頼してください。")
+    return None
+
+
+@atomic
+def update_user(actor: User, user: User, raw: Mapping[str, Any]) -> User:
+    """Change a person's name, role and organization."""
+    errors: dict[str, str] = {}
+    name = clean(raw.get("name"))
+    if not name:
+        errors["name"] = _("氏名を入力してください。")
+    elif len(name) > NAME_MAX:
+        errors["name"] = _("氏名は%(n)d文字以内で入力してください。", n=NAME_MAX)
+    role = clean(raw.get("role"))
+    if role not in set(Role):
+        errors["role"] = _("役割を選んでください。")
+    org = _org_for(role, clean_or_none(raw.get("org")), errors)
+    if "role" not in errors and (why := _self_demotion(actor, user, role)):
+        errors["role"] = why
+    if "role" not in errors and user.role == Role.INSTRUCTOR and role != Role.INSTRUCTOR:
+        # Sessions may only be staffed by instructors; taking the role away would leave them
+        # staffed by someone a coordinator can no longer keep when editing the session.
+        teaching = upcoming_staffed_sessions(user)
+        if teaching:
+            errors["role"] = _(
+                "%(name)sさんは今後の講座%(n)d件の担当です。役割を変える前に、その講座の担当から外してください。",
+                name=user.name,
+                n=teaching,
+            )
+    if errors:
+        raise ValidationError(_("入力内容を確認してください。"), fields=errors)
+    user.name = name
+    user.role = role
+    user.org = org
+    return user
+
+
+@atomic
+def set_active(actor: User, user: User, active: bool) -> User:
+    """Deactivate or reactivate an account.
+
+    A deactivated person cannot log in and their API tokens are refused (both check
+    `active`), but the account and its history stay, so reactivating restores everything.
+    """
+    if actor.id == user.id and not active:
+        why = _("自分自身のアカウントは無効にできません。別の管理者に依頼してください。")
+        raise ValidationError(why, fields={"active": why})
+    user.active = active
+    return user
