@@ -1,0 +1,682 @@
+"""The demo city (若葉市): organizations, staff, venues and eight weeks of classes.
+
+Everything goes through the same services the pages use, so the demo obeys the rules a
+coordinator meets (no double booking, staffing warnings, cancellations with a reason).
+Building is idempotent: organizations, people and venues are keyed on slugs and emails, and
+the session plan is made only when the demo organizations did not exist yet.
+
+No password lives in the repository: each demo account gets a random one the first time,
+kept in `<instance>/demo-logins.txt` (the instance folder is git-ignored) and printed on
+every run.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.auth import services as accounts
+from app.auth.models import User
+from app.curricula.models import Course
+from app.errors import ServiceError
+from app.extensions import db
+from app.orgs import services as orgs
+from app.orgs.models import Organization, OrgKind
+from app.scheduling import services as scheduling
+from app.scheduling import venues
+from app.scheduling.models import DeliveryType, Session, SessionStatus, Venue
+from app.timeutil import from_local, local, utcnow
+
+LOGINS_FILE = "demo-logins.txt"
+WEEKS = 8
+
+ORGS = [
+    {
+        "slug": "city-hall",
+        "kind": OrgKind.MUNICIPALITY,
+        "name": "若葉市役所 デジタル推進課",
+        "contact_name": "佐藤 美咲",
+        "contact_email": "dx@city.wakaba.example.jp",
+        "contact_phone": "042-555-0100",
+    },
+    {
+        "slug": "npo-tsunagu",
+        "kind": OrgKind.NPO,
+        "name": "NPO法人つなぐ",
+        "contact_name": "伊藤 洋子",
+        "contact_email": "office@tsunagu.example.jp",
+        "contact_phone": "042-555-0231",
+    },
+    {
+        "slug": "npo-egao-digital",
+        "kind": OrgKind.NPO,
+        "name": "NPO法人えがおデジタル",
+        "contact_name": "渡辺 隆",
+        "contact_email": "info@egao-digital.example.jp",
+        "contact_phone": "090-5555-0342",
+    },
+    {
+        "slug": "carrier-ekimae",
+        "kind": OrgKind.CARRIER,
+        "name": "駅前携帯ショップ 若葉駅前店",
+        "contact_name": "森 真由美",
+        "contact_email": "wakaba-ekimae@shop.example.jp",
+        "contact_phone": "0120-555-017",
+    },
+    {
+        "slug": "jichikai-midorigaoka",
+        "kind": OrgKind.NEIGHBORHOOD_ASSOCIATION,
+        "name": "緑が丘自治会",
+        "contact_name": "清水 勝",
+        "contact_email": "kaicho@midorigaoka.example.jp",
+        "contact_phone": "042-555-0488",
+    },
+]
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str
+    email: str
+    name: str
+    role: str
+    org: str | None
+
+
+PEOPLE = [
+    Person("admin", "tanaka.makoto@city.wakaba.example.jp", "田中 誠", "admin", "city-hall"),
+    Person("sato", "sato.misaki@city.wakaba.example.jp", "佐藤 美咲", "coordinator", "city-hall"),
+    Person(
+        "takahashi",
+        "takahashi.kenta@city.wakaba.example.jp",
+        "高橋 健太",
+        "coordinator",
+        "city-hall",
+    ),
+    Person(
+        "yamamoto", "yamamoto.kazuko@tsunagu.example.jp", "山本 和子", "instructor", "npo-tsunagu"
+    ),
+    Person(
+        "nakamura", "nakamura.koji@tsunagu.example.jp", "中村 浩二", "instructor", "npo-tsunagu"
+    ),
+    Person(
+        "kobayashi",
+        "kobayashi.sakura@tsunagu.example.jp",
+        "小林 さくら",
+        "instructor",
+        "npo-tsunagu",
+    ),
+    Person(
+        "kato", "kato.yumi@egao-digital.example.jp", "加藤 由美", "instructor", "npo-egao-digital"
+    ),
+    Person(
+        "yoshida",
+        "yoshida.sho@egao-digital.example.jp",
+        "吉田 翔",
+        "instructor",
+        "npo-egao-digital",
+    ),
+    Person(
+        "saito",
+        "saito.naoki@egao-digital.example.jp",
+        "斎藤 直樹",
+        "instructor",
+        "npo-egao-digital",
+    ),
+    Person(
+        "matsumoto",
+        "matsumoto.daisuke@shop.example.jp",
+        "松本 大輔",
+        "instructor",
+        "carrier-ekimae",
+    ),
+    Person("inoue", "inoue.aya@shop.example.jp", "井上 彩", "instructor", "carrier-ekimae"),
+    Person("ito", "ito.yoko@tsunagu.example.jp", "伊藤 洋子", "partner", "npo-tsunagu"),
+    Person(
+        "watanabe",
+        "watanabe.takashi@egao-digital.example.jp",
+        "渡辺 隆",
+        "partner",
+        "npo-egao-digital",
+    ),
+    Person("mori", "mori.mayumi@shop.example.jp", "森 真由美", "partner", "carrier-ekimae"),
+    Person(
+        "shimizu",
+        "shimizu.masaru@midorigaoka.example.jp",
+        "清水 勝",
+        "partner",
+        "jichikai-midorigaoka",
+    ),
+]
+
+VENUES = [
+    {
+        "slug": "chuo-kominkan",
+        "name": "若葉市中央公民館 第1学習室",
+        "address": "若葉市本町2-5-1",
+        "district": "中央地区",
+        "capacity": 20,
+        "setup_buffer_minutes": 15,
+        "has_wifi": True,
+        "loaner_devices": 8,
+        "step_free": True,
+        "hearing_loop": True,
+        "accessibility_notes": "エレベーターあり(2階)。ヒアリングループは受付で貸し出します。",
+    },
+    {
+        "slug": "chuo-library",
+        "name": "若葉市立中央図書館 2階会議室",
+        "address": "若葉市本町3-1-8",
+        "district": "中央地区",
+        "capacity": 12,
+        "setup_buffer_minutes": 15,
+        "has_wifi": True,
+        "loaner_devices": 4,
+        "step_free": True,
+        "hearing_loop": False,
+        "accessibility_notes": "エレベーターあり。多目的トイレは1階。",
+    },
+    {
+        "slug": "ekimae-shop-counter",
+        "name": "駅前携帯ショップ 相談カウンター",
+        "address": "若葉市駅前1-1-1 若葉駅ビル1階",
+        "district": "中央地区",
+        "capacity": 2,
+        "setup_buffer_minutes": 10,
+        "has_wifi": True,
+        "loaner_devices": 2,
+        "step_free": True,
+        "hearing_loop": False,
+        "accessibility_notes": "店内奥の予約制カウンター。車いすのまま利用できます。",
+    },
+    {
+        "slug": "midorigaoka-center",
+        "name": "緑が丘まちづくりセンター 集会室",
+        "address": "若葉市緑が丘4-12-3",
+        "district": "緑が丘地区",
+        "capacity": 16,
+        "setup_buffer_minutes": 20,
+        "has_wifi": False,
+        "loaner_devices": 6,
+        "step_free": False,
+        "hearing_loop": False,
+        "accessibility_notes": "入口に2段の段差あり(職員が簡易スロープを設置します)。"
+        "Wi-Fiがないため、貸出機はモバイルルーターで接続します。",
+    },
+    {
+        "slug": "konan-community-center",
+        "name": "港南コミュニティセンター 多目的室",
+        "address": "若葉市港南2-8-15",
+        "district": "港南地区",
+        "capacity": 18,
+        "setup_buffer_minutes": 15,
+        "has_wifi": True,
+        "loaner_devices": 6,
+        "step_free": True,
+        "hearing_loop": True,
+        "accessibility_notes": "段差なし。多目的トイレあり。駐車場10台。",
+    },
+    {
+        "slug": "hokubu-kominkan",
+        "name": "北部公民館 和室",
+        "address": "若葉市北山町1-20-5",
+        "district": "北部地区",
+        "capacity": 10,
+        "setup_buffer_minutes": 15,
+        "has_wifi": False,
+        "loaner_devices": 4,
+        "step_free": False,
+        "hearing_loop": False,
+        "accessibility_notes": "和室(座卓)ですが椅子を用意できます。Wi-Fiなし。",
+    },
+]
+
+COURSES = (
+    "smartphone-basics",
+    "phone-camera-photos",
+    "internet-search-maps",
+    "line-basics",
+    "smartphone-safety",
+    "disaster-apps",
+    "mynumber-card",
+    "mynaportal-online-procedures",
+    "cashless-payments",
+    "association-digital",
+    "online-meetings-scheduling",
+    "smartphone-supporter-intro",
+)
+
+MON, TUE, WED, THU, FRI, SAT = range(6)
+BRING_PHONE = "ご自分のスマートフォンをお持ちください(ない方は貸出機があります)。"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where, when and with whom a class takes place; the course is chosen per use."""
+
+    weekday: int
+    start: str
+    venue: str
+    capacity: int
+    delivery: str
+    partner: str | None = None
+    instructors: tuple[str, ...] = ()
+    assistants: tuple[str, ...] = ()
+    public: bool = True
+    notes: str = ""
+
+
+# Weekly series: (course, slot), eight weeks each.
+SERIES = [
+    (
+        "smartphone-basics",
+        Slot(
+            weekday=WED,
+            start="10:00",
+            venue="chuo-kominkan",
+            capacity=12,
+            delivery=DeliveryType.REGIONAL,
+            partner="npo-tsunagu",
+            instructors=("yamamoto",),
+            assistants=("kobayashi", "nakamura"),
+            notes="毎週水曜の連続講座です。" + BRING_PHONE,
+        ),
+    ),
+    (
+        "line-basics",
+        Slot(
+            weekday=TUE,
+            start="14:00",
+            venue="ekimae-shop-counter",
+            capacity=2,
+            delivery=DeliveryType.NATIONWIDE,
+            partner="carrier-ekimae",
+            instructors=("matsumoto",),
+            notes="店頭での少人数講座(予約制)。",
+        ),
+    ),
+    (
+        "mynumber-card",
+        Slot(
+            weekday=THU,
+            start="10:30",
+            venue="ekimae-shop-counter",
+            capacity=2,
+            delivery=DeliveryType.NATIONWIDE,
+            partner="carrier-ekimae",
+            instructors=("inoue",),
+            notes="マイナンバーカードと暗証番号をお持ちください。",
+        ),
+    ),
+    (
+        "internet-search-maps",
+        Slot(
+            weekday=FRI,
+            start="13:30",
+            venue="konan-community-center",
+            capacity=8,
+            delivery=DeliveryType.REGIONAL,
+            partner="npo-egao-digital",
+            instructors=("kato",),
+            assistants=("yoshida",),
+            notes=BRING_PHONE,
+        ),
+    ),
+]
+
+# Single sessions: a place and team used most weeks, with a different course each week.
+MONDAY_HALL = Slot(
+    weekday=MON,
+    start="10:00",
+    venue="chuo-kominkan",
+    capacity=8,
+    delivery=DeliveryType.REGIONAL,
+    partner="npo-tsunagu",
+    instructors=("nakamura",),
+    assistants=("kobayashi",),
+    notes=BRING_PHONE,
+)
+# 北部 has no carrier shop: the NPO sends an instructor (講師派遣型).
+NORTH_DISPATCH = Slot(
+    weekday=THU,
+    start="14:00",
+    venue="hokubu-kominkan",
+    capacity=4,
+    delivery=DeliveryType.DISPATCH,
+    partner="npo-egao-digital",
+    instructors=("saito",),
+    notes="ショップのない北部地区への講師派遣です。",
+)
+# Planning comes before staffing: the last weeks are not staffed yet, so warnings show.
+NORTH_UNSTAFFED = replace(NORTH_DISPATCH, instructors=(), notes="講師は調整中です。")
+ASSOCIATION = Slot(
+    weekday=SAT,
+    start="10:00",
+    venue="midorigaoka-center",
+    capacity=8,
+    delivery=DeliveryType.INDEPENDENT,
+    partner="jichikai-midorigaoka",
+    instructors=("kato",),
+    assistants=("yoshida",),
+    public=False,
+    notes="緑が丘自治会の役員向け(会員限定)。",
+)
+LIBRARY = Slot(
+    weekday=TUE,
+    start="13:30",
+    venue="chuo-library",
+    capacity=8,
+    delivery=DeliveryType.INDEPENDENT,
+    instructors=("yamamoto",),
+    assistants=("nakamura",),
+)
+LIBRARY_UNSTAFFED = replace(LIBRARY, instructors=(), assistants=())
+
+MONDAY_COURSES = [
+    "phone-camera-photos",
+    "smartphone-safety",
+    "disaster-apps",
+    "cashless-payments",
+    "mynaportal-online-procedures",
+    "phone-camera-photos",
+    "smartphone-safety",
+    "cashless-payments",
+]
+NORTH_COURSES = [
+    "smartphone-basics",
+    "line-basics",
+    "disaster-apps",
+    "smartphone-safety",
+    "phone-camera-photos",
+    "mynumber-card",
+    "internet-search-maps",
+    "line-basics",
+]
+POPULAR_WEEK = 2  # many sign-ups: more seats than two staff cover, so the 1:4 warning shows
+
+# (week, course, slot); week 0 is the current week.
+SINGLES: list[tuple[int, str, Slot]] = [
+    *(
+        (week, course, replace(MONDAY_HALL, capacity=12) if week == POPULAR_WEEK else MONDAY_HALL)
+        for week, course in enumerate(MONDAY_COURSES)
+    ),
+    *(
+        (week, course, NORTH_DISPATCH if week < 6 else NORTH_UNSTAFFED)
+        for week, course in enumerate(NORTH_COURSES)
+    ),
+    *(
+        (
+            week,
+            "association-digital" if week % 2 == 0 else "online-meetings-scheduling",
+            ASSOCIATION,
+        )
+        for week in range(WEEKS)
+    ),
+    (1, "smartphone-supporter-intro", LIBRARY),
+    (3, "mynaportal-online-procedures", LIBRARY),
+    (5, "smartphone-supporter-intro", LIBRARY),
+    (7, "mynaportal-online-procedures", LIBRARY_UNSTAFFED),
+]
+
+# (week, weekday, venue, reason): sessions called off after they were planned.
+CANCELLATIONS = [
+    (3, WED, "chuo-kominkan", "台風接近のため中止します。"),
+    (2, SAT, "midorigaoka-center", "会場の設備点検のため中止します。"),
+    (5, TUE, "ekimae-shop-counter", "講師の体調不良のため中止します。"),
+    (4, MON, "chuo-kominkan", "申込者が少ないため中止し、翌月に振り替えます。"),
+]
+
+
+class CurriculaMissing(ServiceError):
+    code = "curricula_missing"
+    status = 409
+
+
+@dataclass
+class DemoReport:
+    created: dict[str, int] = field(
+        default_factory=lambda: {"organizations": 0, "users": 0, "venues": 0, "sessions": 0}
+    )
+    cancelled: int = 0
+    completed: int = 0
+    sessions_skipped: bool = False
+
+
+# ---------------------------------------------------------------- logins file
+
+
+def logins_path() -> Path:
+    return Path(current_app.instance_path) / LOGINS_FILE
+
+
+def read_logins() -> dict[str, tuple[str, str, str]]:
+    """email -> (role, password, name), as written by an earlier build."""
+    path = logins_path()
+    if not path.exists():
+        return {}
+    logins = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        email, role, password, name = (line.split("\t") + ["", "", ""])[:4]
+        logins[email] = (role, password, name)
+    return logins
+
+
+def _write_logins(logins: dict[str, tuple[str, str, str]]) -> None:
+    path = logins_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# できる(Dekiru)デモのログイン。`flask --app app demo-data` が作成。git の管理外です。",
+        "# email\trole\tpassword\tname",
+        *("\t".join((email, *row)) for email, row in logins.items()),
+    ]
+    # Created readable by the owner only: these passwords open a real (demo) account.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+
+
+def logins_report() -> str:
+    logins = read_logins()
+    path = logins_path()
+    if not logins:
+        return _(
+            "デモのログインはありません: %(path)s がありません(この環境ではデモの街を作っていません)。",
+            path=path,
+        )
+    lines = [_("デモのログイン(パスワードは git の管理外の %(path)s に保存しています):", path=path)]
+    width = max(len(email) for email in logins)
+    for email, (role, password, name) in logins.items():
+        lines.append(f"  {role:<12} {email:<{width}}  {password}  {name}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- building
+
+
+def database_has_organizations() -> bool:
+    return db.session.scalar(sa.select(sa.func.count(Organization.id))) > 0
+
+
+def _require_curricula() -> None:
+    loaded = set(
+        db.session.scalars(
+            sa.select(Course.slug).where(
+                Course.slug.in_(COURSES), Course.current_version_id.is_not(None)
+            )
+        )
+    )
+    missing = [slug for slug in COURSES if slug not in loaded]
+    if not missing:
+        return
+    if len(missing) == len(COURSES):
+        what = _("コースがまだ1件も読み込まれていません。")
+    else:
+        what = _("次のコースが読み込まれていません: %(slugs)s。", slugs=", ".join(missing))
+    raise CurriculaMissing(
+        _(
+            "デモの街には curricula/ のコースが必要です。%(what)s"
+            "先に `flask --app app load-curricula` を実行してから、もう一度 demo-data を実行してください。",
+            what=what,
+        )
+    )
+
+
+def _build_orgs(report: DemoReport) -> None:
+    for raw in ORGS:
+        exists = db.session.scalar(
+            sa.select(Organization.id).where(Organization.slug == raw["slug"])
+        )
+        if exists is None:
+            orgs.create_org(raw)
+            report.created["organizations"] += 1
+
+
+def _build_people(report: DemoReport) -> dict[str, User]:
+    logins = read_logins()
+    people = {}
+    for person in PEOPLE:
+        user = accounts.find_user_by_email(person.email)
+        if user is None:
+            known = logins.get(person.email)
+            password = known[1] if known else secrets.token_urlsafe(12)
+            user = accounts.create_user(
+                person.email, person.role, password, name=person.name, org_slug=person.org
+            )
+            logins[person.email] = (person.role, password, person.name)
+            report.created["users"] += 1
+        people[person.key] = user
+    _write_logins(logins)
+    return people
+
+
+def _build_venues(report: DemoReport) -> dict[str, Venue]:
+    by_slug = {}
+    for raw in VENUES:
+        venue = db.session.scalar(sa.select(Venue).where(Venue.slug == raw["slug"]))
+        if venue is None:
+            venue = venues.create_venue(raw)
+            report.created["venues"] += 1
+        by_slug[raw["slug"]] = venue
+    return by_slug
+
+
+def _monday_this_week() -> date:
+    today = local(utcnow()).date()
+    return today - timedelta(days=today.weekday())
+
+
+def _session_request(
+    course: str, slot: Slot, day: date, people: dict[str, User], place: dict[str, Venue]
+) -> dict:
+    version = db.session.scalar(sa.select(Course).where(Course.slug == course)).current_version
+    starts_at = from_local(day, time.fromisoformat(slot.start))
+    return {
+        "course": course,
+        "venue_id": place[slot.venue].id,
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(minutes=version.duration_minutes),
+        "capacity": slot.capacity,
+        "delivery_type": slot.delivery,
+        "partner_org": slot.partner,
+        "instructor_ids": [people[k].id for k in slot.instructors],
+        "assistant_ids": [people[k].id for k in slot.assistants],
+        "public": slot.public,
+        "notes": slot.notes,
+    }
+
+
+def _build_sessions(report: DemoReport, people: dict[str, User], place: dict[str, Venue]) -> None:
+    monday = _monday_this_week()
+    for course, slot in SERIES:
+        raw = _session_request(course, slot, monday + timedelta(days=slot.weekday), people, place)
+        sessions = scheduling.create_series({**raw, "weekdays": [slot.weekday], "count": WEEKS})
+        report.created["sessions"] += len(sessions)
+    for week, course, slot in SINGLES:
+        day = monday + timedelta(weeks=week, days=slot.weekday)
+        scheduling.create_session(_session_request(course, slot, day, people, place))
+        report.created["sessions"] += 1
+    for week, weekday, venue, reason in CANCELLATIONS:
+        start, end = _local_day(monday + timedelta(weeks=week, days=weekday))
+        session = db.session.scalar(
+            sa.select(Session).where(
+                Session.venue_id == place[venue].id,
+                Session.starts_at >= start,
+                Session.starts_at < end,
+            )
+        )
+        scheduling.cancel_session(session, reason)
+        report.cancelled += 1
+    # Classes of this week that are already over are marked as held, as staff would.
+    for session in db.session.scalars(
+        sa.select(Session).where(
+            Session.venue_id.in_([v.id for v in place.values()]),
+            Session.status == SessionStatus.SCHEDULED,
+            Session.ends_at <= utcnow(),
+        )
+    ).all():
+        scheduling.update_session(session, {"status": SessionStatus.COMPLETED})
+        report.completed += 1
+
+
+def _local_day(day: date) -> tuple[datetime, datetime]:
+    return from_local(day, time(0, 0)), from_local(day + timedelta(days=1), time(0, 0))
+
+
+def build_demo_city_if_empty() -> str:
+    """What `make run` calls every time: build only into a database without organizations."""
+    if database_has_organizations():
+        return "\n".join(
+            [_("データベースに団体が既にあるため、デモの街は作りませんでした。"), logins_report()]
+        )
+    return build_demo_city()
+
+
+def build_demo_city() -> str:
+    """Build what is missing of the demo city; return a report with the demo logins."""
+    _require_curricula()
+    demo_slugs = [raw["slug"] for raw in ORGS]
+    had_demo = (
+        db.session.scalar(
+            sa.select(sa.func.count(Organization.id)).where(Organization.slug.in_(demo_slugs))
+        )
+        > 0
+    )
+    report = DemoReport(sessions_skipped=had_demo)
+    _build_orgs(report)
+    people = _build_people(report)
+    place = _build_venues(report)
+    if not had_demo:
+        _build_sessions(report, people, place)
+    return _describe(report)
+
+
+def _describe(report: DemoReport) -> str:
+    c = report.created
+    if not any(c.values()):
+        head = _("デモの街(若葉市)は作成済みです。何も追加していません。")
+    else:
+        head = _(
+            "デモの街(若葉市)を作りました: 団体%(orgs)d、利用者%(users)d人、会場%(venues)d、"
+            "%(weeks)d週間の講座%(sessions)d件(うち中止%(cancelled)d件、実施済%(completed)d件)。",
+            orgs=c["organizations"],
+            users=c["users"],
+            venues=c["venues"],
+            weeks=WEEKS,
+            sessions=c["sessions"],
+            cancelled=report.cancelled,
+            completed=report.completed,
+        )
+    lines = [head]
+    if report.sessions_skipped and any(c.values()):
+        lines.append(_("デモの団体が既にあったため、講座の予定は作りませんでした。"))
+    lines.append(logins_report())
+    return "\n".join(lines)

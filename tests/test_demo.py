@@ -1,0 +1,186 @@
+"""The demo city: `flask --app app demo-data` on the real curricula."""
+
+from __future__ import annotations
+
+import stat
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.auth.models import User
+from app.config import REPO_ROOT
+from app.curricula.loader import load_directory
+from app.extensions import db
+from app.orgs.models import Organization
+from app.scheduling.models import Series, Session, SessionStatus, Venue
+from app.timeutil import local, utcnow
+
+DEMO_ORGS = {
+    "city-hall",
+    "npo-tsunagu",
+    "npo-egao-digital",
+    "carrier-ekimae",
+    "jichikai-midorigaoka",
+}
+
+
+@pytest.fixture
+def demo_app(app, tmp_path):
+    # Demo passwords go to the instance folder; a test must never touch the developer's.
+    app.instance_path = str(tmp_path / "instance")
+    return app
+
+
+@pytest.fixture
+def curricula(demo_app):
+    with demo_app.app_context():
+        load_directory(REPO_ROOT / "curricula")
+
+
+def _count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def _counts() -> dict[str, int]:
+    return {m.__tablename__: _count(m) for m in (Organization, User, Venue, Session, Series)}
+
+
+def _logins_file(app) -> Path:
+    return Path(app.instance_path) / "demo-logins.txt"
+
+
+def _build(app, *args):
+    result = app.test_cli_runner().invoke(args=["demo-data", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_demo_data_builds_a_believable_city(demo_app, curricula):
+    output = _build(demo_app)
+    with demo_app.app_context():
+        orgs = {o.slug: o for o in db.session.scalars(sa.select(Organization))}
+        assert set(orgs) == DEMO_ORGS
+        assert orgs["city-hall"].kind == "municipality"
+        assert orgs["carrier-ekimae"].kind == "carrier"
+
+        venues = list(db.session.scalars(sa.select(Venue)))
+        assert len(venues) == 6
+        assert len({v.district for v in venues}) == 4
+        assert all(2 <= v.capacity <= 20 for v in venues)
+        assert min(v.capacity for v in venues) == 2  # the carrier shop's counter
+
+        sessions = list(db.session.scalars(sa.select(Session)))
+        assert 50 <= len(sessions) <= 70
+        first_day = min(local(s.starts_at).date() for s in sessions)
+        last_day = max(local(s.starts_at).date() for s in sessions)
+        today = local(utcnow()).date()
+        assert first_day >= today - timedelta(days=today.weekday())
+        assert (last_day - first_day).days < 8 * 7
+        assert len({s.course_version.course.slug for s in sessions}) == 12
+
+        cancelled = [s for s in sessions if s.status == SessionStatus.CANCELLED]
+        assert 1 <= len(cancelled) <= 6
+        assert all(s.cancel_reason for s in cancelled)
+        assert any("台風" in s.cancel_reason for s in cancelled)
+        warned = [s for s in sessions if s.warnings]
+        assert any("no_instructor" in s.warnings for s in warned)
+        assert len(warned) < len(sessions) / 4
+        assert _count(Series) >= 3
+
+        carrier = [s for s in sessions if s.partner_org and s.partner_org.kind == "carrier"]
+        assert carrier and all(s.delivery_type == "nationwide" for s in carrier)
+        assert all(s.capacity <= s.venue.capacity for s in sessions)
+
+        roles = {u.role for u in db.session.scalars(sa.select(User))}
+        assert roles == {"admin", "coordinator", "instructor", "partner"}
+        partner_orgs = {
+            u.org.slug for u in db.session.scalars(sa.select(User).where(User.role == "partner"))
+        }
+        assert partner_orgs == DEMO_ORGS - {"city-hall"}
+    assert "tanaka.makoto@city.wakaba.example.jp" in output
+
+
+def test_no_venue_or_person_is_booked_twice(demo_app, curricula):
+    _build(demo_app)
+    with demo_app.app_context():
+        venue_clashes = db.session.execute(
+            sa.text(
+                """
+                SELECT a.id, b.id FROM sessions a JOIN sessions b
+                  ON a.venue_id = b.venue_id AND a.id < b.id
+                 AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at
+                WHERE a.status <> 'cancelled' AND b.status <> 'cancelled'
+                """
+            )
+        ).all()
+        staff_clashes = db.session.execute(
+            sa.text(
+                """
+                SELECT a.id, b.id FROM sessions a
+                  JOIN session_staff sa_ ON sa_.session_id = a.id
+                  JOIN session_staff sb ON sb.user_id = sa_.user_id
+                  JOIN sessions b ON b.id = sb.session_id AND a.id < b.id
+                 WHERE a.starts_at < b.ends_at AND b.starts_at < a.ends_at
+                   AND a.status <> 'cancelled' AND b.status <> 'cancelled'
+                """
+            )
+        ).all()
+        staffed = db.session.scalar(sa.text("SELECT count(*) FROM session_staff"))
+    assert venue_clashes == []
+    assert staff_clashes == []
+    assert staffed > 50
+
+
+def test_the_logins_are_printed_with_random_passwords_kept_outside_the_repository(
+    demo_app, curricula
+):
+    output = _build(demo_app)
+    path = _logins_file(demo_app)
+    assert path.exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    rows = [line.split("\t") for line in path.read_text().splitlines() if line[0] != "#"]
+    assert len(rows) >= 10
+    with demo_app.app_context():
+        for email, role, password, _name in rows:
+            user = db.session.scalar(sa.select(User).where(User.email == email))
+            assert user.role == role
+            assert user.check_password(password)
+            assert email in output and password in output
+    assert str(path) in output
+
+
+def test_a_second_run_adds_nothing_and_prints_the_same_logins(demo_app, curricula):
+    first = _build(demo_app)
+    with demo_app.app_context():
+        before = _counts()
+    second = _build(demo_app)
+    with demo_app.app_context():
+        assert _counts() == before
+    assert "何も追加していません" in second
+    assert first.splitlines()[1:] == second.splitlines()[1:]
+
+
+def test_if_empty_leaves_a_database_with_organizations_alone(demo_app, curricula, make):
+    make.org(slug="my-own-npo")
+    output = _build(demo_app, "--if-empty")
+    assert _count(Session) == 0
+    assert _count(Organization) == 1
+    assert "デモの街は作りませんでした" in output
+
+
+def test_if_empty_builds_into_an_empty_database(demo_app, curricula):
+    _build(demo_app, "--if-empty")
+    with demo_app.app_context():
+        assert _count(Organization) == 5
+        assert _count(Session) >= 50
+
+
+def test_without_curricula_the_demo_stops_and_says_what_to_run(demo_app):
+    result = demo_app.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code != 0
+    assert "flask --app app load-curricula" in result.output
+    with demo_app.app_context():
+        assert _count(Organization) == 0
+    assert not _logins_file(demo_app).exists()
