@@ -37,7 +37,7 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 lint:
 	$(BIN)/ruff check .
