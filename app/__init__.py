@@ -58,14 +58,10 @@ def create_app(config: dict | type | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import api, auth, core, curricula, orgs, scheduling
+    from app import api, auth, checkin, core, curricula, orgs, people, public, scheduling
 
-    app.register_blueprint(core.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(orgs.bp)
-    app.register_blueprint(curricula.bp)
-    app.register_blueprint(scheduling.bp)
-    app.register_blueprint(api.bp)
+    for area in (core, auth, orgs, curricula, scheduling, people, checkin, public, api):
+        app.register_blueprint(area.bp)
     # The API authenticates with Bearer tokens, never cookies, so CSRF does not apply to it.
     csrf.exempt(api.bp)
 

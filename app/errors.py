@@ -11,11 +11,20 @@ class ServiceError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None, **extra):
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, str] | None = None,
+        code: str | None = None,
+        **extra,
+    ):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
         self.extra = extra
+        if code is not None:
+            self.code = code
 
 
 class ValidationError(ServiceError):
@@ -35,11 +44,17 @@ class Forbidden(ServiceError):
     code = "forbidden"
 
 
+class Gone(ServiceError):
+    """It existed and was withdrawn (a revoked card)."""
+
+    status = 410
+    code = "gone"
+
+
 class Conflict(ServiceError):
     """The request clashes with the state of the data (a double booking, a duplicate)."""
 
     status = 409
 
     def __init__(self, code: str, message: str, **extra):
-        super().__init__(message, **extra)
-        self.code = code
+        super().__init__(message, code=code, **extra)

@@ -91,6 +91,8 @@ class Session(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default=SessionStatus.SCHEDULED, index=True)
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("series.id"), index=True)
+    # A check-in later than this many minutes after the start counts as late.
+    late_after_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,1 @@
+"""Check-in and roster as JSON (written by the check-in work)."""

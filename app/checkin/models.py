@@ -1,0 +1,66 @@
+"""Attendance (who came, when) and the skills each learner reached."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.curricula.models import Skill
+from app.extensions import db
+from app.people.models import Learner, Registration
+from app.timeutil import UTCDateTime, utcnow
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+
+class CheckinMethod(StrEnum):
+    QR = "qr"
+    SCANNER = "scanner"
+    CODE = "code"
+    SEARCH = "search"
+    WALK_IN = "walk_in"
+    API = "api"
+    RECORDED_LATER = "recorded_later"
+
+
+class Attendance(db.Model):
+    """At most one per registration; `client_id` makes a device's retries harmless."""
+
+    __tablename__ = "attendances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id"), unique=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id"), index=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learners.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    method: Mapped[str] = mapped_column(sa.String(20))
+    client_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_later: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship()
+    learner: Mapped[Learner] = relationship()
+
+
+class SkillReached(db.Model):
+    __tablename__ = "skills_reached"
+    __table_args__ = (sa.UniqueConstraint("learner_id", "skill_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learners.id"), index=True)
+    skill_id: Mapped[int] = mapped_column(sa.ForeignKey("skills.id"))
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id"), index=True)
+    marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    skill: Mapped[Skill] = relationship()

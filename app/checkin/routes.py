@@ -1,0 +1,1 @@
+"""Check-in pages (written by the check-in work)."""

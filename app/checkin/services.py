@@ -1,0 +1,462 @@
+"""Checking learners in at the door, and what happened afterwards.
+
+Check-in is idempotent: a device's retry (same `client_id`) or a second scan of the same
+card for the same session never makes a second record; the answer names the first time.
+Every refusal carries a reason code the check-in page and devices act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from app.auth.models import Role, User
+from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod, SkillReached
+from app.core.models import record
+from app.curricula.models import Skill
+from app.errors import Conflict, Forbidden, Gone, NotFound, ValidationError
+from app.extensions import db
+from app.people import cards
+from app.people.models import Learner, Registration, RegistrationStatus
+from app.people.registration import counts_for, registered_count
+from app.scheduling.models import Session, SessionStaff, SessionStatus
+from app.templating import format_datetime, format_time
+from app.timeutil import utcnow
+from app.transaction import atomic
+
+OPENS_BEFORE_START = timedelta(minutes=60)
+
+
+@dataclass
+class CheckinResult:
+    result: str  # "checked_in" | "already_checked_in"
+    attendance: Attendance
+    learner: Learner
+
+    @property
+    def created(self) -> bool:
+        return self.result == "checked_in"
+
+
+# ---------------------------------------------------------------- who may check in
+
+
+def is_session_staff(user: User, session: Session) -> bool:
+    return any(s.user_id == user.id for s in session.staff)
+
+
+def may_check_in(user: User, session: Session) -> bool:
+    """The session's instructors and assistants, coordinators and admins."""
+    return user.role in (Role.ADMIN, Role.COORDINATOR) or is_session_staff(user, session)
+
+
+def require_check_in_rights(user: User, session: Session) -> None:
+    if not may_check_in(user, session):
+        raise Forbidden(
+            _("この講座の受付は、担当の講師・アシスタントとコーディネーターが行います。")
+        )
+
+
+# ---------------------------------------------------------------- the door
+
+
+def _window(session: Session, actor: User, at: datetime) -> bool:
+    """Whether this check-in is recorded later (after the end, by a coordinator)."""
+    if session.status == SessionStatus.CANCELLED:
+        raise Conflict("session_not_open", _("この講座は中止になりました。"), session_id=session.id)
+    if at < session.starts_at - OPENS_BEFORE_START:
+        raise Conflict(
+            "session_not_open",
+            _(
+                "受付は開始の60分前(%(time)s)からです。",
+                time=format_time(session.starts_at - OPENS_BEFORE_START),
+            ),
+            session_id=session.id,
+        )
+    if at > session.ends_at:
+        if actor.role in (Role.ADMIN, Role.COORDINATOR):
+            return True
+        raise Conflict(
+            "session_not_open",
+            _("この講座は終わりました。出席の記録はコーディネーターに依頼してください。"),
+            session_id=session.id,
+        )
+    return False
+
+
+def _learner_for(code: str | None, learner_id: int | None) -> tuple[Learner, str]:
+    if code:
+        card = cards.find_card(code)
+        if card is None:
+            raise NotFound(_("このカードは登録されていません。"), code="unknown_code")
+        if card.revoked_at is not None:
+            raise Gone(
+                _("このカードは再発行のため使えません。新しいカードをお使いください。"),
+                code="revoked_card",
+                learner_id=card.learner_id,
+            )
+        method = (
+            CheckinMethod.QR if card.token == cards.normalize_code(code) else CheckinMethod.CODE
+        )
+        return card.learner, method
+    if learner_id is None:
+        raise ValidationError(
+            _("カードの番号か受講者を指定してください。"),
+            fields={"code": _("code か learner_id のどちらかが必要です。")},
+        )
+    learner = db.session.get(Learner, learner_id)
+    if learner is None:
+        raise NotFound(
+            _("受講者(ID %(id)s)は見つかりません。", id=learner_id), code="unknown_learner"
+        )
+    return learner, CheckinMethod.SEARCH
+
+
+def _not_registered(session: Session, learner: Learner, registration: Registration | None):
+    elsewhere = db.session.execute(
+        sa.select(Session.id, Session.starts_at)
+        .join(Registration, Registration.session_id == Session.id)
+        .where(
+            Registration.learner_id == learner.id,
+            Registration.status == RegistrationStatus.REGISTERED,
+            Session.status == SessionStatus.SCHEDULED,
+            Session.ends_at > utcnow(),
+            Session.id != session.id,
+        )
+        .order_by(Session.starts_at)
+        .limit(1)
+    ).first()
+    can_walk_in = registered_count(session.id) < session.capacity
+    if registration is not None and registration.status == RegistrationStatus.WAITLISTED:
+        message = _("%(name)sさんはキャンセル待ちです。", name=learner.name)
+    elif elsewhere is not None:
+        message = _(
+            "%(name)sさんは別の講座(%(when)s)に申し込まれています。",
+            name=learner.name,
+            when=format_datetime(elsewhere.starts_at),
+        )
+    else:
+        message = _("%(name)sさんはこの講座に申し込まれていません。", name=learner.name)
+    raise Conflict(
+        "not_registered",
+        message,
+        can_walk_in=can_walk_in,
+        learner_id=learner.id,
+        learner_name=learner.name,
+        learner_furigana=learner.furigana,
+        registration_status=registration.status if registration else None,
+        other_session_id=elsewhere.id if elsewhere else None,
+    )
+
+
+def _status_at(session: Session, at: datetime) -> str:
+    late_after = session.starts_at + timedelta(minutes=session.late_after_minutes)
+    return AttendanceStatus.LATE if at > late_after else AttendanceStatus.PRESENT
+
+
+def _existing(session: Session, registration: Registration) -> Attendance | None:
+    return db.session.scalar(
+        sa.select(Attendance).where(Attendance.registration_id == registration.id)
+    )
+
+
+def check_in(
+    session: Session,
+    actor: User,
+    *,
+    code: str | None = None,
+    learner_id: int | None = None,
+    client_id: str | None = None,
+    scanned_at: datetime | None = None,
+    method: str | None = None,
+) -> CheckinResult:
+    """Record that a learner came. Raises NotFound/Gone/Conflict with the reason's code."""
+    require_check_in_rights(actor, session)
+    client_id = (client_id or "").strip() or None
+    if client_id:
+        earlier = db.session.scalar(
+            sa.select(Attendance)
+            .options(joinedload(Attendance.learner))
+            .where(Attendance.client_id == client_id)
+        )
+        if earlier is not None:
+            if earlier.session_id != session.id:
+                raise Conflict(
+                    "client_id_reused",
+                    _("この client_id は別の講座の受付に使われています。"),
+                    session_id=earlier.session_id,
+                )
+            return CheckinResult("already_checked_in", earlier, earlier.learner)
+    now = utcnow()
+    at = min(scanned_at, now) if scanned_at else now
+    recorded_later = _window(session, actor, at)
+    learner, found_by = _learner_for(code, learner_id)
+    registration = db.session.scalar(
+        sa.select(Registration).where(
+            Registration.session_id == session.id, Registration.learner_id == learner.id
+        )
+    )
+    if registration is None or registration.status != RegistrationStatus.REGISTERED:
+        _not_registered(session, learner, registration)
+    existing = _existing(session, registration)
+    if existing is not None and existing.checked_in_at is not None:
+        return CheckinResult("already_checked_in", existing, learner)
+    return _record(
+        session,
+        registration,
+        learner,
+        actor,
+        existing,
+        at,
+        client_id,
+        CheckinMethod.RECORDED_LATER if recorded_later else (method or found_by),
+        recorded_later,
+    )
+
+
+def _record(session, registration, learner, actor, existing, at, client_id, method, later):
+    attendance = existing or Attendance(
+        registration_id=registration.id, session_id=session.id, learner_id=learner.id
+    )
+    before = existing.status if existing else None
+    attendance.status = _status_at(session, at)
+    attendance.checked_in_at = at
+    attendance.method = method
+    attendance.client_id = client_id
+    attendance.recorded_by_id = actor.id
+    attendance.recorded_later = later
+    db.session.add(attendance)
+    try:
+        if before is not None:
+            record(
+                "attendance.changed",
+                "attendance",
+                attendance.id,
+                actor,
+                before=before,
+                after=attendance.status,
+            )
+        db.session.commit()
+    except IntegrityError:
+        # The same card scanned on two phones at once: the other scan won; report it.
+        db.session.rollback()
+        first = db.session.scalar(
+            sa.select(Attendance).where(Attendance.registration_id == registration.id)
+        )
+        if first is None:
+            raise
+        return CheckinResult("already_checked_in", first, learner)
+    return CheckinResult("checked_in", attendance, learner)
+
+
+# ---------------------------------------------------------------- after the fact
+
+
+@atomic
+def set_status(
+    session: Session, registration: Registration, status: str, actor: User
+) -> Attendance | None:
+    """Correct a learner's attendance (coordinators, and the session's staff); logged."""
+    require_check_in_rights(actor, session)
+    if status not in set(AttendanceStatus):
+        raise ValidationError(
+            _("出欠は %(choices)s のいずれかです。", choices=", ".join(AttendanceStatus)),
+            fields={"status": _("出欠の区分が正しくありません。")},
+        )
+    if status == AttendanceStatus.EXCUSED and actor.role not in (Role.ADMIN, Role.COORDINATOR):
+        raise Forbidden(_("欠席連絡ありにできるのはコーディネーターです。"))
+    if (
+        registration.session_id != session.id
+        or registration.status != RegistrationStatus.REGISTERED
+    ):
+        raise NotFound(_("この講座の申し込みではありません。"))
+    attendance = _existing(session, registration)
+    before = attendance.status if attendance else derived_status(session, None)
+    if before == status:
+        return attendance
+    if attendance is None:
+        attendance = Attendance(
+            registration_id=registration.id,
+            session_id=session.id,
+            learner_id=registration.learner_id,
+            method=CheckinMethod.RECORDED_LATER,
+        )
+        db.session.add(attendance)
+    attendance.status = status
+    if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
+        attendance.checked_in_at = attendance.checked_in_at or min(utcnow(), session.ends_at)
+    else:
+        attendance.checked_in_at = None
+    attendance.recorded_by_id = actor.id
+    attendance.recorded_later = utcnow() > session.ends_at
+    db.session.flush()
+    record(
+        "attendance.changed",
+        "attendance",
+        attendance.id,
+        actor,
+        registration_id=registration.id,
+        before=before,
+        after=status,
+    )
+    return attendance
+
+
+def derived_status(session: Session, attendance: Attendance | None) -> str | None:
+    """Absent is not stored: it is a registration with no check-in once the session ended."""
+    if attendance is not None:
+        return attendance.status
+    return AttendanceStatus.ABSENT if session.ends_at <= utcnow() else None
+
+
+# ---------------------------------------------------------------- the roster
+
+
+@dataclass
+class RosterRow:
+    registration: Registration
+    learner: Learner
+    attendance: Attendance | None
+    status: str | None
+    short_code: str | None
+
+
+@dataclass
+class Roster:
+    session: Session
+    rows: list[RosterRow]
+    registered: int
+    waitlisted: int
+    checked_in: int
+
+
+def roster(session: Session) -> Roster:
+    """Everyone registered or waitlisted, with their check-in, in a fixed number of queries."""
+    registrations = list(
+        db.session.scalars(
+            sa.select(Registration)
+            .options(joinedload(Registration.learner).selectinload(Learner.cards))
+            .where(
+                Registration.session_id == session.id,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+            .order_by(Registration.status, Registration.queued_at, Registration.id)
+        ).unique()
+    )
+    attendances = {
+        a.registration_id: a
+        for a in db.session.scalars(
+            sa.select(Attendance).where(Attendance.session_id == session.id)
+        )
+    }
+    rows = []
+    for reg in registrations:
+        attendance = attendances.get(reg.id)
+        card = reg.learner.active_card
+        rows.append(
+            RosterRow(
+                registration=reg,
+                learner=reg.learner,
+                attendance=attendance,
+                status=derived_status(session, attendance)
+                if reg.status == RegistrationStatus.REGISTERED
+                else None,
+                short_code=card.short_code if card else None,
+            )
+        )
+    rows.sort(
+        key=lambda r: (
+            r.registration.status != RegistrationStatus.REGISTERED,
+            r.learner.furigana_key,
+        )
+    )
+    counts = counts_for([session.id])[session.id]
+    return Roster(session, rows, counts.registered, counts.waitlisted, counts.checked_in)
+
+
+# ---------------------------------------------------------------- skills
+
+
+def reached_skills(session: Session) -> dict[int, set[int]]:
+    """learner id → ids of this course version's skills they reached (in any session)."""
+    skill_ids = [s.id for s in session.course_version.skills]
+    result: dict[int, set[int]] = {}
+    if not skill_ids:
+        return result
+    rows = db.session.execute(
+        sa.select(SkillReached.learner_id, SkillReached.skill_id).where(
+            SkillReached.skill_id.in_(skill_ids),
+            SkillReached.learner_id.in_(
+                sa.select(Registration.learner_id).where(Registration.session_id == session.id)
+            ),
+        )
+    )
+    for learner_id, skill_id in rows:
+        result.setdefault(learner_id, set()).add(skill_id)
+    return result
+
+
+@atomic
+def set_skills(
+    session: Session, learner_ids: list[int], reached: dict[int, set[int]], actor: User
+) -> int:
+    """Make the grid true: for each learner, exactly `reached[learner]` among this course's
+    skills are marked. Returns the number of changes."""
+    require_check_in_rights(actor, session)
+    skills = {
+        s.id
+        for s in db.session.scalars(
+            sa.select(Skill.id).where(Skill.course_version_id == session.course_version_id)
+        )
+    }
+    registered = set(
+        db.session.scalars(
+            sa.select(Registration.learner_id).where(
+                Registration.session_id == session.id,
+                Registration.status == RegistrationStatus.REGISTERED,
+            )
+        )
+    )
+    unknown = [i for i in learner_ids if i not in registered]
+    if unknown:
+        raise ValidationError(
+            _("この講座に申し込んでいない受講者が含まれています。"),
+            fields={"learners": ", ".join(map(str, unknown))},
+        )
+    current = reached_skills(session)
+    changes = 0
+    for learner_id in learner_ids:
+        wanted = reached.get(learner_id, set()) & skills
+        have = current.get(learner_id, set())
+        for skill_id in wanted - have:
+            db.session.add(
+                SkillReached(
+                    learner_id=learner_id,
+                    skill_id=skill_id,
+                    session_id=session.id,
+                    marked_by_id=actor.id,
+                )
+            )
+            changes += 1
+        if have - wanted:
+            db.session.execute(
+                sa.delete(SkillReached).where(
+                    SkillReached.learner_id == learner_id,
+                    SkillReached.skill_id.in_(have - wanted),
+                )
+            )
+            changes += len(have - wanted)
+    return changes
+
+
+def staff_user_ids(session_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(SessionStaff.user_id).where(SessionStaff.session_id == session_id)
+        )
+    )

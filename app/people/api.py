@@ -1,0 +1,1 @@
+"""Learners and registrations as JSON (written by the people work)."""

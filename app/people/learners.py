@@ -1,0 +1,331 @@
+"""Learners: recording, finding, spotting duplicates, merging."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from app.auth.models import Role, User
+from app.checkin.models import Attendance, SkillReached
+from app.core.models import record
+from app.errors import NotFound, ValidationError
+from app.extensions import db
+from app.people.models import Device, Learner, LearnerKind, Registration, RegistrationStatus
+from app.people.parsing import (
+    check_furigana,
+    furigana_key,
+    normalize_phone,
+    parse_birth_year,
+    phone_digits,
+)
+from app.scheduling.models import Session
+from app.scheduling.services import visibility_clause
+from app.text import clean
+from app.timeutil import utcnow
+from app.transaction import atomic
+
+LEARNER_FIELDS = frozenset(
+    {
+        "name",
+        "furigana",
+        "phone",
+        "phone2",
+        "birth_year",
+        "district",
+        "kind",
+        "device",
+        "language",
+        "needs_vision",
+        "needs_hearing",
+        "needs_mobility",
+        "consent",
+        "share_with_partner",
+        "notes",
+    }
+)
+NAME_MAX = 100
+SEARCH_LIMIT = 30
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return clean(str(value or "")).lower() in ("1", "true", "yes", "on", "y")
+
+
+def read_learner(raw: Mapping[str, Any], base: Learner | None = None) -> dict[str, Any]:
+    """Check a learner's fields; raise ValidationError naming every bad field at once."""
+    errors: dict[str, str] = {}
+    for name in sorted(set(raw) - LEARNER_FIELDS):
+        errors[name] = _("この項目は使えません。")
+    present = {k: v for k, v in raw.items() if k in LEARNER_FIELDS}
+    values: dict[str, Any] = {}
+
+    if base is None or "name" in present:
+        name = clean(present.get("name"))
+        if not name:
+            errors["name"] = _("お名前を入力してください。")
+        elif len(name) > NAME_MAX:
+            errors["name"] = _("お名前は%(n)d文字以内で入力してください。", n=NAME_MAX)
+        values["name"] = name
+    if base is None or "furigana" in present:
+        try:
+            values["furigana"] = check_furigana(present.get("furigana"))
+            values["furigana_key"] = furigana_key(values["furigana"])
+        except ValueError as exc:
+            errors["furigana"] = str(exc)
+    for field in ("phone", "phone2"):
+        if field in present:
+            try:
+                values[field] = normalize_phone(present.get(field))
+            except ValueError as exc:
+                errors[field] = str(exc)
+    if "phone" in values:
+        values["phone_key"] = phone_digits(values["phone"]) or None
+    if "birth_year" in present:
+        try:
+            values["birth_year"] = parse_birth_year(
+                None if present["birth_year"] is None else str(present["birth_year"])
+            )
+        except ValueError as exc:
+            errors["birth_year"] = str(exc)
+    if "district" in present:
+        values["district"] = clean(present.get("district")) or None
+    if "kind" in present or base is None:
+        kind = clean(present.get("kind")) or LearnerKind.SENIOR
+        if kind not in set(LearnerKind):
+            errors["kind"] = _(
+                "区分は %(choices)s のいずれかです。", choices=", ".join(LearnerKind)
+            )
+        values["kind"] = kind
+    if "device" in present:
+        device = clean(present.get("device")) or None
+        if device is not None and device not in set(Device):
+            errors["device"] = _("端末は %(choices)s のいずれかです。", choices=", ".join(Device))
+        values["device"] = device
+    if "language" in present:
+        values["language"] = clean(present.get("language")) or "ja"
+    for flag in ("needs_vision", "needs_hearing", "needs_mobility", "share_with_partner"):
+        if flag in present:
+            values[flag] = _flag(present[flag])
+    if "consent" in present:
+        values["consent"] = _flag(present["consent"])
+    if "notes" in present:
+        values["notes"] = str(present.get("notes") or "").strip()
+    if values.get("share_with_partner") and not (
+        values.get("consent") or (base is not None and base.consent_on and "consent" not in values)
+    ):
+        errors["share_with_partner"] = _(
+            "協力団体への共有には、個人情報の利用への同意が先に必要です。"
+        )
+    if errors:
+        raise ValidationError(_("入力内容を確認してください。"), fields=errors)
+    return values
+
+
+def _apply(learner: Learner, values: dict[str, Any], actor: User | None) -> None:
+    consent = values.pop("consent", None)
+    for name, value in values.items():
+        setattr(learner, name, value)
+    if consent is True and learner.consent_on is None:
+        learner.consent_on = date.today()
+        learner.consent_recorded_by_id = actor.id if actor else None
+    elif consent is False:
+        learner.consent_on = None
+        learner.consent_recorded_by_id = None
+        learner.share_with_partner = False
+
+
+@atomic
+def create_learner(raw: Mapping[str, Any], actor: User | None = None) -> Learner:
+    learner = Learner()
+    _apply(learner, read_learner(raw), actor)
+    db.session.add(learner)
+    db.session.flush()
+    return learner
+
+
+@atomic
+def update_learner(learner: Learner, raw: Mapping[str, Any], actor: User | None = None) -> Learner:
+    _apply(learner, read_learner(raw, base=learner), actor)
+    return learner
+
+
+# ---------------------------------------------------------------- who sees whom
+
+
+def visibility(user: User) -> sa.ColumnElement[bool]:
+    """Coordinators see every learner; others only those registered in sessions they see."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return sa.true()
+    seen_sessions = sa.select(Session.id).where(visibility_clause(user))
+    return Learner.id.in_(
+        sa.select(Registration.learner_id).where(Registration.session_id.in_(seen_sessions))
+    )
+
+
+def may_see_phone(user: User, learner: Learner) -> bool:
+    """Phone numbers reach a partner only with the learner's consent to share them."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR):
+        return True
+    return bool(learner.share_with_partner)
+
+
+def get_learner(user: User, learner_id: int) -> Learner:
+    learner = db.session.scalar(
+        sa.select(Learner).where(Learner.id == learner_id, visibility(user))
+    )
+    if learner is None:
+        raise NotFound(_("受講者(ID %(id)s)は見つかりません。", id=learner_id))
+    return learner
+
+
+def search(user: User, query: str, *, district: str | None = None, limit: int = SEARCH_LIMIT):
+    """By furigana (hiragana and katakana alike), name, phone digits or card short code."""
+    text = clean(query)
+    statement = sa.select(Learner).where(visibility(user))
+    if district:
+        statement = statement.where(Learner.district == district)
+    if text:
+        compact = text.replace("-", "").replace(" ", "")
+        if compact.isdigit() and len(compact) >= 3:
+            statement = statement.where(Learner.phone_key.contains(compact))
+        else:
+            statement = statement.where(
+                sa.or_(
+                    Learner.furigana_key.contains(furigana_key(text)), Learner.name.contains(text)
+                )
+            )
+    return list(
+        db.session.scalars(statement.order_by(Learner.furigana_key, Learner.id).limit(limit))
+    )
+
+
+def possible_duplicates(raw: Mapping[str, Any], exclude_id: int | None = None) -> list[Learner]:
+    """Same furigana with the same phone or the same birth year."""
+    key = furigana_key(clean(raw.get("furigana")))
+    if not key:
+        return []
+    phone = phone_digits(raw.get("phone"))
+    try:
+        year = parse_birth_year(str(raw.get("birth_year") or "")) if raw.get("birth_year") else None
+    except ValueError:
+        year = None
+    same = []
+    if phone:
+        same.append(Learner.phone_key == phone)
+    if year:
+        same.append(Learner.birth_year == year)
+    if not same:
+        return []
+    statement = sa.select(Learner).where(Learner.furigana_key == key, sa.or_(*same))
+    if exclude_id:
+        statement = statement.where(Learner.id != exclude_id)
+    return list(db.session.scalars(statement.order_by(Learner.id)))
+
+
+# ---------------------------------------------------------------- merging
+
+
+@atomic
+def merge(keep: Learner, other: Learner, actor: User) -> Learner:
+    """Move other's registrations, attendance, skills and cards to `keep`, then remove other.
+
+    Where both were registered for the same session, the one that tells more (attended, or
+    registered over waitlisted over cancelled) is kept.
+    """
+    if keep.id == other.id:
+        raise ValidationError(
+            _("同じ受講者どうしは統合できません。"),
+            fields={"other": _("別の受講者を選んでください。")},
+        )
+    rank = {RegistrationStatus.REGISTERED: 2, RegistrationStatus.WAITLISTED: 1}
+    kept_regs = {
+        r.session_id: r
+        for r in db.session.scalars(
+            sa.select(Registration).where(Registration.learner_id == keep.id)
+        )
+    }
+    attended = set(
+        db.session.scalars(
+            sa.select(Attendance.registration_id).where(
+                Attendance.learner_id.in_([keep.id, other.id])
+            )
+        )
+    )
+    moved = {"registrations": 0, "attendances": 0, "skills": 0, "cards": 0}
+    for reg in db.session.scalars(
+        sa.select(Registration).where(Registration.learner_id == other.id)
+    ):
+        mine = kept_regs.get(reg.session_id)
+        if mine is None:
+            reg.learner_id = keep.id
+            moved["registrations"] += 1
+            continue
+        theirs_better = (reg.id in attended and mine.id not in attended) or (
+            mine.id not in attended and rank.get(reg.status, 0) > rank.get(mine.status, 0)
+        )
+        loser, winner = (mine, reg) if theirs_better else (reg, mine)
+        db.session.execute(sa.delete(Attendance).where(Attendance.registration_id == loser.id))
+        db.session.delete(loser)
+        db.session.flush()
+        winner.learner_id = keep.id
+    db.session.flush()
+    moved["attendances"] = db.session.execute(
+        sa.update(Attendance).where(Attendance.learner_id == other.id).values(learner_id=keep.id)
+    ).rowcount
+    have = set(
+        db.session.scalars(
+            sa.select(SkillReached.skill_id).where(SkillReached.learner_id == keep.id)
+        )
+    )
+    for reached in db.session.scalars(
+        sa.select(SkillReached).where(SkillReached.learner_id == other.id)
+    ):
+        if reached.skill_id in have:
+            db.session.delete(reached)
+        else:
+            reached.learner_id = keep.id
+            moved["skills"] += 1
+    keep_card = keep.active_card
+    for card in list(other.cards):
+        card.learner = keep
+        if keep_card is not None and card.revoked_at is None:
+            card.revoked_at = utcnow()
+        moved["cards"] += 1
+    for field in ("phone", "phone2", "birth_year", "district", "device"):
+        if getattr(keep, field) is None and getattr(other, field) is not None:
+            setattr(keep, field, getattr(other, field))
+    if keep.phone and not keep.phone_key:
+        keep.phone_key = phone_digits(keep.phone)
+    record(
+        "learner.merged",
+        "learner",
+        keep.id,
+        actor,
+        merged_id=other.id,
+        merged_name=other.name,
+        merged_furigana=other.furigana,
+        moved=moved,
+    )
+    db.session.flush()
+    db.session.delete(other)
+    return keep
+
+
+def learner_sessions(learner: Learner) -> list[Registration]:
+    """Every registration of a learner with its session, newest session first."""
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.learner_id == learner.id)
+            .options(joinedload(Registration.session).joinedload(Session.venue))
+            .join(Session, Session.id == Registration.session_id)
+            .order_by(Session.starts_at.desc())
+        )
+    )

@@ -1,0 +1,119 @@
+"""Learners, their registrations for sessions, and their cards."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.extensions import db
+from app.scheduling.models import Session
+from app.timeutil import UTCDateTime, utcnow
+
+
+class LearnerKind(StrEnum):
+    SENIOR = "senior"
+    LEADER = "neighborhood_leader"  # 自治会長
+    SUPPORTER = "supporter"
+
+
+class Device(StrEnum):
+    IPHONE = "iphone"
+    ANDROID = "android"
+    FEATURE_PHONE = "feature_phone"
+    NONE = "none"
+    LOANER = "loaner"
+
+
+class RegistrationStatus(StrEnum):
+    REGISTERED = "registered"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class RegistrationSource(StrEnum):
+    PHONE = "phone"
+    PUBLIC = "public"
+    PARTNER = "partner"
+    WALK_IN = "walk_in"
+    IMPORT = "import"
+
+
+class Learner(db.Model):
+    __tablename__ = "learners"
+    __table_args__ = (
+        sa.Index("ix_learners_furigana_key", "furigana_key"),
+        sa.Index("ix_learners_phone_key", "phone_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    furigana: Mapped[str] = mapped_column(sa.String(100))
+    # Hiragana, no spaces: what furigana search and duplicate checks compare.
+    furigana_key: Mapped[str] = mapped_column(sa.String(100))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    phone2: Mapped[str | None] = mapped_column(sa.String(20))
+    # Digits only, for search whatever hyphens were typed.
+    phone_key: Mapped[str | None] = mapped_column(sa.String(20))
+    birth_year: Mapped[int | None]
+    district: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32), default=LearnerKind.SENIOR)
+    device: Mapped[str | None] = mapped_column(sa.String(20))
+    language: Mapped[str] = mapped_column(sa.String(8), default="ja")
+    needs_vision: Mapped[bool] = mapped_column(default=False)
+    needs_hearing: Mapped[bool] = mapped_column(default=False)
+    needs_mobility: Mapped[bool] = mapped_column(default=False)
+    consent_on: Mapped[date | None]
+    consent_recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Separate consent: name and phone may be shown to the partner that teaches a class.
+    share_with_partner: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    consent_recorded_by: Mapped[User | None] = relationship()
+    cards: Mapped[list[Card]] = relationship(back_populates="learner", order_by="Card.issued_at")
+
+    @property
+    def active_card(self) -> Card | None:
+        return next((c for c in self.cards if c.revoked_at is None), None)
+
+
+class Card(db.Model):
+    """A printed card. The QR holds `token`; people can type `short_code`."""
+
+    __tablename__ = "cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learners.id"), index=True)
+    token: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    short_code: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    learner: Mapped[Learner] = relationship(back_populates="cards")
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "learner_id"),
+        sa.Index("ix_registrations_session_status", "session_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id"))
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learners.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    source: Mapped[str] = mapped_column(sa.String(20))
+    # Waitlist order; set again when a cancelled registration is made anew.
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[Session] = relationship()
+    learner: Mapped[Learner] = relationship()

@@ -1,0 +1,135 @@
+"""Reading what people say on the phone: phone numbers, birth years in 和暦, furigana.
+
+Each parser takes the text as typed (full-width digits, half-width kana, stray spaces) and
+returns the stored form, or raises ValueError with a message a coordinator can act on.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from flask_babel import gettext as _
+
+from app.text import clean
+
+# Hyphen-like characters people and IMEs produce in phone numbers.
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−ーｰ－", "-"))
+_PHONE_CHARS = re.compile(r"^[0-9()\-+ ]+$")
+
+
+def phone_digits(text: str | None) -> str:
+    return re.sub(r"\D", "", clean(text).translate(_DASHES))
+
+
+def normalize_phone(text: str | None) -> str | None:
+    """A Japanese phone number as text, leading zero kept: '０９０ー１２３４ー５６７８' → '090-1234-5678'.
+
+    Hyphens are kept where the person put them (they carry the area code split); a number
+    typed without them is stored as its digits.
+    """
+    value = clean(text).translate(_DASHES).replace("(", "-").replace(")", "-")
+    if not value:
+        return None
+    if not _PHONE_CHARS.match(value):
+        raise ValueError(_("電話番号は数字とハイフンで入力してください(例: 090-1234-5678)。"))
+    digits = re.sub(r"\D", "", value)
+    if value.startswith("+81"):
+        digits = "0" + digits[2:]
+        value = "0" + value[3:].lstrip(" -")
+    if not digits.startswith("0"):
+        raise ValueError(_("電話番号は0から始まる番号を入力してください(例: 090-1234-5678)。"))
+    if digits.startswith(("090", "080", "070", "050")) and len(digits) != 11:
+        raise ValueError(_("携帯電話の番号は11桁です(例: 090-1234-5678)。"))
+    if len(digits) not in (10, 11):
+        raise ValueError(
+            _("電話番号は市外局番から10桁か11桁で入力してください(例: 0422-12-3456)。")
+        )
+    parts = [p for p in re.split(r"[\- ]+", value) if p]
+    return "-".join(parts) if len(parts) > 1 else digits
+
+
+# Era name → the Gregorian year of its first year (元年).
+_ERAS = {
+    "明治": 1868,
+    "大正": 1912,
+    "昭和": 1926,
+    "平成": 1989,
+    "令和": 2019,
+}
+_ERA_ALIASES = {
+    "M": "明治",
+    "T": "大正",
+    "S": "昭和",
+    "H": "平成",
+    "R": "令和",
+    "明": "明治",
+    "大": "大正",
+    "昭": "昭和",
+    "平": "平成",
+    "令": "令和",
+}
+# The last year of each era, so that 昭和70年 (which never was) is refused.
+_ERA_LAST = {"明治": 45, "大正": 15, "昭和": 64, "平成": 31}
+_WAREKI = re.compile(
+    r"^(明治|大正|昭和|平成|令和|[MTSHR明大昭平令])\s*\.?\s*(元|\d{1,2})\s*年?(生まれ)?$",
+    re.IGNORECASE,
+)
+_SEIREKI = re.compile(r"^(\d{4})\s*年?(生まれ)?$")
+OLDEST_PLAUSIBLE_AGE = 115
+
+
+def parse_birth_year(text: str | None, today: date | None = None) -> int | None:
+    """'1948', '１９４８年', '昭和23年', '昭和23', 'S23', '昭23', '平成元年' → a Gregorian year."""
+    value = clean(text).replace(" ", "")
+    if not value:
+        return None
+    today = today or date.today()
+    year = None
+    if match := _SEIREKI.match(value):
+        year = int(match.group(1))
+    elif match := _WAREKI.match(value):
+        era = match.group(1)
+        era = _ERA_ALIASES.get(era.upper(), _ERA_ALIASES.get(era, era))
+        number = 1 if match.group(2) == "元" else int(match.group(2))
+        if number < 1 or number > _ERA_LAST.get(era, 99):
+            raise ValueError(
+                _("%(era)s%(n)d年はありません。生まれ年を確かめてください。", era=era, n=number)
+            )
+        year = _ERAS[era] + number - 1
+    else:
+        raise ValueError(
+            _("生まれ年は 1948 か 昭和23年 のように入力してください(S23、昭23 も使えます)。")
+        )
+    if year > today.year or year < today.year - OLDEST_PLAUSIBLE_AGE:
+        raise ValueError(_("生まれ年 %(year)d は範囲外です。確かめてください。", year=year))
+    return year
+
+
+_KATAKANA_START, _KATAKANA_END = ord("ァ"), ord("ヶ")
+_OFFSET = ord("ァ") - ord("ぁ")
+
+
+def to_hiragana(text: str) -> str:
+    return "".join(
+        chr(ord(ch) - _OFFSET) if _KATAKANA_START <= ord(ch) <= _KATAKANA_END else ch for ch in text
+    )
+
+
+def furigana_key(text: str | None) -> str:
+    """The form furigana are compared in: NFKC, hiragana, no spaces or middle dots."""
+    value = unicodedata.normalize("NFKC", text or "")
+    return re.sub(r"[\s・･\u3000]", "", to_hiragana(value)).lower()
+
+
+_KANA = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u309d\u309e\u30fd\u30fe ・]+$")
+
+
+def check_furigana(text: str | None) -> str:
+    value = clean(text)
+    if not value:
+        raise ValueError(_("ふりがなを入力してください。"))
+    if not _KANA.match(value):
+        raise ValueError(_("ふりがなは ひらがな か カタカナ で入力してください。"))
+    return value

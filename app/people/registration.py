@@ -1,0 +1,207 @@
+"""Registering learners for sessions: capacity, waitlist, promotion.
+
+A session never holds more registered learners than its capacity, however many requests
+arrive at once: each change starts by taking the session's row lock (a write on SQLite,
+a row lock on PostgreSQL), so counting and inserting happen one request at a time per session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.auth.models import User
+from app.checkin.models import Attendance
+from app.core.models import record
+from app.errors import Conflict, NotFound, ValidationError
+from app.extensions import db
+from app.people.models import Learner, Registration, RegistrationSource, RegistrationStatus
+from app.scheduling.models import Session, SessionStatus
+from app.timeutil import utcnow
+from app.transaction import atomic
+
+
+def lock_session(session_id: int) -> None:
+    # A no-op write: on SQLite it takes the database's write lock (waiting on busy_timeout),
+    # on PostgreSQL the row lock, before anything is counted.
+    db.session.execute(sa.update(Session).where(Session.id == session_id).values(id=Session.id))
+
+
+def registered_count(session_id: int) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Registration.id)).where(
+                Registration.session_id == session_id,
+                Registration.status == RegistrationStatus.REGISTERED,
+            )
+        )
+        or 0
+    )
+
+
+@dataclass
+class Counts:
+    registered: int = 0
+    waitlisted: int = 0
+    checked_in: int = 0
+
+
+def counts_for(session_ids: Iterable[int]) -> dict[int, Counts]:
+    """Registered, waitlisted and checked-in numbers for many sessions in two queries."""
+    ids = list(session_ids)
+    result = {sid: Counts() for sid in ids}
+    if not ids:
+        return result
+    rows = db.session.execute(
+        sa.select(Registration.session_id, Registration.status, sa.func.count())
+        .where(Registration.session_id.in_(ids))
+        .group_by(Registration.session_id, Registration.status)
+    )
+    for session_id, status, number in rows:
+        if status == RegistrationStatus.REGISTERED:
+            result[session_id].registered = number
+        elif status == RegistrationStatus.WAITLISTED:
+            result[session_id].waitlisted = number
+    rows = db.session.execute(
+        sa.select(Attendance.session_id, sa.func.count())
+        .join(Registration, Registration.id == Attendance.registration_id)
+        .where(
+            Attendance.session_id.in_(ids),
+            Attendance.checked_in_at.is_not(None),
+            Registration.status == RegistrationStatus.REGISTERED,
+        )
+        .group_by(Attendance.session_id)
+    )
+    for session_id, number in rows:
+        result[session_id].checked_in = number
+    return result
+
+
+def _refuse_closed(session: Session) -> None:
+    if session.status == SessionStatus.CANCELLED:
+        raise Conflict(
+            "session_cancelled", _("この講座は中止になりました。"), session_id=session.id
+        )
+    if session.ends_at <= utcnow():
+        raise Conflict("session_ended", _("この講座は終わっています。"), session_id=session.id)
+
+
+@atomic
+def register(
+    session: Session,
+    learner: Learner,
+    *,
+    source: str,
+    actor: User | None = None,
+    waitlist: bool = True,
+    override_capacity: bool = False,
+) -> Registration:
+    """Register, or waitlist when full. With `waitlist=False` a full session is refused
+    (`session_full`); `override_capacity` (coordinators) registers beyond it, logged."""
+    if source not in set(RegistrationSource):
+        raise ValidationError(_("登録経路が正しくありません。"), fields={"source": source})
+    _refuse_closed(session)
+    lock_session(session.id)
+    existing = db.session.scalar(
+        sa.select(Registration).where(
+            Registration.session_id == session.id, Registration.learner_id == learner.id
+        )
+    )
+    if existing is not None and existing.status != RegistrationStatus.CANCELLED:
+        status_text = (
+            _("登録済み")
+            if existing.status == RegistrationStatus.REGISTERED
+            else _("キャンセル待ち")
+        )
+        raise Conflict(
+            "already_registered",
+            _(
+                "%(name)sさんはこの講座に既に申し込まれています(%(status)s)。",
+                name=learner.name,
+                status=status_text,
+            ),
+            registration_id=existing.id,
+            status=existing.status,
+        )
+    full = registered_count(session.id) >= session.capacity
+    if full and not override_capacity and not waitlist:
+        raise Conflict(
+            "session_full",
+            _("定員(%(n)d人)に達しています。", n=session.capacity),
+            session_id=session.id,
+        )
+    status = (
+        RegistrationStatus.WAITLISTED
+        if full and not override_capacity
+        else RegistrationStatus.REGISTERED
+    )
+    registration = existing or Registration(session_id=session.id, learner_id=learner.id)
+    registration.status = status
+    registration.source = source
+    registration.queued_at = utcnow()
+    registration.cancelled_at = None
+    registration.created_by_id = actor.id if actor else None
+    db.session.add(registration)
+    db.session.flush()
+    if full and override_capacity:
+        record(
+            "registration.capacity_override",
+            "registration",
+            registration.id,
+            actor,
+            session_id=session.id,
+            capacity=session.capacity,
+        )
+    return registration
+
+
+@atomic
+def cancel(registration: Registration, actor: User | None = None) -> Registration | None:
+    """Cancel a registration; when it held a seat, the first waitlisted person gets it.
+
+    Returns the promoted registration, if any.
+    """
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise Conflict("already_cancelled", _("この申し込みは既に取り消されています。"))
+    lock_session(registration.session_id)
+    held_seat = registration.status == RegistrationStatus.REGISTERED
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = utcnow()
+    db.session.flush()
+    if not held_seat:
+        return None
+    session = db.session.get(Session, registration.session_id)
+    if registered_count(session.id) >= session.capacity:
+        return None
+    first = db.session.scalar(
+        sa.select(Registration)
+        .where(
+            Registration.session_id == session.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+        .order_by(Registration.queued_at, Registration.id)
+        .limit(1)
+    )
+    if first is None:
+        return None
+    first.status = RegistrationStatus.REGISTERED
+    record(
+        "registration.promoted",
+        "registration",
+        first.id,
+        actor,
+        session_id=session.id,
+        learner_id=first.learner_id,
+        freed_by=registration.id,
+    )
+    return first
+
+
+def get_registration(registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        raise NotFound(_("申し込み(ID %(id)s)は見つかりません。", id=registration_id))
+    return registration

@@ -1,0 +1,1 @@
+"""Learner pages: search, records, registration by phone, cards (written by the people work)."""
