@@ -21,6 +21,7 @@ from app.auth.models import Role, User
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.orgs.models import Organization, OrgKind
+from app.people.parsing import normalize_phone
 from app.text import clean, clean_or_none, is_slug
 from app.timeutil import utcnow
 from app.transaction import atomic
@@ -28,14 +29,9 @@ from app.transaction import atomic
 SLUG_MAX = 64
 NAME_MAX = 200
 EMAIL_MAX = 254
-PHONE_MAX = 32
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE_CHARS = re.compile(r"^\+?[0-9()\- ]+$")
 # Dashes people type in phone numbers that NFKC leaves alone (長音符, minus sign, en dash ...).
-_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−ーｰ", "-"))
-PHONE_MIN_DIGITS = 9
-PHONE_MAX_DIGITS = 15
 
 
 # ---------------------------------------------------------------- organizations
@@ -72,11 +68,6 @@ def get_org(org_id: int) -> Organization:
     if org is None:
         raise NotFound(_("団体(ID %(id)s)は見つかりません。", id=org_id))
     return org
-
-
-def normalize_phone(value: str | None) -> str:
-    """NFKC and every kind of dash as '-'; kept as text so the leading zero stays."""
-    return clean(value).translate(_DASHES)
 
 
 def _read_org(raw: Mapping[str, Any], current: Organization | None) -> dict[str, Any]:
@@ -117,17 +108,11 @@ def _read_org(raw: Mapping[str, Any], current: Organization | None) -> dict[str,
                 "メールアドレスの形式で入力してください(例: info@example.jp)。"
             )
 
-    contact_phone = normalize_phone(raw.get("contact_phone")) or None
-    if contact_phone:
-        digits = sum(c.isdigit() for c in contact_phone)
-        if (
-            len(contact_phone) > PHONE_MAX
-            or not _PHONE_CHARS.match(contact_phone)
-            or not PHONE_MIN_DIGITS <= digits <= PHONE_MAX_DIGITS
-        ):
-            errors["contact_phone"] = _(
-                "電話番号は数字とハイフンで入力してください(例: 03-1234-5678)。"
-            )
+    contact_phone = None
+    try:
+        contact_phone = normalize_phone(raw.get("contact_phone"))
+    except ValueError as exc:
+        errors["contact_phone"] = str(exc)
 
     if current is not None and kind == OrgKind.MUNICIPALITY and current.is_partner:
         errors.update(_partner_ties(current))
