@@ -1,0 +1,191 @@
+"""Signing up for a public session without an account, and the confirmation page's link.
+
+A sign-up is one transaction under the session's lock: find the learner by furigana and
+phone or record a new one (with a card), then register (or waitlist). A double click's
+second request waits for the first, finds the learner it made and lands on the same
+confirmation, instead of making a second learner. The learner's card is shown only to the
+form that made the learner: its random key is logged with the new learner, so someone who
+merely types the same name and phone number never sees another person's card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import joinedload
+
+from app.core.models import AuditEntry, record
+from app.curricula.models import CourseVersion
+from app.errors import Conflict, NotFound
+from app.extensions import db
+from app.people import cards, learners, registration
+from app.people.models import Card, Learner, Registration, RegistrationSource
+from app.scheduling.models import Session, SessionStatus
+from app.timeutil import utcnow
+from app.transaction import atomic
+
+DEFAULT_HELP_PHONE = "0120-000-000"
+UPCOMING_SHOWN = 100
+SIGNED_UP = "learner.signed_up"
+_TOKEN_SALT = "public-registration"
+FORM_KEY_MIN = 16
+
+
+def help_phone() -> str:
+    return current_app.config.get("HELP_PHONE", DEFAULT_HELP_PHONE)
+
+
+# ---------------------------------------------------------------- which sessions
+
+
+def _open_to_public() -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Session.public.is_(True),
+        Session.status == SessionStatus.SCHEDULED,
+        Session.starts_at > utcnow(),
+    )
+
+
+def _with_details(query: sa.Select) -> sa.Select:
+    return query.options(
+        joinedload(Session.course_version).joinedload(CourseVersion.course),
+        joinedload(Session.venue),
+    )
+
+
+def upcoming_sessions(limit: int = UPCOMING_SHOWN) -> list[Session]:
+    return list(
+        db.session.scalars(
+            _with_details(sa.select(Session))
+            .where(_open_to_public())
+            .order_by(Session.starts_at, Session.id)
+            .limit(limit)
+        )
+    )
+
+
+def open_session(session_id: int) -> Session:
+    """A session residents may sign up for; any other (private, cancelled, past) is 404."""
+    session = db.session.scalar(
+        _with_details(sa.select(Session)).where(Session.id == session_id, _open_to_public())
+    )
+    if session is None:
+        raise NotFound(_("講座(ID %(id)s)は見つかりません。", id=session_id))
+    return session
+
+
+# ---------------------------------------------------------------- signing up
+
+
+@dataclass
+class SignUp:
+    registration: Registration
+    card: Card | None  # only for a learner this very form recorded
+
+
+def _digest(form_key: str) -> str:
+    return hashlib.sha256(form_key.encode()).hexdigest()
+
+
+def _card_made_by(learner: Learner, form_digest: str) -> Card | None:
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == SIGNED_UP,
+            AuditEntry.subject_type == "learner",
+            AuditEntry.subject_id == learner.id,
+        )
+    )
+    for entry in entries:
+        if entry.details.get("form") == form_digest:
+            card = db.session.get(Card, entry.details.get("card_id"))
+            return card if card is not None and card.revoked_at is None else None
+    return None
+
+
+def sign_up(session: Session, raw: dict[str, Any], form_key: str) -> SignUp:
+    """Register the person who filled in the public form; ValidationError names bad fields."""
+    learners.read_learner(raw)
+    if len(form_key) < FORM_KEY_MIN:
+        # A post without the page's key (not from our form) gets one nobody else can send.
+        form_key = secrets.token_urlsafe(24)
+    form_digest = _digest(form_key)
+    try:
+        return _record_sign_up(session, raw, form_digest)
+    except Conflict as exc:
+        if exc.code != "already_registered":
+            raise
+        # Registered before (a double click, or a second try): the same confirmation again.
+        existing = db.session.get(Registration, exc.extra["registration_id"])
+        return SignUp(existing, _card_made_by(existing.learner, form_digest))
+
+
+@atomic
+def _record_sign_up(session: Session, raw: dict[str, Any], form_digest: str) -> SignUp:
+    """Find or record the learner (with a card), then register: one transaction."""
+    registration.lock_session(session.id)
+    found = learners.possible_duplicates(
+        {"furigana": raw.get("furigana"), "phone": raw.get("phone")}
+    )
+    if found:
+        learner = found[0]
+        card = _card_made_by(learner, form_digest)
+    else:
+        learner = learners.create_learner(raw)
+        card = cards.issue_card(learner)
+        record(
+            SIGNED_UP,
+            "learner",
+            learner.id,
+            session_id=session.id,
+            form=form_digest,
+            card_id=card.id,
+        )
+    signed = registration.register(session, learner, source=RegistrationSource.PUBLIC)
+    return SignUp(signed, card)
+
+
+# ---------------------------------------------------------------- the confirmation link
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_TOKEN_SALT)
+
+
+def confirmation_token(signed: SignUp) -> str:
+    """Unguessable, and the same for the same sign-up, so a double click lands on one page."""
+    return _serializer().dumps(
+        {"r": signed.registration.id, "c": signed.card.id if signed.card else None}
+    )
+
+
+def read_confirmation(token: str) -> SignUp:
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        data = None
+    if not isinstance(data, dict):
+        raise NotFound(_("この申し込みは見つかりません。"))
+    signed = db.session.scalar(
+        sa.select(Registration)
+        .options(
+            joinedload(Registration.session)
+            .joinedload(Session.course_version)
+            .joinedload(CourseVersion.course),
+            joinedload(Registration.session).joinedload(Session.venue),
+            joinedload(Registration.learner),
+        )
+        .where(Registration.id == data.get("r"))
+    )
+    if signed is None:
+        raise NotFound(_("この申し込みは見つかりません。"))
+    card = db.session.get(Card, data["c"]) if data.get("c") else None
+    if card is not None and (card.revoked_at is not None or card.learner_id != signed.learner_id):
+        card = None
+    return SignUp(signed, card)
