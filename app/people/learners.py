@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import Role, User
 from app.checkin.models import Attendance, SkillReached
 from app.core.models import record
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.people.models import Device, Learner, LearnerKind, Registration, RegistrationStatus
+from app.people.cards import SHORT_CODE_LENGTH, normalize_code
+from app.people.models import (
+    Card,
+    Device,
+    Learner,
+    LearnerKind,
+    Registration,
+    RegistrationStatus,
+)
 from app.people.parsing import (
     check_furigana,
     furigana_key,
@@ -49,6 +58,9 @@ LEARNER_FIELDS = frozenset(
     }
 )
 NAME_MAX = 100
+DISTRICT_MAX = 100
+# A language tag that fits the column: "ja", "en", "pt-br".
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,4})?$")
 SEARCH_LIMIT = 30
 
 
@@ -96,6 +108,8 @@ def read_learner(raw: Mapping[str, Any], base: Learner | None = None) -> dict[st
             errors["birth_year"] = str(exc)
     if "district" in present:
         values["district"] = clean(present.get("district")) or None
+        if values["district"] and len(values["district"]) > DISTRICT_MAX:
+            errors["district"] = _("地区は%(n)d文字以内で入力してください。", n=DISTRICT_MAX)
     if "kind" in present or base is None:
         kind = clean(present.get("kind")) or LearnerKind.SENIOR
         if kind not in set(LearnerKind):
@@ -109,7 +123,9 @@ def read_learner(raw: Mapping[str, Any], base: Learner | None = None) -> dict[st
             errors["device"] = _("端末は %(choices)s のいずれかです。", choices=", ".join(Device))
         values["device"] = device
     if "language" in present:
-        values["language"] = clean(present.get("language")) or "ja"
+        values["language"] = clean(present.get("language")).lower() or "ja"
+        if not _LANGUAGE.match(values["language"]):
+            errors["language"] = _("言語は ja や en のような言語コードで入力してください。")
     for flag in ("needs_vision", "needs_hearing", "needs_mobility", "share_with_partner"):
         if flag in present:
             values[flag] = _flag(present[flag])
@@ -185,25 +201,63 @@ def get_learner(user: User, learner_id: int) -> Learner:
     return learner
 
 
-def search(user: User, query: str, *, district: str | None = None, limit: int = SEARCH_LIMIT):
-    """By furigana (hiragana and katakana alike), name, phone digits or card short code."""
+# What may stand between the digits of a phone number someone types as a search.
+_PHONE_QUERY = re.compile(r"^\+?[0-9\s()\-‐‑‒–—―−ーｰ－]+$")
+MIN_PHONE_DIGITS = 3
+
+
+def _phone_query(text: str) -> str | None:
+    """The digits to look for when the query is (part of) a phone number."""
+    if not _PHONE_QUERY.match(text):
+        return None
+    digits = phone_digits(text)
+    if text.startswith("+81"):
+        digits = "0" + digits[2:].removeprefix("0")
+    return digits if len(digits) >= MIN_PHONE_DIGITS else None
+
+
+def search(
+    user: User,
+    query: str,
+    *,
+    district: str | None = None,
+    limit: int = SEARCH_LIMIT,
+    offset: int = 0,
+):
+    """By furigana (hiragana and katakana alike), name, phone digits or card short code.
+
+    Cards come loaded with the learners, so a list can show each card without a query per row.
+    """
     text = clean(query)
     statement = sa.select(Learner).where(visibility(user))
     if district:
         statement = statement.where(Learner.district == district)
     if text:
-        compact = text.replace("-", "").replace(" ", "")
-        if compact.isdigit() and len(compact) >= 3:
-            statement = statement.where(Learner.phone_key.contains(compact))
+        digits = _phone_query(text)
+        if digits:
+            statement = statement.where(Learner.phone_key.contains(digits, autoescape=True))
         else:
-            statement = statement.where(
-                sa.or_(
-                    Learner.furigana_key.contains(furigana_key(text)), Learner.name.contains(text)
+            matches = [
+                Learner.furigana_key.contains(furigana_key(text), autoescape=True),
+                Learner.name.contains(text, autoescape=True),
+            ]
+            code = normalize_code(text)
+            if len(code) == SHORT_CODE_LENGTH:
+                matches.append(
+                    Learner.id.in_(
+                        sa.select(Card.learner_id).where(
+                            Card.short_code == f"{code[:2]}-{code[2:]}", Card.revoked_at.is_(None)
+                        )
+                    )
                 )
-            )
-    return list(
-        db.session.scalars(statement.order_by(Learner.furigana_key, Learner.id).limit(limit))
+            statement = statement.where(sa.or_(*matches))
+    statement = (
+        statement.options(selectinload(Learner.cards))
+        .order_by(Learner.furigana_key, Learner.id)
+        .limit(limit)
+        .offset(max(0, offset))
     )
+    return list(db.session.scalars(statement))
 
 
 def possible_duplicates(raw: Mapping[str, Any], exclude_id: int | None = None) -> list[Learner]:
@@ -211,7 +265,11 @@ def possible_duplicates(raw: Mapping[str, Any], exclude_id: int | None = None) -
     key = furigana_key(clean(raw.get("furigana")))
     if not key:
         return []
-    phone = phone_digits(raw.get("phone"))
+    try:
+        # Compared as stored: "+81 90-..." and "090-..." are the same number.
+        phone = phone_digits(normalize_phone(raw.get("phone")))
+    except ValueError:
+        phone = ""
     try:
         year = parse_birth_year(str(raw.get("birth_year") or "")) if raw.get("birth_year") else None
     except ValueError:

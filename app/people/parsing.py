@@ -32,12 +32,15 @@ def normalize_phone(text: str | None) -> str | None:
     value = clean(text).translate(_DASHES).replace("(", "-").replace(")", "-")
     if not value:
         return None
-    if not _PHONE_CHARS.match(value):
+    # A plus sign only makes sense as the country code in front.
+    if not _PHONE_CHARS.match(value) or "+" in value[1:]:
         raise ValueError(_("電話番号は数字とハイフンで入力してください(例: 090-1234-5678)。"))
-    digits = re.sub(r"\D", "", value)
     if value.startswith("+81"):
-        digits = "0" + digits[2:]
-        value = "0" + value[3:].lstrip(" -")
+        rest = value[3:].lstrip(" -")
+        if rest.startswith("0"):  # "+81 (0)90-...": the trunk zero written out in brackets
+            rest = rest[1:].lstrip(" -")
+        value = "0" + rest
+    digits = re.sub(r"\D", "", value)
     if not digits.startswith("0"):
         raise ValueError(_("電話番号は0から始まる番号を入力してください(例: 090-1234-5678)。"))
     if digits.startswith(("090", "080", "070", "050")) and len(digits) != 11:
@@ -47,7 +50,8 @@ def normalize_phone(text: str | None) -> str | None:
             _("電話番号は市外局番から10桁か11桁で入力してください(例: 0422-12-3456)。")
         )
     parts = [p for p in re.split(r"[\- ]+", value) if p]
-    return "-".join(parts) if len(parts) > 1 else digits
+    # A Japanese number has at most three groups; more hyphens than that are noise.
+    return "-".join(parts) if 1 < len(parts) <= 3 else digits
 
 
 # Era name → the Gregorian year of its first year (元年).
@@ -77,7 +81,8 @@ _WAREKI = re.compile(
     re.IGNORECASE,
 )
 _SEIREKI = re.compile(r"^(\d{4})\s*年?(生まれ)?$")
-OLDEST_PLAUSIBLE_AGE = 115
+# Learners are people alive today; a fixed floor keeps the rule easy to say on the phone.
+EARLIEST_BIRTH_YEAR = 1900
 
 
 def parse_birth_year(text: str | None, today: date | None = None) -> int | None:
@@ -102,8 +107,15 @@ def parse_birth_year(text: str | None, today: date | None = None) -> int | None:
         raise ValueError(
             _("生まれ年は 1948 か 昭和23年 のように入力してください(S23、昭23 も使えます)。")
         )
-    if year > today.year or year < today.year - OLDEST_PLAUSIBLE_AGE:
-        raise ValueError(_("生まれ年 %(year)d は範囲外です。確かめてください。", year=year))
+    if year > today.year or year < EARLIEST_BIRTH_YEAR:
+        raise ValueError(
+            _(
+                "生まれ年 %(year)d は範囲外です。%(first)d年から%(last)d年までで入力してください。",
+                year=year,
+                first=EARLIEST_BIRTH_YEAR,
+                last=today.year,
+            )
+        )
     return year
 
 
@@ -126,10 +138,15 @@ def furigana_key(text: str | None) -> str:
 _KANA = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u309d\u309e\u30fd\u30fe ・]+$")
 
 
+FURIGANA_MAX = 100  # the column's width
+
+
 def check_furigana(text: str | None) -> str:
     value = clean(text)
     if not value:
         raise ValueError(_("ふりがなを入力してください。"))
+    if len(value) > FURIGANA_MAX:
+        raise ValueError(_("ふりがなは%(n)d文字以内で入力してください。", n=FURIGANA_MAX))
     if not _KANA.match(value):
         raise ValueError(_("ふりがなは ひらがな か カタカナ で入力してください。"))
     return value

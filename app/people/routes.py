@@ -1,1 +1,443 @@
-"""Learner pages: search, records, registration by phone, cards (written by the people work)."""
+"""Learner pages: finding people, a learner's record, recording and correcting it, merging
+two records of one person, reissuing a lost card. Thin: read the request, call a service,
+render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from app.auth.access import ALL_STAFF, PLANNERS, roles
+from app.auth.models import User
+from app.checkin.models import Attendance, SkillReached
+from app.checkin.services import derived_status
+from app.core.models import AuditEntry
+from app.curricula.models import CourseVersion, Skill
+from app.errors import NotFound, ValidationError
+from app.extensions import db
+from app.people import bp, cards, learners
+from app.people.forms import (
+    LearnerFilterForm,
+    LearnerForm,
+    MergeForm,
+    NewLearnerForm,
+    birth_year_text,
+    people_label,
+)
+from app.people.models import Card, Learner, Registration, RegistrationStatus
+from app.people.parsing import check_furigana, phone_digits
+from app.scheduling.forms import int_or_none
+from app.scheduling.models import Session
+from app.scheduling.services import visibility_clause
+from app.text import clean
+from app.timeutil import utcnow
+
+PER_PAGE = 50
+MERGE_CANDIDATES_SHOWN = 20
+HISTORY_ACTIONS = ("learner.merged", "card.reissued")
+
+
+@bp.app_template_filter("birth_year")
+def _birth_year_filter(year: int | None) -> str:
+    return birth_year_text(year)
+
+
+@bp.context_processor
+def _people_words() -> dict[str, Any]:
+    return {"people_label": people_label}
+
+
+def _is_planner() -> bool:
+    return current_user.role in PLANNERS
+
+
+# ---------------------------------------------------------------- the list
+
+
+@bp.get("/learners")
+@roles(*ALL_STAFF)
+def learner_list():
+    form = LearnerFilterForm(formdata=request.args)
+    form.load_choices(current_user)
+    query = clean(form.q.data)
+    page = max(1, int_or_none(request.args.get("page")) or 1)
+    # One more than a page tells whether there is a next page without counting them all.
+    found = learners.search(
+        current_user,
+        query,
+        district=form.district.data or None,
+        limit=PER_PAGE + 1,
+        offset=(page - 1) * PER_PAGE,
+    )
+    args = {k: v for k, v in request.args.items() if v and k != "page"}
+    return render_template(
+        "people/learner_list.html",
+        form=form,
+        query=query,
+        rows=[(lr, learners.may_see_phone(current_user, lr)) for lr in found[:PER_PAGE]],
+        page=page,
+        has_next=len(found) > PER_PAGE,
+        args=args,
+        first_number=(page - 1) * PER_PAGE + 1,
+        new_learner_args=_new_learner_args(query),
+        planner=_is_planner(),
+    )
+
+
+def _new_learner_args(query: str) -> dict[str, str]:
+    """What a search that found no one already says about the new person."""
+    if not query:
+        return {}
+    if phone_digits(query) and not any(ch.isalpha() for ch in query):
+        return {"phone": query}
+    try:
+        check_furigana(query)
+    except ValueError:
+        return {"name": query}
+    return {"furigana": query}
+
+
+# ---------------------------------------------------------------- one learner
+
+
+@dataclass
+class ClassRow:
+    registration: Registration
+    session: Session
+    course: CourseVersion
+    attendance: Attendance | None
+    status: str | None  # attendance status, derived; None while the class is ahead
+
+
+@dataclass
+class CourseSkills:
+    title: str
+    skills: list[tuple[Skill, SkillReached]] = field(default_factory=list)
+
+
+@dataclass
+class LearnerPage:
+    learner: Learner
+    upcoming: list[ClassRow]
+    past: list[ClassRow]
+    skills: list[CourseSkills]
+    active_card: Card | None
+    revoked_cards: list[Card]
+    history: list[AuditEntry]
+
+
+def _visible_session_ids(user: User, session_ids: list[int]) -> set[int]:
+    if not session_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Session.id).where(Session.id.in_(session_ids), visibility_clause(user))
+        )
+    )
+
+
+def _classes(user: User, learner: Learner) -> tuple[list[ClassRow], list[ClassRow]]:
+    registrations = learners.learner_sessions(learner)
+    if user.role not in PLANNERS:
+        # A partner or instructor sees this person's classes only where they see the class.
+        shown = _visible_session_ids(user, [r.session_id for r in registrations])
+        registrations = [r for r in registrations if r.session_id in shown]
+    if not registrations:
+        return [], []
+    # Every session's course in one query, rather than one per row.
+    courses = {
+        cv.id: cv
+        for cv in db.session.scalars(
+            sa.select(CourseVersion).where(
+                CourseVersion.id.in_({r.session.course_version_id for r in registrations})
+            )
+        )
+    }
+    attendance = {
+        a.registration_id: a
+        for a in db.session.scalars(
+            sa.select(Attendance).where(
+                Attendance.registration_id.in_([r.id for r in registrations])
+            )
+        )
+    }
+    now = utcnow()
+    upcoming, past = [], []
+    for reg in registrations:
+        came = attendance.get(reg.id)
+        counts = reg.status == RegistrationStatus.REGISTERED or came is not None
+        row = ClassRow(
+            registration=reg,
+            session=reg.session,
+            course=courses[reg.session.course_version_id],
+            attendance=came,
+            status=derived_status(reg.session, came) if counts else None,
+        )
+        (upcoming if reg.session.ends_at > now else past).append(row)
+    upcoming.reverse()  # soonest first; the past stays newest first
+    return upcoming, past
+
+
+def _skills(user: User, learner: Learner) -> list[CourseSkills]:
+    statement = (
+        sa.select(SkillReached, Skill)
+        .join(Skill, Skill.id == SkillReached.skill_id)
+        .options(joinedload(Skill.course_version).joinedload(CourseVersion.course))
+        .where(SkillReached.learner_id == learner.id)
+        .order_by(Skill.course_version_id, Skill.position)
+    )
+    if user.role not in PLANNERS:
+        statement = statement.where(
+            SkillReached.session_id.in_(sa.select(Session.id).where(visibility_clause(user)))
+        )
+    by_course: dict[int, CourseSkills] = {}
+    for reached, skill in db.session.execute(statement):
+        course = skill.course_version.course
+        group = by_course.setdefault(course.id, CourseSkills(skill.course_version.title))
+        group.skills.append((skill, reached))
+    return sorted(by_course.values(), key=lambda g: g.title)
+
+
+def _history(learner: Learner) -> list[AuditEntry]:
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .options(joinedload(AuditEntry.actor))
+            .where(
+                AuditEntry.subject_type == "learner",
+                AuditEntry.subject_id == learner.id,
+                AuditEntry.action.in_(HISTORY_ACTIONS),
+            )
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        )
+    )
+
+
+def _learner_page(user: User, learner: Learner) -> LearnerPage:
+    upcoming, past = _classes(user, learner)
+    planner = user.role in PLANNERS
+    return LearnerPage(
+        learner=learner,
+        upcoming=upcoming,
+        past=past,
+        skills=_skills(user, learner),
+        active_card=learner.active_card,
+        revoked_cards=[c for c in reversed(learner.cards) if c.revoked_at is not None],
+        # Merges and reissues name other records and who did what: for coordinators.
+        history=_history(learner) if planner else [],
+    )
+
+
+@bp.get("/learners/<int:learner_id>")
+@roles(*ALL_STAFF)
+def learner_detail(learner_id: int):
+    learner = learners.get_learner(current_user, learner_id)
+    return render_template(
+        "people/learner_detail.html",
+        page=_learner_page(current_user, learner),
+        learner=learner,
+        show_phone=learners.may_see_phone(current_user, learner),
+        planner=_is_planner(),
+        may_print_card=current_user.role != "partner",
+    )
+
+
+# ---------------------------------------------------------------- recording a learner
+
+
+def _form_page(form, *, learner=None, duplicates=(), general=(), status: int = 200):
+    return (
+        render_template(
+            "people/learner_form.html",
+            form=form,
+            learner=learner,
+            duplicates=list(duplicates),
+            general_errors=list(general),
+            known_districts=_known_districts(),
+        ),
+        status,
+    )
+
+
+def _known_districts() -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(Learner.district)
+            .where(Learner.district.is_not(None))
+            .distinct()
+            .order_by(Learner.district)
+        )
+    )
+
+
+@bp.route("/learners/new", methods=["GET", "POST"])
+@roles(*PLANNERS)
+def learner_new():
+    form = NewLearnerForm()
+    form.load_choices()
+    if not form.is_submitted():
+        for name in ("name", "furigana", "phone"):
+            if request.args.get(name):
+                form[name].data = request.args[name]
+        return _form_page(form)
+    if not form.validate():
+        return _form_page(form, status=422)
+    raw = form.learner_raw()
+    try:
+        # Every field is checked before duplicates are looked for: a typo is fixed first.
+        learners.read_learner(raw)
+    except ValidationError as exc:
+        return _form_page(form, general=form.show_service_errors(exc.fields), status=422)
+    duplicates = learners.possible_duplicates(raw)
+    confirmed = form.confirm_new.data and {d.id for d in duplicates} <= form.seen_ids()
+    if duplicates and not confirmed:
+        form.duplicates_seen.data = ",".join(str(d.id) for d in duplicates)
+        form.confirm_new.data = False
+        return _form_page(form, duplicates=duplicates)
+    learner = learners.create_learner(raw, current_user)
+    flash(_("%(name)sさんを受講者として登録しました。", name=learner.name), "success")
+    return redirect(url_for("people.learner_detail", learner_id=learner.id))
+
+
+@bp.route("/learners/<int:learner_id>/edit", methods=["GET", "POST"])
+@roles(*PLANNERS)
+def learner_edit(learner_id: int):
+    learner = learners.get_learner(current_user, learner_id)
+    form = LearnerForm()
+    form.load_choices(keep_language=learner.language)
+    if not form.is_submitted():
+        form.fill_from(learner)
+        return _form_page(form, learner=learner)
+    if not form.validate():
+        return _form_page(form, learner=learner, status=422)
+    try:
+        learners.update_learner(learner, form.learner_raw(), current_user)
+    except ValidationError as exc:
+        general = form.show_service_errors(exc.fields)
+        return _form_page(form, learner=learner, general=general, status=422)
+    flash(_("%(name)sさんの記録を変更しました。", name=learner.name), "success")
+    return redirect(url_for("people.learner_detail", learner_id=learner.id))
+
+
+# ---------------------------------------------------------------- the card
+
+
+@bp.post("/learners/<int:learner_id>/card/reissue")
+@roles(*PLANNERS)
+def learner_card_reissue(learner_id: int):
+    learner = learners.get_learner(current_user, learner_id)
+    had_card = learner.active_card is not None
+    card = cards.issue_card(learner, current_user)
+    if had_card:
+        message = _(
+            "新しいカード(%(code)s)を発行しました。前のカードはもう使えません。",
+            code=card.short_code,
+        )
+    else:
+        message = _("カード(%(code)s)を発行しました。", code=card.short_code)
+    flash(message, "success")
+    return redirect(url_for("people.learner_detail", learner_id=learner.id))
+
+
+# ---------------------------------------------------------------- merging
+
+
+@dataclass
+class MergePreview:
+    registrations: int
+    shared_sessions: int
+    attendances: int
+    skills: int
+    skills_already_kept: int
+    cards: int
+
+
+def _merge_preview(keep: Learner, other: Learner) -> MergePreview:
+    def count(statement) -> int:
+        return db.session.scalar(statement) or 0
+
+    kept_sessions = sa.select(Registration.session_id).where(Registration.learner_id == keep.id)
+    kept_skills = sa.select(SkillReached.skill_id).where(SkillReached.learner_id == keep.id)
+    return MergePreview(
+        registrations=count(
+            sa.select(sa.func.count(Registration.id)).where(Registration.learner_id == other.id)
+        ),
+        shared_sessions=count(
+            sa.select(sa.func.count(Registration.id)).where(
+                Registration.learner_id == other.id, Registration.session_id.in_(kept_sessions)
+            )
+        ),
+        attendances=count(
+            sa.select(sa.func.count(Attendance.id)).where(Attendance.learner_id == other.id)
+        ),
+        skills=count(
+            sa.select(sa.func.count(SkillReached.id)).where(SkillReached.learner_id == other.id)
+        ),
+        skills_already_kept=count(
+            sa.select(sa.func.count(SkillReached.id)).where(
+                SkillReached.learner_id == other.id, SkillReached.skill_id.in_(kept_skills)
+            )
+        ),
+        cards=len(other.cards),
+    )
+
+
+def _merge_candidates(keep: Learner, query: str) -> list[Learner]:
+    # Before anything is typed, offer the records with the same reading: a second record of
+    # one person was usually made by someone who did not find the first.
+    found = learners.search(current_user, query or keep.furigana, limit=MERGE_CANDIDATES_SHOWN + 1)
+    return [lr for lr in found if lr.id != keep.id][:MERGE_CANDIDATES_SHOWN]
+
+
+@bp.route("/learners/<int:learner_id>/merge", methods=["GET", "POST"])
+@roles(*PLANNERS)
+def learner_merge(learner_id: int):
+    keep = learners.get_learner(current_user, learner_id)
+    form = MergeForm()
+    if form.validate_on_submit() and form.other.data:
+        try:
+            other = learners.get_learner(current_user, form.other.data)
+            name, furigana = other.name, other.furigana
+            learners.merge(keep, other, current_user)
+        except (NotFound, ValidationError) as exc:
+            # A record merged meanwhile by someone else, or the same record twice.
+            flash(exc.message, "error")
+            return redirect(url_for("people.learner_merge", learner_id=keep.id))
+        flash(
+            _(
+                "%(other)s(%(furigana)s)さんの記録を、%(name)sさんの記録に統合しました。",
+                other=name,
+                furigana=furigana,
+                name=keep.name,
+            ),
+            "success",
+        )
+        return redirect(url_for("people.learner_detail", learner_id=keep.id))
+    query = clean(request.args.get("q"))
+    other_id = int_or_none(request.args.get("other"))
+    other = preview = None
+    if other_id == keep.id:
+        flash(_("同じ受講者どうしは統合できません。別の受講者を選んでください。"), "error")
+    elif other_id:
+        try:
+            other = learners.get_learner(current_user, other_id)
+        except NotFound as exc:
+            flash(exc.message, "error")
+        else:
+            preview = _merge_preview(keep, other)
+            form.other.data = other.id
+    return render_template(
+        "people/merge.html",
+        keep=keep,
+        other=other,
+        preview=preview,
+        form=form,
+        query=query,
+        candidates=[] if other else _merge_candidates(keep, query),
+    )
