@@ -105,10 +105,11 @@ def register(
         raise ValidationError(_("登録経路が正しくありません。"), fields={"source": source})
     _refuse_closed(session)
     lock_session(session.id)
+    # populate_existing: a copy loaded before the lock (by the page) must not hide a change.
     existing = db.session.scalar(
-        sa.select(Registration).where(
-            Registration.session_id == session.id, Registration.learner_id == learner.id
-        )
+        sa.select(Registration)
+        .where(Registration.session_id == session.id, Registration.learner_id == learner.id)
+        .execution_options(populate_existing=True)
     )
     if existing is not None and existing.status != RegistrationStatus.CANCELLED:
         status_text = (
@@ -124,7 +125,8 @@ def register(
                 status=status_text,
             ),
             registration_id=existing.id,
-            status=existing.status,
+            # Not "status": the API's error handler takes that name for the HTTP status.
+            registration_status=existing.status,
         )
     full = registered_count(session.id) >= session.capacity
     if full and not override_capacity and not waitlist:
@@ -164,9 +166,12 @@ def cancel(registration: Registration, actor: User | None = None) -> Registratio
 
     Returns the promoted registration, if any.
     """
+    lock_session(registration.session_id)
+    # Read the status again under the lock: two people cancelling the same registration at
+    # once must not both see it holding a seat (the second would promote a second person).
+    db.session.refresh(registration)
     if registration.status == RegistrationStatus.CANCELLED:
         raise Conflict("already_cancelled", _("この申し込みは既に取り消されています。"))
-    lock_session(registration.session_id)
     held_seat = registration.status == RegistrationStatus.REGISTERED
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = utcnow()

@@ -1,0 +1,269 @@
+"""A session's registrations: the lists, and registration by phone.
+
+The page is made for a coordinator with a caller on the line, keyboard only: the search box
+has the focus, typing shows matches, and the first match's 登録 button is the next thing Tab
+reaches, so an existing learner is registered with: type, Tab, Enter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from app.auth.access import ALL_STAFF, PLANNERS, roles
+from app.errors import Conflict, NotFound, ValidationError
+from app.extensions import db
+from app.people import bp, learners, registration
+from app.people.models import Learner, Registration, RegistrationSource, RegistrationStatus
+from app.people.registration_forms import AddRegistrationForm, LearnerSearchForm, NewLearnerForm
+from app.scheduling.models import Session
+from app.scheduling.services import get_session
+from app.text import clean
+from app.timeutil import utcnow
+
+RESULTS_SHOWN = 8
+
+SOURCE_LABELS = {
+    RegistrationSource.PHONE: _l("電話"),
+    RegistrationSource.PUBLIC: _l("申し込みページ"),
+    RegistrationSource.PARTNER: _l("協力団体"),
+    RegistrationSource.WALK_IN: _l("当日参加"),
+    RegistrationSource.IMPORT: _l("取り込み"),
+}
+
+
+# ---------------------------------------------------------------- reading the lists
+
+
+@dataclass
+class SessionRegistrations:
+    registered: list[Registration]
+    waitlisted: list[Registration]  # in queue order: the first is promoted first
+
+    def status_of(self, learner_id: int) -> str | None:
+        for reg in self.registered + self.waitlisted:
+            if reg.learner_id == learner_id:
+                return reg.status
+        return None
+
+
+def registrations_of(session: Session) -> SessionRegistrations:
+    """Registered and waitlisted people of a session, with their learners, in one query."""
+    rows = db.session.scalars(
+        sa.select(Registration)
+        .options(joinedload(Registration.learner))
+        .where(
+            Registration.session_id == session.id,
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+        .order_by(Registration.queued_at, Registration.id)
+    ).all()
+    return SessionRegistrations(
+        registered=[r for r in rows if r.status == RegistrationStatus.REGISTERED],
+        waitlisted=[r for r in rows if r.status == RegistrationStatus.WAITLISTED],
+    )
+
+
+def waitlist_position(reg: Registration) -> int:
+    """1 for the first on the waitlist (the order in which registration.cancel promotes)."""
+    ahead = sa.or_(
+        Registration.queued_at < reg.queued_at,
+        sa.and_(Registration.queued_at == reg.queued_at, Registration.id < reg.id),
+    )
+    ahead_count = db.session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.session_id == reg.session_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            ahead,
+        )
+    )
+    return (ahead_count or 0) + 1
+
+
+# ---------------------------------------------------------------- the page
+
+
+def _is_planner() -> bool:
+    return current_user.role in PLANNERS
+
+
+def _prefilled_new_form(query: str) -> NewLearnerForm:
+    """What was searched for starts the new learner's form: the kana, or the phone number."""
+    form = NewLearnerForm(formdata=None)
+    if query.replace("-", "").replace(" ", "").isdigit():
+        form.phone.data = query
+    elif query:
+        form.furigana.data = query
+    return form
+
+
+def _search(query: str) -> list[Learner]:
+    return learners.search(current_user, query, limit=RESULTS_SHOWN) if query else []
+
+
+def _page(
+    session: Session,
+    *,
+    query: str = "",
+    new_form: NewLearnerForm | None = None,
+    duplicates: list[Learner] | None = None,
+    status: int = 200,
+):
+    listed = registrations_of(session)
+    planner = _is_planner()
+    return (
+        render_template(
+            "people/registrations.html",
+            s=session,
+            listed=listed,
+            planner=planner,
+            full=len(listed.registered) >= session.capacity,
+            closed=session.is_cancelled or session.ends_at <= utcnow(),
+            search=LearnerSearchForm(formdata=None, q=query),
+            query=query,
+            results=_search(query) if planner else [],
+            add_form=AddRegistrationForm(formdata=None),
+            new_form=new_form or _prefilled_new_form(query),
+            duplicates=duplicates or [],
+            source_labels=SOURCE_LABELS,
+            may_see_phone=learners.may_see_phone,
+        ),
+        status,
+    )
+
+
+@bp.get("/sessions/<int:session_id>/registrations")
+@roles(*ALL_STAFF)
+def session_registrations(session_id: int):
+    session = get_session(current_user, session_id)
+    query = clean(request.args.get("q"))
+    if request.args.get("partial") and _is_planner():
+        # The few lines of script on the page ask for the results alone while one types.
+        listed = registrations_of(session)
+        return render_template(
+            "people/registrations_results.html",
+            s=session,
+            query=query,
+            results=_search(query),
+            listed=listed,
+        )
+    return _page(session, query=query)
+
+
+def _back(session: Session, query: str = ""):
+    args = {"q": query} if query else {}
+    return redirect(url_for("people.session_registrations", session_id=session.id, **args))
+
+
+def _say_registered(reg: Registration, learner: Learner) -> None:
+    if reg.status == RegistrationStatus.WAITLISTED:
+        flash(
+            _(
+                "満席のため、%(name)sさんをキャンセル待ち(%(n)d番目)にしました。",
+                name=learner.name,
+                n=waitlist_position(reg),
+            ),
+            "warning",
+        )
+    else:
+        flash(_("%(name)sさんを登録しました。", name=learner.name), "success")
+
+
+@bp.post("/sessions/<int:session_id>/registrations/add")
+@roles(*PLANNERS)
+def registration_add(session_id: int):
+    session = get_session(current_user, session_id)
+    form = AddRegistrationForm()
+    query = clean(request.form.get("q"))
+    if not form.validate() or form.learner_id.data is None:
+        flash(_("登録する受講者を選んでください。"), "error")
+        return _back(session, query)
+    learner = learners.get_learner(current_user, form.learner_id.data)
+    try:
+        reg = registration.register(
+            session,
+            learner,
+            source=RegistrationSource.PHONE,
+            actor=current_user,
+            override_capacity=form.override_capacity.data,
+        )
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return _back(session, query)
+    _say_registered(reg, learner)
+    return _back(session)
+
+
+@bp.post("/sessions/<int:session_id>/registrations/new")
+@roles(*PLANNERS)
+def registration_new_learner(session_id: int):
+    session = get_session(current_user, session_id)
+    form = NewLearnerForm()
+    form.validate()
+    raw = form.learner_raw()
+    if session.is_cancelled or session.ends_at <= utcnow():
+        # Refused before the learner is written, so nothing is left half done.
+        flash(_("この講座は中止か終了しているため、申し込みを受けられません。"), "error")
+        return _back(session)
+    if not form.confirmed_new.data:
+        duplicates = learners.possible_duplicates(raw)
+        if duplicates:
+            return _page(session, new_form=form, duplicates=duplicates)
+    try:
+        learner = learners.create_learner(raw, current_user)
+    except ValidationError as exc:
+        for message in form.show_service_errors(exc.fields):
+            flash(message, "error")
+        return _page(session, new_form=form, status=422)
+    try:
+        reg = registration.register(
+            session,
+            learner,
+            source=RegistrationSource.PHONE,
+            actor=current_user,
+            override_capacity=form.override_capacity.data,
+        )
+    except Conflict as exc:
+        flash(
+            _(
+                "%(name)sさんを受講者として記録しましたが、登録できませんでした: %(why)s",
+                name=learner.name,
+                why=exc.message,
+            ),
+            "error",
+        )
+        return _back(session)
+    _say_registered(reg, learner)
+    return _back(session)
+
+
+@bp.post("/sessions/<int:session_id>/registrations/<int:registration_id>/cancel")
+@roles(*PLANNERS)
+def registration_cancel(session_id: int, registration_id: int):
+    session = get_session(current_user, session_id)
+    reg = registration.get_registration(registration_id)
+    if reg.session_id != session.id:
+        raise NotFound(_("申し込み(ID %(id)s)は見つかりません。", id=registration_id))
+    name = reg.learner.name
+    try:
+        promoted = registration.cancel(reg, current_user)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return _back(session)
+    flash(_("%(name)sさんの申し込みを取り消しました。", name=name), "success")
+    if promoted is not None:
+        flash(
+            _(
+                "キャンセル待ちの%(name)sさんが繰り上がって登録されました。"
+                "ご本人に連絡してください。",
+                name=promoted.learner.name,
+            ),
+            "warning",
+        )
+    return _back(session)
