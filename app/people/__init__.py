@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("people", __name__)
 
-from app.people import models, routes  # noqa: E402,F401
+from app.people import card_routes, models, registration_routes, routes  # noqa: E402,F401
