@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: setup run test lint format translations-extract clean
+.PHONY: setup run test lint format translations-extract clean chromium
 
 setup: $(VENV)/.installed static/vendor/.copied translations/.compiled
 
@@ -22,6 +22,8 @@ node_modules/.installed: package.json package-lock.json
 static/vendor/.copied: node_modules/.installed
 	mkdir -p static/vendor
 	cp node_modules/@digital-go-jp/design-tokens/dist/tokens.css static/vendor/tokens.css
+	cp node_modules/zxing-wasm/dist/iife/reader/index.js static/vendor/zxing-reader.js
+	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm static/vendor/zxing_reader.wasm
 	touch $@
 
 translations/.compiled: $(VENV)/.installed $(wildcard translations/*/LC_MESSAGES/messages.po)
@@ -34,7 +36,11 @@ run: setup
 	$(FLASK) demo-data --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: setup
+# The end-to-end tests drive Debian's Chromium; install it when missing and we may (root).
+chromium:
+	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || true
+
+test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q

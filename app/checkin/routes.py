@@ -1,1 +1,288 @@
-"""Check-in pages (written by the check-in work)."""
+"""Check-in pages: the door (camera, scanner, search, walk-ins), attendance, skills.
+
+The check-in page talks to small JSON endpoints here, authenticated by the login cookie and
+protected by the page's CSRF token (sent in the X-CSRFToken header); devices use the
+bearer-token API in app/checkin/api.py, which reads the same bodies and gives the same answers.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.access import ALL_STAFF, PLANNERS, roles
+from app.auth.models import Role
+from app.checkin import bp, services
+from app.checkin.forms import METHOD_LABEL, AttendanceForm, SkillsForm, status_label
+from app.checkin.models import Attendance
+from app.errors import NotFound, ServiceError, ValidationError
+from app.extensions import db
+from app.people import learners
+from app.people.models import Registration, RegistrationStatus
+from app.scheduling.models import Session, SessionStatus
+from app.scheduling.services import get_session
+from app.timeutil import utcnow
+
+SEARCH_LIMIT = 10
+# Who may check people in; which sessions is the service's rule (their own, for instructors).
+DOOR_STAFF = (Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR)
+
+
+def _user():
+    # The services keep the actor (ids, roles) beyond the request's proxies.
+    return current_user._get_current_object()
+
+
+def _json_error(exc: ServiceError):
+    """The API's error shape, so that the page reads both alike."""
+    body = {"code": exc.code, "message": exc.message, "fields": exc.fields, **exc.extra}
+    return jsonify({"error": body}), exc.status
+
+
+def _door():
+    # Imported when first used: app.checkin.api needs app.api, which is still loading when
+    # this package is imported on the way (app.auth → app.orgs → app.people → app.checkin).
+    from app.checkin import api
+
+    return api
+
+
+def _door_state(session: Session) -> str:
+    """Whether the door is open now: before / open / after / cancelled."""
+    now = utcnow()
+    if session.status == SessionStatus.CANCELLED:
+        return "cancelled"
+    if now < session.starts_at - services.OPENS_BEFORE_START:
+        return "before"
+    if now > session.ends_at:
+        return "after"
+    return "open"
+
+
+def _page_text() -> dict[str, str]:
+    """The words the page's script shows, in the person's language."""
+    return {
+        "sending": _("通信中…"),
+        "retrying": _("通信が不安定です。もう一度送っています…"),
+        "failed": _("送れませんでした。電波のよい所で「もう一度送る」を押してください。"),
+        "resend": _("もう一度送る"),
+        "relogin": _("ログインの期限が切れました。ページを開き直してください。"),
+        "server_error": _("受付できませんでした(エラー %(status)s)。", status="{status}"),
+        "check_in": _("受付"),
+        "checked_in": _("%(name)sさんを受付しました(%(time)s)。", name="{name}", time="{time}"),
+        "checked_at": _("受付済み %(time)s", time="{time}"),
+        "not_yet": _("未受付"),
+        "waitlisted": _("キャンセル待ち"),
+        "not_registered": _("申し込みなし"),
+        "walk_in": _("当日参加で登録して受付"),
+        "waitlist": _("キャンセル待ちに登録"),
+        "override": _("定員を超えて登録して受付"),
+        "by_code": _("番号「%(code)s」で受付", code="{code}"),
+        "no_match": _("見つかりません。カードの番号か、ふりがなを確かめてください。"),
+        "others": _("この講座に申し込んでいない方(当日参加)"),
+        "unknown_hint": _("番号を確かめるか、名前で探してください。"),
+        "camera_start": _("カメラで読み取る"),
+        "camera_stop": _("カメラを止める"),
+        "camera_loading": _("カメラを準備しています…"),
+        "camera_running": _("カードのQRコードを枠の中に写してください。"),
+        "camera_failed": _(
+            "カメラを使えません。カメラを許可するか、番号の入力か名前で受付してください。"
+        ),
+        "late": _("遅刻"),
+    }
+
+
+# ---------------------------------------------------------------- the door
+
+
+@bp.get("/sessions/<int:session_id>/checkin")
+@roles(*DOOR_STAFF)
+def checkin_page(session_id: int):
+    session = get_session(_user(), session_id)
+    services.require_check_in_rights(_user(), session)
+    return render_template(
+        "checkin/checkin.html",
+        s=session,
+        roster=_door().roster_json(_user(), session, with_phone=False),
+        door=_door_state(session),
+        opens_at=session.starts_at - services.OPENS_BEFORE_START,
+        planner=current_user.role in PLANNERS,
+        text=_page_text(),
+    )
+
+
+@bp.post("/sessions/<int:session_id>/checkin")
+@roles(*DOOR_STAFF)
+def checkin_post(session_id: int):
+    """The page's check-in: the API's body and answer, with the login cookie and CSRF."""
+    try:
+        session = get_session(_user(), session_id)
+        door = _door()
+        wanted = door.read_checkin(request.get_json(silent=True))
+        return door.checkin_json(session, door.check_in_or_walk_in(session, _user(), wanted))
+    except ServiceError as exc:
+        return _json_error(exc)
+
+
+@bp.get("/sessions/<int:session_id>/checkin/roster")
+@roles(*DOOR_STAFF)
+def checkin_roster(session_id: int):
+    """The page refreshes its list and counts from here (other phones check people in too)."""
+    try:
+        session = get_session(_user(), session_id)
+        services.require_check_in_rights(_user(), session)
+        return _door().roster_json(_user(), session, with_phone=False)
+    except ServiceError as exc:
+        return _json_error(exc)
+
+
+@bp.get("/sessions/<int:session_id>/checkin/search")
+@roles(*DOOR_STAFF)
+def checkin_search(session_id: int):
+    """Learners not registered for this session, for walk-ins (the page searches its own
+    roster without asking the server)."""
+    try:
+        session = get_session(_user(), session_id)
+        services.require_check_in_rights(_user(), session)
+    except ServiceError as exc:
+        return _json_error(exc)
+    query = (request.args.get("q") or "").strip()
+    if not query:
+        return {"items": []}
+    on_roster = set(
+        db.session.scalars(
+            sa.select(Registration.learner_id).where(
+                Registration.session_id == session.id,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+        )
+    )
+    found = learners.search(_user(), query, limit=SEARCH_LIMIT + len(on_roster))
+    items = [
+        {"id": learner.id, "name": learner.name, "furigana": learner.furigana}
+        for learner in found
+        if learner.id not in on_roster
+    ]
+    return {"items": items[:SEARCH_LIMIT]}
+
+
+# ---------------------------------------------------------------- attendance
+
+
+def _registration_of(session: Session, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if (
+        registration is None
+        or registration.session_id != session.id
+        or registration.status != RegistrationStatus.REGISTERED
+    ):
+        raise NotFound(_("この講座の申し込み(ID %(id)s)は見つかりません。", id=registration_id))
+    return registration
+
+
+def _status_form(registration_id: int, current: str | None) -> AttendanceForm:
+    form = AttendanceForm(prefix=f"r{registration_id}")
+    form.load_choices(excused_allowed=current_user.role in PLANNERS, current=current)
+    if not form.is_submitted():
+        form.status.data = current or ""
+    return form
+
+
+@bp.get("/sessions/<int:session_id>/attendance")
+@roles(*ALL_STAFF)
+def attendance(session_id: int):
+    session = get_session(_user(), session_id)
+    roster = services.roster(session)
+    may_change = services.may_check_in(_user(), session)
+    rows = []
+    for row in roster.rows:
+        registered = row.registration.status == RegistrationStatus.REGISTERED
+        rows.append(
+            {
+                "row": row,
+                "registered": registered,
+                "status_text": status_label(row.status) if registered else _("キャンセル待ち"),
+                "method": METHOD_LABEL.get(row.attendance.method) if row.attendance else None,
+                "form": _status_form(row.registration.id, row.status)
+                if registered and may_change
+                else None,
+            }
+        )
+    return render_template(
+        "checkin/attendance.html",
+        s=session,
+        roster=roster,
+        rows=rows,
+        may_change=may_change,
+    )
+
+
+@bp.post("/sessions/<int:session_id>/attendance/<int:registration_id>")
+@roles(*DOOR_STAFF)
+def attendance_set(session_id: int, registration_id: int):
+    session = get_session(_user(), session_id)
+    services.require_check_in_rights(_user(), session)
+    registration = _registration_of(session, registration_id)
+    current = services.derived_status(
+        session,
+        db.session.scalar(
+            sa.select(Attendance).where(Attendance.registration_id == registration.id)
+        ),
+    )
+    form = _status_form(registration.id, current)
+    back = url_for("checkin.attendance", session_id=session.id, _anchor=f"reg-{registration.id}")
+    if not form.validate_on_submit() or not form.status.data:
+        flash(_("出欠を選んでください。"), "error")
+        return redirect(back)
+    try:
+        services.set_status(session, registration, form.status.data, _user())
+    except ValidationError as exc:
+        flash(exc.message, "error")
+        return redirect(back)
+    flash(
+        _(
+            "%(name)sさんの出欠を「%(status)s」にしました。",
+            name=registration.learner.name,
+            status=status_label(form.status.data),
+        ),
+        "success",
+    )
+    return redirect(back)
+
+
+# ---------------------------------------------------------------- skills
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+@bp.route("/sessions/<int:session_id>/skills", methods=["GET", "POST"])
+@roles(*DOOR_STAFF)
+def skills(session_id: int):
+    session = get_session(_user(), session_id)
+    services.require_check_in_rights(_user(), session)
+    form = SkillsForm()
+    if form.validate_on_submit():
+        learner_ids = _ids(request.form.getlist("learner"))
+        reached = {i: set(_ids(request.form.getlist(f"skills-{i}"))) for i in learner_ids}
+        try:
+            changes = services.set_skills(session, learner_ids, reached, _user())
+        except ValidationError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("できたことを保存しました(%(n)d件の変更)。", n=changes), "success")
+            return redirect(url_for("checkin.skills", session_id=session.id))
+    roster = services.roster(session)
+    rows = [r for r in roster.rows if r.registration.status == RegistrationStatus.REGISTERED]
+    return render_template(
+        "checkin/skills.html",
+        s=session,
+        form=form,
+        rows=rows,
+        skills=sorted(session.course_version.skills, key=lambda k: k.position),
+        reached=services.reached_skills(session),
+        status_label=status_label,
+    )

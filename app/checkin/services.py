@@ -224,7 +224,9 @@ def _record(session, registration, learner, actor, existing, at, client_id, meth
         registration_id=registration.id, session_id=session.id, learner_id=learner.id
     )
     before = existing.status if existing else None
-    attendance.status = _status_at(session, at)
+    # Recorded after the end, the arrival time is unknown: the recording time would make
+    # everyone late.
+    attendance.status = AttendanceStatus.PRESENT if later else _status_at(session, at)
     attendance.checked_in_at = at
     attendance.method = method
     attendance.client_id = client_id
@@ -408,12 +410,11 @@ def set_skills(
     """Make the grid true: for each learner, exactly `reached[learner]` among this course's
     skills are marked. Returns the number of changes."""
     require_check_in_rights(actor, session)
-    skills = {
-        s.id
-        for s in db.session.scalars(
+    skills = set(
+        db.session.scalars(
             sa.select(Skill.id).where(Skill.course_version_id == session.course_version_id)
         )
-    }
+    )
     registered = set(
         db.session.scalars(
             sa.select(Registration.learner_id).where(

@@ -1,0 +1,786 @@
+/*
+ * The check-in page: a phone held in one hand at the door of a hall with poor Wi-Fi.
+ *
+ * Three ways in, one request: the camera (a QR decoder from npm, served from static/vendor),
+ * a handheld scanner that types the card's token and Enter into the focused text box, and
+ * search by furigana, name or short code. Every scan gets a client_id, kept through
+ * retries, so the server never counts a person twice however often the network fails.
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("checkin");
+  if (!root) {
+    return;
+  }
+
+  var TEXT = JSON.parse(document.getElementById("checkin-text").textContent);
+  var roster = JSON.parse(document.getElementById("checkin-roster").textContent);
+  var planner = root.dataset.planner === "true";
+
+  var scanForm = document.getElementById("scan-form");
+  var scanInput = document.getElementById("scan-code");
+  var resultBox = document.getElementById("checkin-result");
+  var searchInput = document.getElementById("search-q");
+  var personList = document.getElementById("person-list");
+  var othersBox = document.getElementById("others");
+  var othersList = document.getElementById("others-list");
+  var recentList = document.getElementById("recent-list");
+  var cameraButton = document.getElementById("camera-toggle");
+  var cameraStatus = document.getElementById("camera-status");
+  var cameraFrame = document.getElementById("camera-frame");
+  var video = document.getElementById("camera-video");
+
+  var ATTEMPTS = 3; // one request and two retries, with the same client_id
+  var TIMEOUT_MS = 8000;
+  var SAME_CODE_MS = 4000; // a card held in view is read once, again only after it left
+  var REFRESH_MS = 30000;
+  var RECENT_SHOWN = 6;
+
+  // ------------------------------------------------------------------ text helpers
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, name) {
+      return values[name] === undefined ? "" : values[name];
+    });
+  }
+
+  // As app.people.parsing.furigana_key: NFKC, katakana folded to hiragana, no spaces.
+  function fold(text) {
+    return (text || "")
+      .normalize("NFKC")
+      .replace(/[\u30a1-\u30f6]/g, function (c) {
+        return String.fromCharCode(c.charCodeAt(0) - 0x60);
+      })
+      .replace(/[\s・･\u3000]/g, "")
+      .toLowerCase();
+  }
+
+  // As app.people.cards.normalize_code: 'k7 3q9f' -> 'K73Q9F'.
+  function codeKey(text) {
+    return (text || "").normalize("NFKC").toUpperCase().replace(/[^0-9A-Z]/g, "");
+  }
+
+  function looksLikeToken(text) {
+    var key = codeKey(text);
+    return key.indexOf("DK1") === 0 && key.length > 12;
+  }
+
+  function clockOf(iso) {
+    if (!iso) {
+      return "";
+    }
+    var match = /T(\d{2}):(\d{2})/.exec(iso);
+    return match ? match[1] + ":" + match[2] : "";
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined && text !== null) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function nameWithReading(learner) {
+    var ruby = el("ruby");
+    ruby.appendChild(document.createTextNode(learner.name));
+    ruby.appendChild(el("rp", null, "("));
+    ruby.appendChild(el("rt", null, learner.furigana));
+    ruby.appendChild(el("rp", null, ")"));
+    return ruby;
+  }
+
+  function newClientId() {
+    if (window.crypto && crypto.randomUUID) {
+      return crypto.randomUUID();
+    }
+    // Plain http on a hall's network has no randomUUID; getRandomValues works everywhere.
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map
+      .call(bytes, function (b) {
+        return (b + 0x100).toString(16).slice(1);
+      })
+      .join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
+  // ------------------------------------------------------------------ sound and vibration
+
+  var audio = null;
+  var TONES = {
+    ok: [[1046, 0, 0.15]],
+    again: [
+      [660, 0, 0.1],
+      [660, 0.16, 0.1],
+    ],
+    error: [[196, 0, 0.4]],
+  };
+  var VIBRATION = { ok: 80, again: [60, 80, 60], error: [250, 100, 250] };
+
+  // A short beep made on the spot: nothing to download on a slow network.
+  function signal(kind) {
+    try {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      if (Context) {
+        audio = audio || new Context();
+        if (audio.state === "suspended") {
+          audio.resume();
+        }
+        TONES[kind].forEach(function (tone) {
+          var osc = audio.createOscillator();
+          var gain = audio.createGain();
+          var start = audio.currentTime + tone[1];
+          osc.type = kind === "error" ? "square" : "sine";
+          osc.frequency.value = tone[0];
+          gain.gain.setValueAtTime(0.0001, start);
+          gain.gain.exponentialRampToValueAtTime(0.25, start + 0.01);
+          gain.gain.exponentialRampToValueAtTime(0.0001, start + tone[2]);
+          osc.connect(gain);
+          gain.connect(audio.destination);
+          osc.start(start);
+          osc.stop(start + tone[2] + 0.02);
+        });
+      }
+    } catch (err) {
+      // No sound is no reason to stop checking people in.
+    }
+    if (navigator.vibrate) {
+      navigator.vibrate(VIBRATION[kind]);
+    }
+  }
+
+  // ------------------------------------------------------------------ the result panel
+
+  var MARKS = { ok: "✓", again: "✓", warn: "!", error: "×", pending: "…" };
+
+  function showResult(kind, result, options) {
+    resultBox.className = "checkin-result result-" + kind;
+    resultBox.dataset.result = result;
+    resultBox.textContent = "";
+    var head = el("div", "result-head");
+    head.appendChild(el("span", "result-mark", MARKS[kind]));
+    if (options.learner) {
+      var name = el("p", "result-name");
+      name.appendChild(nameWithReading(options.learner));
+      head.appendChild(name);
+    }
+    resultBox.appendChild(head);
+    resultBox.appendChild(el("p", "result-message", options.message));
+    if (options.hint) {
+      resultBox.appendChild(el("p", "result-hint", options.hint));
+    }
+    if (options.actions && options.actions.length) {
+      var actions = el("div", "result-actions");
+      options.actions.forEach(function (action) {
+        var button = el("button", "button " + (action.primary ? "primary " : "") + "big", action.label);
+        button.type = "button";
+        button.addEventListener("click", action.run);
+        actions.appendChild(button);
+      });
+      resultBox.appendChild(actions);
+    }
+  }
+
+  // The last few results, newest first: the messages name the person already.
+  function remember(kind, message) {
+    var item = el("li", "recent-" + kind);
+    item.appendChild(el("span", "recent-mark", MARKS[kind]));
+    item.appendChild(el("span", "recent-message", message));
+    recentList.insertBefore(item, recentList.firstChild);
+    while (recentList.children.length > RECENT_SHOWN) {
+      recentList.removeChild(recentList.lastChild);
+    }
+  }
+
+  // ------------------------------------------------------------------ talking to the server
+
+  function sleep(ms) {
+    return new Promise(function (resolve) {
+      setTimeout(resolve, ms);
+    });
+  }
+
+  function postOnce(body) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
+    return fetch(root.dataset.postUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": root.dataset.csrf,
+      },
+      body: JSON.stringify(body),
+      signal: controller ? controller.signal : undefined,
+    }).finally(function () {
+      if (timer) {
+        clearTimeout(timer);
+      }
+    });
+  }
+
+  // The answer, or {lost: true} when the network failed every time, or {relogin: true}.
+  async function post(body, onRetry) {
+    for (var attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+      if (attempt > 0) {
+        onRetry();
+        await sleep(700 * attempt);
+      }
+      var response;
+      try {
+        response = await postOnce(body);
+      } catch (err) {
+        continue; // offline, timed out: the same client_id goes again
+      }
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === -1) {
+        if (response.redirected || response.status === 400) {
+          return { relogin: true };
+        }
+        if (response.status >= 500) {
+          continue;
+        }
+        return { status: response.status, data: null };
+      }
+      if (response.status >= 500) {
+        continue;
+      }
+      return { status: response.status, data: await response.json() };
+    }
+    return { lost: true };
+  }
+
+  var pending = 0;
+
+  function checkIn(body, context) {
+    body.client_id = body.client_id || newClientId();
+    body.scanned_at = body.scanned_at || new Date().toISOString();
+    context = context || {};
+    pending += 1;
+    resultBox.setAttribute("aria-busy", "true");
+    showResult("pending", "sending", { learner: context.learner, message: TEXT.sending });
+    return post(body, function () {
+      showResult("pending", "retrying", { learner: context.learner, message: TEXT.retrying });
+    }).then(function (answer) {
+      pending -= 1;
+      if (!pending) {
+        resultBox.removeAttribute("aria-busy");
+      }
+      handle(answer, body, context);
+      focusScanner();
+    });
+  }
+
+  function handle(answer, body, context) {
+    if (answer.lost) {
+      signal("error");
+      showResult("error", "network", {
+        learner: context.learner,
+        message: TEXT.failed,
+        actions: [
+          {
+            label: TEXT.resend,
+            primary: true,
+            run: function () {
+              checkIn(body, context);
+            },
+          },
+        ],
+      });
+      return;
+    }
+    if (answer.relogin) {
+      signal("error");
+      showResult("error", "relogin", { message: TEXT.relogin });
+      return;
+    }
+    var data = answer.data;
+    if (!data) {
+      signal("error");
+      showResult("error", "http", { message: fill(TEXT.server_error, { status: answer.status }) });
+      return;
+    }
+    if (data.counts) {
+      showCounts(data.counts);
+    }
+    if (!data.error) {
+      updateRow(data);
+      // A retry whose first try did reach the server: that first try was this very scan.
+      var ours = data.attendance && data.attendance.client_id === body.client_id;
+      if (ours && data.result === "already_checked_in") {
+        data.result = "checked_in";
+        data.message = fill(TEXT.checked_in, {
+          name: data.learner.name,
+          time: clockOf(data.attendance.checked_in_at),
+        });
+      }
+      var again = data.result === "already_checked_in";
+      var kind = data.result === "waitlisted" ? "warn" : again ? "again" : "ok";
+      signal(kind === "warn" ? "again" : kind);
+      showResult(kind, data.result, { learner: data.learner, message: data.message });
+      remember(kind, data.message);
+      renderList();
+      return;
+    }
+    refused(data.error, body, context);
+  }
+
+  // Each refusal has its own words (from the server) and, where there is one, a way on.
+  function refused(error, body, context) {
+    var learner = error.learner_id
+      ? { id: error.learner_id, name: error.learner_name, furigana: error.learner_furigana }
+      : context.learner;
+    var options = { learner: learner, message: error.message, actions: [] };
+    var kind = "error";
+    if (error.code === "unknown_code") {
+      options.hint = TEXT.unknown_hint;
+    } else if (error.code === "not_registered" && error.registration_status !== "waitlisted") {
+      kind = "warn";
+      options.actions = walkInActions(learner, error.can_walk_in);
+    } else if (error.code === "session_full" && learner) {
+      kind = "warn";
+      options.actions = walkInActions(learner, false);
+    }
+    signal("error");
+    showResult(kind, error.code, options);
+    remember(kind, error.message);
+    if (options.actions.length) {
+      resultBox.querySelector(".result-actions button").focus();
+    }
+  }
+
+  function walkInActions(learner, room) {
+    function walkIn(extra) {
+      return function () {
+        var body = { learner_id: learner.id, walk_in: true };
+        Object.keys(extra).forEach(function (key) {
+          body[key] = extra[key];
+        });
+        checkIn(body, { learner: learner });
+      };
+    }
+    if (room) {
+      return [{ label: TEXT.walk_in, primary: true, run: walkIn({}) }];
+    }
+    var actions = [{ label: TEXT.waitlist, primary: !planner, run: walkIn({ waitlist: true }) }];
+    if (planner) {
+      actions.unshift({ label: TEXT.override, primary: true, run: walkIn({ override_capacity: true }) });
+    }
+    return actions;
+  }
+
+  // ------------------------------------------------------------------ counts and the list
+
+  function showCounts(counts) {
+    document.getElementById("count-checked").textContent = counts.checked_in;
+    document.getElementById("count-registered").textContent = counts.registered;
+    document.getElementById("count-waitlisted").textContent = counts.waitlisted;
+  }
+
+  function updateRow(data) {
+    var row = roster.rows.find(function (r) {
+      return r.learner.id === data.learner.id;
+    });
+    if (!row) {
+      row = { learner: data.learner, short_code: null, skills: [] };
+      roster.rows.push(row);
+    }
+    if (data.registration) {
+      row.registration_id = data.registration.id;
+      row.registration_status = data.registration.status;
+    }
+    if (data.attendance) {
+      row.registration_id = data.attendance.registration_id;
+      row.registration_status = "registered";
+      row.status = data.attendance.status;
+      row.checked_in_at = data.attendance.checked_in_at;
+    }
+  }
+
+  function stateOf(row) {
+    if (row.registration_status === "waitlisted") {
+      return { order: 2, text: TEXT.waitlisted, done: false, open: false };
+    }
+    if (row.checked_in_at) {
+      var text = fill(TEXT.checked_at, { time: clockOf(row.checked_in_at) });
+      if (row.status === "late") {
+        text += "(" + TEXT.late + ")";
+      }
+      return { order: 1, text: text, done: true, open: false };
+    }
+    return { order: 0, text: TEXT.not_yet, done: false, open: true };
+  }
+
+  function matches(row, key, code) {
+    if (!key && !code) {
+      return true;
+    }
+    return (
+      (key && (fold(row.learner.furigana).indexOf(key) !== -1 || fold(row.learner.name).indexOf(key) !== -1)) ||
+      (code.length >= 2 && row.short_code && codeKey(row.short_code).indexOf(code) !== -1)
+    );
+  }
+
+  function personItem(learner, stateText, done, button) {
+    var item = el("li", "person" + (done ? " is-done" : ""));
+    item.dataset.learnerId = learner.id;
+    var who = el("div", "person-who");
+    var name = el("p", "person-name");
+    name.appendChild(nameWithReading(learner));
+    who.appendChild(name);
+    var state = el("p", "person-state");
+    if (done) {
+      state.appendChild(el("span", "person-mark", "✓"));
+    }
+    state.appendChild(document.createTextNode(stateText));
+    who.appendChild(state);
+    item.appendChild(who);
+    if (button) {
+      item.appendChild(button);
+    }
+    return item;
+  }
+
+  function actionButton(label, learner, run) {
+    var button = el("button", "button primary big", label);
+    button.type = "button";
+    button.appendChild(el("span", "visually-hidden", " " + learner.name));
+    button.addEventListener("click", run);
+    return button;
+  }
+
+  function renderList() {
+    var query = searchInput.value;
+    var key = fold(query);
+    var code = codeKey(query);
+    var rows = roster.rows
+      .filter(function (row) {
+        return matches(row, key, code);
+      })
+      .map(function (row) {
+        return { row: row, state: stateOf(row) };
+      })
+      .sort(function (a, b) {
+        return a.state.order - b.state.order || fold(a.row.learner.furigana).localeCompare(fold(b.row.learner.furigana), "ja");
+      });
+    personList.textContent = "";
+    rows.forEach(function (entry) {
+      var learner = entry.row.learner;
+      var button = entry.state.open
+        ? actionButton(TEXT.check_in, learner, function () {
+            checkIn({ learner_id: learner.id }, { learner: learner });
+          })
+        : null;
+      personList.appendChild(personItem(learner, entry.state.text, entry.state.done, button));
+    });
+    if (!rows.length && code.length === 6) {
+      var item = el("li", "person");
+      var byCode = el("button", "button primary big", fill(TEXT.by_code, { code: query.trim() }));
+      byCode.type = "button";
+      byCode.addEventListener("click", function () {
+        checkIn({ code: query }, {});
+      });
+      item.appendChild(byCode);
+      personList.appendChild(item);
+    } else if (!rows.length && (key || code)) {
+      personList.appendChild(el("li", "person-none", TEXT.no_match));
+    }
+  }
+
+  // Someone not on this session's list: asked of the server, for walk-ins.
+  var searchTimer = null;
+  var searchSerial = 0;
+
+  function searchOthers() {
+    var query = searchInput.value.trim();
+    var serial = (searchSerial += 1);
+    if (fold(query).length < 2) {
+      othersBox.hidden = true;
+      return;
+    }
+    fetch(root.dataset.searchUrl + "?q=" + encodeURIComponent(query), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : { items: [] };
+      })
+      .catch(function () {
+        return { items: [] };
+      })
+      .then(function (data) {
+        if (serial !== searchSerial) {
+          return; // a newer search is on its way
+        }
+        othersList.textContent = "";
+        (data.items || []).forEach(function (learner) {
+          var button = actionButton(TEXT.walk_in, learner, function () {
+            checkIn({ learner_id: learner.id, walk_in: true }, { learner: learner });
+          });
+          othersList.appendChild(personItem(learner, TEXT.not_registered, false, button));
+        });
+        othersBox.hidden = !othersList.children.length;
+      });
+  }
+
+  function refreshRoster() {
+    if (document.hidden || pending) {
+      return;
+    }
+    fetch(root.dataset.rosterUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (data) {
+        if (!data || !data.rows) {
+          return;
+        }
+        roster = data;
+        showCounts(data.counts);
+        // Redrawing under a finger or a keyboard focus would lose the person's place.
+        if (!personList.contains(document.activeElement)) {
+          renderList();
+        }
+      })
+      .catch(function () {
+        // The list on screen stays; the next refresh may get through.
+      });
+  }
+
+  // ------------------------------------------------------------------ the scanner
+
+  function focusScanner() {
+    var active = document.activeElement;
+    if (!active || active === document.body || !root.contains(active)) {
+      scanInput.focus();
+    }
+  }
+
+  scanForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var code = scanInput.value.trim();
+    scanInput.value = "";
+    if (!codeKey(code)) {
+      return;
+    }
+    var body = { code: code };
+    if (looksLikeToken(code)) {
+      body.method = "scanner";
+    }
+    checkIn(body, {});
+  });
+
+  // A scanner types wherever the focus is: keys typed outside a text field go to the box.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) {
+      return;
+    }
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) {
+      return;
+    }
+    if (event.key && event.key.length === 1 && /[0-9A-Za-z-]/.test(event.key)) {
+      scanInput.focus();
+      scanInput.value += event.key;
+      event.preventDefault();
+    }
+  });
+
+  searchInput.addEventListener("input", function () {
+    renderList();
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(searchOthers, 350);
+  });
+
+  // ------------------------------------------------------------------ the camera
+
+  var camera = { stream: null, detect: null, timer: null, last: { key: "", at: 0 } };
+  var CAMERA_KEY = "dekiru.checkin.camera";
+
+  // Whether this phone used the camera last time (then it starts by itself).
+  function cameraWanted(value) {
+    try {
+      if (value === true) {
+        localStorage.setItem(CAMERA_KEY, "on");
+      } else if (value === false) {
+        localStorage.removeItem(CAMERA_KEY);
+      }
+      return localStorage.getItem(CAMERA_KEY) === "on";
+    } catch (err) {
+      return false; // storage refused (private mode): simply not remembered
+    }
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
+  // The phone's own decoder where it has one; elsewhere zxing-wasm from static/vendor,
+  // loaded only when the camera is first used so that scanner and search pages stay light.
+  async function makeDetector() {
+    if ("BarcodeDetector" in window) {
+      try {
+        var formats = await window.BarcodeDetector.getSupportedFormats();
+        if (formats.indexOf("qr_code") !== -1) {
+          var native = new window.BarcodeDetector({ formats: ["qr_code"] });
+          return async function () {
+            var found = await native.detect(video);
+            return found.length ? found[0].rawValue : null;
+          };
+        }
+      } catch (err) {
+        // Fall through to the decoder we ship.
+      }
+    }
+    if (!window.ZXingWASM) {
+      await loadScript(root.dataset.zxingSrc);
+    }
+    var wasm = root.dataset.zxingWasm;
+    await window.ZXingWASM.prepareZXingModule({
+      overrides: {
+        locateFile: function (path, prefix) {
+          return path.endsWith(".wasm") ? wasm : prefix + path;
+        },
+      },
+      fireImmediately: true,
+    });
+    var canvas = document.createElement("canvas");
+    var context = canvas.getContext("2d", { willReadFrequently: true });
+    return async function () {
+      var width = video.videoWidth;
+      var height = video.videoHeight;
+      if (!width || !height) {
+        return null;
+      }
+      var scale = Math.min(1, 960 / Math.max(width, height));
+      canvas.width = Math.round(width * scale);
+      canvas.height = Math.round(height * scale);
+      context.drawImage(video, 0, 0, canvas.width, canvas.height);
+      var image = context.getImageData(0, 0, canvas.width, canvas.height);
+      var results = await window.ZXingWASM.readBarcodes(image, {
+        formats: ["QRCode"],
+        tryHarder: true,
+        maxNumberOfSymbols: 1,
+      });
+      var hit = results.find(function (r) {
+        return r.isValid && r.text;
+      });
+      return hit ? hit.text : null;
+    };
+  }
+
+  function onCameraCode(text) {
+    var key = codeKey(text);
+    var now = Date.now();
+    var last = camera.last;
+    if (key === last.key && now - last.at < SAME_CODE_MS) {
+      last.at = now; // still in view: not a new scan
+      return;
+    }
+    camera.last = { key: key, at: now };
+    checkIn({ code: text, method: "qr" }, {});
+  }
+
+  async function tick() {
+    if (!camera.stream) {
+      return;
+    }
+    try {
+      var text = await camera.detect();
+      if (text && camera.stream) {
+        onCameraCode(text);
+      }
+    } catch (err) {
+      // A frame that cannot be read is just the next frame's chance.
+    }
+    if (camera.stream) {
+      camera.timer = setTimeout(tick, 120);
+    }
+  }
+
+  async function startCamera() {
+    cameraStatus.textContent = TEXT.camera_loading;
+    cameraButton.disabled = true;
+    try {
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+        throw new Error("no camera API");
+      }
+      camera.stream = await navigator.mediaDevices.getUserMedia({
+        audio: false,
+        video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+      });
+      video.srcObject = camera.stream;
+      cameraFrame.hidden = false;
+      await video.play();
+      camera.detect = camera.detect || (await makeDetector());
+      cameraButton.textContent = TEXT.camera_stop;
+      cameraButton.setAttribute("aria-pressed", "true");
+      cameraStatus.textContent = TEXT.camera_running;
+      cameraWanted(true);
+      tick();
+    } catch (err) {
+      stopCamera();
+      cameraStatus.textContent = TEXT.camera_failed;
+    } finally {
+      cameraButton.disabled = false;
+    }
+  }
+
+  function stopCamera() {
+    clearTimeout(camera.timer);
+    if (camera.stream) {
+      camera.stream.getTracks().forEach(function (track) {
+        track.stop();
+      });
+    }
+    camera.stream = null;
+    video.srcObject = null;
+    cameraFrame.hidden = true;
+    cameraButton.textContent = TEXT.camera_start;
+    cameraButton.setAttribute("aria-pressed", "false");
+    cameraStatus.textContent = "";
+  }
+
+  cameraButton.addEventListener("click", function () {
+    if (camera.stream) {
+      stopCamera();
+      cameraWanted(false);
+    } else {
+      startCamera();
+    }
+  });
+
+  // The camera drains the battery: off while the page is hidden, back when it returns.
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden && camera.stream) {
+      stopCamera();
+    } else if (!document.hidden && cameraWanted() && !camera.stream) {
+      startCamera();
+    }
+    if (!document.hidden) {
+      refreshRoster();
+    }
+  });
+
+  // ------------------------------------------------------------------ start
+
+  renderList();
+  setInterval(refreshRoster, REFRESH_MS);
+  if (cameraWanted()) {
+    startCamera();
+  }
+  scanInput.focus();
+})();

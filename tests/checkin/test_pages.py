@@ -1,0 +1,137 @@
+"""The check-in page and its JSON endpoints (login cookie + CSRF header), by role."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+from app.people.registration import register
+from tests.checkin.support import attendance_rows, learner, open_session
+from tests.conftest import PASSWORD, login, make_app
+
+
+def _embedded_roster(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="checkin-roster">(.*?)</script>', page)
+    return json.loads(found.group(1))
+
+
+def test_the_session_instructor_gets_the_page_with_the_roster_and_focus_in_the_box(door, client):
+    login(client, door.teacher)
+    response = client.get(f"/sessions/{door.session.id}/checkin")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="scan-code"[^>]*autofocus', page, re.S)
+    assert 'id="count-registered">2<' in page
+    names = [row["learner"]["name"] for row in _embedded_roster(page)["rows"]]
+    assert sorted(names) == ["佐藤 太郎", "山田 花子"]
+    assert "phone" not in json.dumps(_embedded_roster(page))
+    assert "vendor/zxing_reader.wasm" in page and "cdn" not in page.lower()
+
+
+def test_who_may_open_the_check_in_page(make, door, client):
+    org, other_org = make.org(slug="npo-aoba"), make.org(slug="npo-other")
+    theirs = open_session(make, partner_org=other_org.slug)
+    ours = open_session(make, partner_org=org.slug)
+    cases = [
+        (door.coordinator, door.session, 200),
+        (make.user("admin"), door.session, 200),
+        (make.user("instructor"), door.session, 404),  # not theirs: they do not see it
+        (make.user("instructor", org=org), ours, 403),  # sees it (its org) but does not teach
+        # Partners never check people in: refused before any session is looked up.
+        (make.user("partner", org=org), ours, 403),
+        (make.user("partner", org=org), theirs, 403),
+    ]
+    wrong = []
+    for user, session, expected in cases:
+        login(client, user)
+        got = client.get(f"/sessions/{session.id}/checkin").status_code
+        if got != expected:
+            wrong.append(f"{user.role} {user.email}: {got} (expected {expected})")
+    assert wrong == []
+
+
+def _csrf_client(database, tmp_path, user):
+    app = make_app(database, tmp_path, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    return client
+
+
+def test_the_page_checks_in_with_its_csrf_token_in_the_header(database, tmp_path, door):
+    client = _csrf_client(database, tmp_path, door.teacher)
+    url = f"/sessions/{door.session.id}/checkin"
+    page = client.get(url).get_data(as_text=True)
+    csrf = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    body = {"code": door.token(door.hanako), "client_id": str(uuid.uuid4())}
+
+    refused = client.post(url, json=body)
+    assert refused.status_code == 400
+    assert attendance_rows(door.session) == []
+
+    done = client.post(url, json=body, headers={"X-CSRFToken": csrf})
+    assert done.status_code == 201
+    assert done.get_json()["result"] == "checked_in"
+    again = client.post(url, json=body, headers={"X-CSRFToken": csrf})
+    assert again.get_json()["result"] == "already_checked_in"
+    assert len(attendance_rows(door.session)) == 1
+
+
+def test_the_page_gets_refusals_as_json_with_their_code(door, client):
+    login(client, door.teacher)
+    url = f"/sessions/{door.session.id}/checkin"
+    unknown = client.post(url, json={"code": "ZZ-ZZZZ"})
+    assert unknown.status_code == 404
+    assert unknown.get_json()["error"]["code"] == "unknown_code"
+    stranger = learner("鈴木 次郎", "すずき じろう")
+    asked = client.post(url, json={"learner_id": stranger.id})
+    assert asked.status_code == 409
+    assert asked.get_json()["error"]["can_walk_in"] is True
+    walked_in = client.post(url, json={"learner_id": stranger.id, "walk_in": True})
+    assert walked_in.status_code == 201
+    assert walked_in.get_json()["registration"]["source"] == "walk_in"
+
+
+def test_a_scanner_check_in_is_recorded_as_such(door, client):
+    login(client, door.teacher)
+    client.post(
+        f"/sessions/{door.session.id}/checkin",
+        json={"code": door.token(door.taro), "method": "scanner"},
+    )
+    [row] = attendance_rows(door.session)
+    assert row.method == "scanner"
+
+
+def test_the_page_refreshes_its_roster_and_counts(door, client):
+    login(client, door.teacher)
+    client.post(f"/sessions/{door.session.id}/checkin", json={"learner_id": door.taro.id})
+    body = client.get(f"/sessions/{door.session.id}/checkin/roster").get_json()
+    assert body["counts"]["checked_in"] == 1
+    assert {r["learner"]["name"]: r["status"] for r in body["rows"]}["佐藤 太郎"] == "present"
+
+
+def test_search_for_walk_ins_finds_people_not_on_this_list_in_either_kana(door, client):
+    stranger = learner("鈴木 次郎", "すずき じろう")
+    login(client, door.coordinator)
+    url = f"/sessions/{door.session.id}/checkin/search"
+    found = client.get(url, query_string={"q": "スズキ"}).get_json()["items"]
+    assert [item["id"] for item in found] == [stranger.id]
+    on_list = client.get(url, query_string={"q": "やまだ"}).get_json()["items"]
+    assert on_list == []  # Hanako is on the page's own list already
+
+
+def test_a_non_staff_instructor_gets_403_from_the_page_endpoints(make, client):
+    org = make.org(slug="npo-aoba")
+    session = open_session(make, partner_org=org.slug)
+    person = learner()
+    register(session, person, source="phone")
+    login(client, make.user("instructor", org=org))
+    base = f"/sessions/{session.id}/checkin"
+    posted = client.post(base, json={"learner_id": person.id})
+    assert posted.status_code == 403
+    assert posted.get_json()["error"]["code"] == "forbidden"
+    assert client.get(f"{base}/roster").status_code == 403
+    assert client.get(f"{base}/search", query_string={"q": "やまだ"}).status_code == 403
+    assert attendance_rows(session) == []
