@@ -54,6 +54,36 @@ MATRIX: dict[str, set[str]] = {
     "api.cancel_session": PLANNERS,
     "api.create_series": PLANNERS,
     "api.list_venues": STAFF,
+    "people.learner_list": STAFF,
+    "people.learner_detail": STAFF,
+    "people.learner_new": PLANNERS,
+    "people.learner_edit": PLANNERS,
+    "people.learner_merge": PLANNERS,
+    "people.learner_card_reissue": PLANNERS,
+    "people.learner_card": {A, C, I},
+    "people.cards_print": PLANNERS,
+    "people.session_cards": PLANNERS,
+    "people.roster_print": STAFF,
+    "people.session_registrations": STAFF,
+    "people.registration_add": PLANNERS,
+    "people.registration_new_learner": PLANNERS,
+    "people.registration_cancel": PLANNERS,
+    "checkin.checkin_page": {A, C, I},
+    "checkin.checkin_post": {A, C, I},
+    "checkin.checkin_roster": {A, C, I},
+    "checkin.checkin_search": {A, C, I},
+    "checkin.attendance": STAFF,
+    "checkin.attendance_set": {A, C, I},
+    "checkin.skills": {A, C, I},
+    "api.list_learners": STAFF,
+    "api.create_learner": PLANNERS,
+    "api.get_learner": STAFF,
+    "api.update_learner": PLANNERS,
+    "api.list_session_registrations": STAFF,
+    "api.create_registration": PLANNERS,
+    "api.cancel_registration": PLANNERS,
+    "api.create_checkin": {A, C, I},
+    "api.session_roster": STAFF,
 }
 
 
@@ -80,7 +110,14 @@ def world(make):
     other_session = make.session(
         course=course, venue=venue, day=day, start="14:00", end="15:00", partner_org=theirs.slug
     )
+    from app.people.cards import issue_card
+    from app.people.learners import create_learner
+    from app.people.registration import register
     from app.scheduling.services import create_series
+
+    learner = create_learner({"name": "山田花子", "furigana": "やまだはなこ"})
+    issue_card(learner)
+    enrolled = register(ours_session, learner, source="phone")
 
     series = create_series(
         {
@@ -104,6 +141,8 @@ def world(make):
             "user_id": teacher.id,
             "slug": course.slug,
             "version": 1,
+            "learner_id": learner.id,
+            "registration_id": enrolled.id,
         },
         "other_session_id": other_session.id,
     }
@@ -133,6 +172,21 @@ PAGES = [
     ("orgs.user_list", "/admin/users"),
     ("orgs.user_new", "/admin/users/new"),
     ("orgs.user_edit", "/admin/users/{user_id}/edit"),
+    ("people.learner_list", "/learners"),
+    ("people.learner_detail", "/learners/{learner_id}"),
+    ("people.learner_new", "/learners/new"),
+    ("people.learner_edit", "/learners/{learner_id}/edit"),
+    ("people.learner_merge", "/learners/{learner_id}/merge"),
+    ("people.learner_card", "/learners/{learner_id}/card"),
+    ("people.cards_print", "/cards/print?learner={learner_id}"),
+    ("people.session_cards", "/sessions/{session_id}/cards"),
+    ("people.roster_print", "/sessions/{session_id}/roster/print"),
+    ("people.session_registrations", "/sessions/{session_id}/registrations"),
+    ("checkin.checkin_page", "/sessions/{session_id}/checkin"),
+    ("checkin.checkin_roster", "/sessions/{session_id}/checkin/roster"),
+    ("checkin.checkin_search", "/sessions/{session_id}/checkin/search?q=やまだ"),
+    ("checkin.attendance", "/sessions/{session_id}/attendance"),
+    ("checkin.skills", "/sessions/{session_id}/skills"),
 ]
 
 API_READS = [
@@ -141,6 +195,10 @@ API_READS = [
     ("api.list_sessions", "/api/v1/sessions"),
     ("api.get_session", "/api/v1/sessions/{session_id}"),
     ("api.list_venues", "/api/v1/venues"),
+    ("api.list_learners", "/api/v1/learners"),
+    ("api.get_learner", "/api/v1/learners/{learner_id}"),
+    ("api.list_session_registrations", "/api/v1/sessions/{session_id}/registrations"),
+    ("api.session_roster", "/api/v1/sessions/{session_id}/roster"),
 ]
 
 API_WRITES = [
@@ -148,11 +206,22 @@ API_WRITES = [
     ("api.update_session", "PATCH", "/api/v1/sessions/{session_id}"),
     ("api.cancel_session", "POST", "/api/v1/sessions/{session_id}/cancel"),
     ("api.create_series", "POST", "/api/v1/series"),
+    ("api.create_learner", "POST", "/api/v1/learners"),
+    ("api.update_learner", "PATCH", "/api/v1/learners/{learner_id}"),
+    ("api.create_registration", "POST", "/api/v1/sessions/{session_id}/registrations"),
+    ("api.cancel_registration", "DELETE", "/api/v1/registrations/{registration_id}"),
+    ("api.create_checkin", "POST", "/api/v1/sessions/{session_id}/checkins"),
 ]
 
 POST_ONLY_FORMS = [
     ("orgs.user_deactivate", "/admin/users/{user_id}/deactivate"),
     ("orgs.user_reactivate", "/admin/users/{user_id}/reactivate"),
+    ("people.learner_card_reissue", "/learners/{learner_id}/card/reissue"),
+    ("people.registration_add", "/sessions/{session_id}/registrations/add"),
+    ("people.registration_new_learner", "/sessions/{session_id}/registrations/new"),
+    ("people.registration_cancel", "/sessions/{session_id}/registrations/{registration_id}/cancel"),
+    ("checkin.checkin_post", "/sessions/{session_id}/checkin"),
+    ("checkin.attendance_set", "/sessions/{session_id}/attendance/{registration_id}"),
 ]
 
 

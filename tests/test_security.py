@@ -29,6 +29,9 @@ def test_only_login_language_health_and_openapi_are_public(app):
         "core.healthz",
         "core.index",
         "core.set_language",
+        "public.confirmation",
+        "public.session_list",
+        "public.signup_form",
     ]
 
 

@@ -41,6 +41,17 @@ SESSION_INPUT = {
     },
 }
 
+_NEEDS = {
+    "type": "object",
+    "description": "Accessibility needs",
+    "additionalProperties": False,
+    "properties": {
+        "vision": {"type": "boolean"},
+        "hearing": {"type": "boolean"},
+        "mobility": {"type": "boolean"},
+    },
+}
+
 SCHEMAS = {
     "Error": {
         "type": "object",
@@ -106,6 +117,183 @@ SCHEMAS = {
         },
     },
     "SessionInput": SESSION_INPUT,
+    "Registration": {
+        "type": "object",
+        "required": ["id", "session_id", "learner_id", "status", "source", "queued_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "session_id": {"type": "integer"},
+            "learner_id": {"type": "integer"},
+            "status": {"enum": ["registered", "waitlisted", "cancelled"]},
+            "source": {"enum": ["phone", "public", "partner", "walk_in", "import"]},
+            "queued_at": {**_TIME, "description": "Waitlist order: earlier is promoted first"},
+            "position": {
+                "type": ["integer", "null"],
+                "description": "Place on the waitlist (1 = next to be promoted); null otherwise",
+            },
+            "cancelled_at": {"oneOf": [_TIME, {"type": "null"}]},
+        },
+    },
+    "RegistrationInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["learner_id"],
+        "properties": {
+            "learner_id": {"type": "integer"},
+            "source": {
+                "enum": ["phone", "public", "partner", "walk_in", "import"],
+                "description": "How the person signed up; default phone",
+            },
+            "override_capacity": {
+                "type": "boolean",
+                "description": "Register beyond capacity instead of waitlisting (logged)",
+            },
+        },
+    },
+    "RegistrationList": {
+        "type": "object",
+        "properties": {
+            "session_id": {"type": "integer"},
+            "capacity": {"type": "integer"},
+            "registered": {"type": "integer"},
+            "waitlisted": {"type": "integer"},
+            "items": {
+                "type": "array",
+                "description": "Registered people, then the waitlist in order",
+                "items": {
+                    "allOf": [
+                        _ref("Registration"),
+                        {
+                            "type": "object",
+                            "properties": {
+                                "learner": {
+                                    "type": "object",
+                                    "properties": {
+                                        "id": {"type": "integer"},
+                                        "name": {"type": "string"},
+                                        "furigana": {"type": "string"},
+                                        "phone": {
+                                            "type": ["string", "null"],
+                                            "description": "null for a partner without the "
+                                            "learner's consent to share it",
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                    ]
+                },
+            },
+        },
+    },
+    "CancelledRegistration": {
+        "allOf": [
+            _ref("Registration"),
+            {
+                "type": "object",
+                "required": ["promoted"],
+                "properties": {
+                    "promoted": {
+                        "oneOf": [_ref("Registration"), {"type": "null"}],
+                        "description": "The first waitlisted person, now registered, if any",
+                    }
+                },
+            },
+        ]
+    },
+    "Learner": {
+        "type": "object",
+        "required": [
+            "id",
+            "name",
+            "furigana",
+            "phone",
+            "phone2",
+            "birth_year",
+            "district",
+            "kind",
+            "device",
+            "language",
+            "needs",
+            "consent_on",
+            "share_with_partner",
+            "notes",
+            "card",
+            "created_at",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "furigana": {"type": "string", "description": "Hiragana or katakana, as recorded"},
+            "phone": {
+                "type": ["string", "null"],
+                "examples": ["090-1234-5678"],
+                "description": "Null for a partner unless the learner agreed to share it",
+            },
+            "phone2": {"type": ["string", "null"]},
+            "birth_year": {"type": ["integer", "null"], "examples": [1948]},
+            "district": {"type": ["string", "null"]},
+            "kind": {"enum": ["senior", "neighborhood_leader", "supporter"]},
+            "device": {"enum": ["iphone", "android", "feature_phone", "none", "loaner", None]},
+            "language": {"type": "string", "examples": ["ja"]},
+            "needs": _NEEDS,
+            "consent_on": {
+                "type": ["string", "null"],
+                "format": "date",
+                "description": "The day consent to the use of personal data was recorded",
+            },
+            "share_with_partner": {"type": "boolean"},
+            "notes": {"type": "string"},
+            "card": {
+                "type": ["object", "null"],
+                "description": "The card in use; null when none was issued",
+                "properties": {"short_code": {"type": "string"}, "issued_at": _TIME},
+            },
+            "created_at": _TIME,
+        },
+    },
+    "LearnerInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Text as typed: full-width digits, 和暦 and katakana are accepted. "
+        "POST needs name and furigana; PATCH changes only the fields sent.",
+        "properties": {
+            "name": {"type": "string"},
+            "furigana": {"type": "string"},
+            "phone": {"type": ["string", "null"], "examples": ["０９０ー１２３４ー５６７８"]},
+            "phone2": {"type": ["string", "null"]},
+            "birth_year": {
+                "type": ["string", "integer", "null"],
+                "examples": [1948, "昭和23年", "S23"],
+            },
+            "district": {"type": ["string", "null"]},
+            "kind": {"enum": ["senior", "neighborhood_leader", "supporter"]},
+            "device": {"enum": ["iphone", "android", "feature_phone", "none", "loaner", None]},
+            "language": {"type": "string"},
+            "needs": _NEEDS,
+            "needs_vision": {"type": "boolean"},
+            "needs_hearing": {"type": "boolean"},
+            "needs_mobility": {"type": "boolean"},
+            "consent": {
+                "type": "boolean",
+                "description": "true records today and the token's user; false withdraws it",
+            },
+            "share_with_partner": {
+                "type": "boolean",
+                "description": "Needs consent; name and phone may reach the teaching partner",
+            },
+            "notes": {"type": "string"},
+        },
+    },
+    "LearnerPage": {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": _ref("Learner")},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "has_more": {"type": "boolean", "description": "Whether page + 1 has learners"},
+        },
+    },
     "SeriesInput": {
         "type": "object",
         "description": "The first session's fields plus the weekly rule; `until` or `count`.",
@@ -146,6 +334,155 @@ SCHEMAS = {
             "step_free": {"type": "boolean"},
             "hearing_loop": {"type": "boolean"},
             "accessibility_notes": {"type": "string"},
+        },
+    },
+    "CheckinInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "`code` (the card's token or its short code) or `learner_id`.",
+        "properties": {
+            "code": {"type": "string", "examples": ["DK1ABCDEFGHIJKLMNOPQRSTU", "K7-3QF9"]},
+            "learner_id": {"type": "integer"},
+            "client_id": {
+                "type": "string",
+                "maxLength": 64,
+                "description": "Made by the device per scan (a UUID) and kept through retries: "
+                "the same client_id never makes a second record",
+            },
+            "scanned_at": {
+                **_TIME,
+                "description": "When the card was read; late or present is decided by it",
+            },
+            "method": {"enum": ["qr", "scanner", "code"]},
+            "walk_in": {
+                "type": "boolean",
+                "description": "Someone not registered: register them (source walk_in), then "
+                "check them in; refused with session_full when there is no room",
+            },
+            "waitlist": {
+                "type": "boolean",
+                "description": "With walk_in: when the session is full, put them on the "
+                "waitlist instead (result waitlisted)",
+            },
+            "override_capacity": {
+                "type": "boolean",
+                "description": "With walk_in: register beyond capacity (coordinators and "
+                "admins; logged)",
+            },
+        },
+    },
+    "Attendance": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "registration_id": {"type": "integer"},
+            "session_id": {"type": "integer"},
+            "learner_id": {"type": "integer"},
+            "status": {"enum": ["present", "late", "excused", "absent"]},
+            "checked_in_at": {**_TIME, "type": ["string", "null"]},
+            "method": {
+                "enum": ["qr", "scanner", "code", "search", "walk_in", "api", "recorded_later"]
+            },
+            "recorded_later": {
+                "type": "boolean",
+                "description": "Recorded by a coordinator after the session ended",
+            },
+            "client_id": {"type": ["string", "null"]},
+        },
+    },
+    "CheckinCounts": {
+        "type": "object",
+        "properties": {
+            "registered": {"type": "integer"},
+            "waitlisted": {"type": "integer"},
+            "checked_in": {"type": "integer"},
+            "capacity": {"type": "integer"},
+        },
+    },
+    "Checkin": {
+        "type": "object",
+        "required": ["result", "learner", "message", "counts"],
+        "properties": {
+            "result": {"enum": ["checked_in", "already_checked_in", "waitlisted"]},
+            "learner": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "furigana": {"type": "string"},
+                },
+            },
+            "attendance": _ref("Attendance"),
+            "checked_in_at": {
+                **_TIME,
+                "description": "For already_checked_in: the first check-in's time",
+            },
+            "status": {"enum": ["present", "late"]},
+            "registration": {
+                "type": "object",
+                "description": "Present when a walk-in was registered by this request",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "status": {"enum": ["registered", "waitlisted"]},
+                    "source": {"type": "string"},
+                },
+            },
+            "message": {"type": "string", "description": "What to show at the door"},
+            "counts": _ref("CheckinCounts"),
+        },
+    },
+    "Roster": {
+        "type": "object",
+        "properties": {
+            "session": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "course_title": {"type": "string"},
+                    "venue": {"type": "string"},
+                    "starts_at": _TIME,
+                    "ends_at": _TIME,
+                    "late_after_minutes": {"type": "integer"},
+                    "status": {"enum": ["scheduled", "cancelled", "completed"]},
+                },
+            },
+            "counts": _ref("CheckinCounts"),
+            "rows": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "registration_id": {"type": "integer"},
+                        "registration_status": {"enum": ["registered", "waitlisted"]},
+                        "learner": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "name": {"type": "string"},
+                                "furigana": {"type": "string"},
+                                "phone": {
+                                    "type": ["string", "null"],
+                                    "description": "Absent for a partner unless the learner "
+                                    "agreed to share it",
+                                },
+                            },
+                        },
+                        "status": {
+                            "enum": ["present", "late", "excused", "absent", None],
+                            "description": "Null while not checked in and the session has "
+                            "not ended, and for the waitlisted",
+                        },
+                        "checked_in_at": {**_TIME, "type": ["string", "null"]},
+                        "recorded_later": {"type": "boolean"},
+                        "short_code": {"type": ["string", "null"]},
+                        "skills": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "Keys of the course's skills this learner reached",
+                        },
+                    },
+                },
+            },
         },
     },
     "Course": {
@@ -258,6 +595,107 @@ PATHS = {
             | _errors(401, 403, 404, 409, 422),
         },
     },
+    "/sessions/{session_id}/checkins": {
+        "parameters": [SESSION_ID],
+        "post": {
+            "summary": "Check a learner in by card or by id; idempotent (client_id, learner)",
+            "description": "Open from 60 minutes before the start to the end; coordinators "
+            "may also record afterwards (recorded_later). The session's instructors and "
+            "assistants, coordinators and admins only.",
+            "operationId": "createCheckin",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("CheckinInput")}},
+            },
+            "responses": {
+                "201": _json(_ref("Checkin"), "Checked in now (or a walk-in waitlisted)"),
+                "200": _json(
+                    _ref("Checkin"),
+                    "Already checked in: result already_checked_in, with the first time",
+                ),
+                "404": _json(
+                    _ref("Error"),
+                    "unknown_code (no such card), unknown_learner, or a session not visible",
+                ),
+                "409": _json(
+                    {
+                        "allOf": [
+                            _ref("Error"),
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "error": {
+                                        "type": "object",
+                                        "properties": {
+                                            "can_walk_in": {"type": "boolean"},
+                                            "learner_id": {"type": "integer"},
+                                            "learner_name": {"type": "string"},
+                                            "learner_furigana": {"type": "string"},
+                                            "registration_status": {
+                                                "enum": ["waitlisted", "cancelled", None]
+                                            },
+                                            "other_session_id": {"type": ["integer", "null"]},
+                                        },
+                                    }
+                                },
+                            },
+                        ]
+                    },
+                    "not_registered (with can_walk_in and the learner), session_not_open, "
+                    "session_full, and for walk-ins already_registered (waitlisted) or "
+                    "session_ended; client_id_reused",
+                ),
+                "410": _json(_ref("Error"), "revoked_card: the card was replaced by a new one"),
+            }
+            | _errors(401, 403, 422),
+        },
+    },
+    "/sessions/{session_id}/roster": {
+        "parameters": [SESSION_ID],
+        "get": {
+            "summary": "What a check-in device needs: the session, counts and every learner",
+            "operationId": "getRoster",
+            "responses": {"200": _json(_ref("Roster"), "The roster")} | _errors(401, 404),
+        },
+    },
+    "/sessions/{session_id}/registrations": {
+        "parameters": [SESSION_ID],
+        "get": {
+            "summary": "Who is registered and who waits, in order (phones per sharing consent)",
+            "operationId": "listRegistrations",
+            "responses": {"200": _json(_ref("RegistrationList"), "The registrations")}
+            | _errors(401, 404),
+        },
+        "post": {
+            "summary": "Register a learner; a full session waitlists (coordinators and admins)",
+            "operationId": "createRegistration",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("RegistrationInput")}},
+            },
+            "responses": {
+                "201": _json(_ref("Registration"), "Registered, or waitlisted when full"),
+                "409": _json(
+                    _ref("Error"),
+                    "already_registered (with registration_id and registration_status), "
+                    "session_cancelled, session_ended",
+                ),
+            }
+            | _errors(401, 403, 404, 422),
+        },
+    },
+    "/registrations/{registration_id}": {
+        "parameters": [_param("registration_id", {"type": "integer"}, "path")],
+        "delete": {
+            "summary": "Cancel a registration; the first waitlisted person takes the seat",
+            "operationId": "cancelRegistration",
+            "responses": {
+                "200": _json(_ref("CancelledRegistration"), "The cancelled registration"),
+                "409": _json(_ref("Error"), "already_cancelled"),
+            }
+            | _errors(401, 403, 404),
+        },
+    },
     "/series": {
         "post": {
             "summary": "Plan a weekly series of sessions, all or none",
@@ -279,6 +717,48 @@ PATHS = {
                 )
             }
             | _errors(401, 403, 409, 422),
+        },
+    },
+    "/learners": {
+        "get": {
+            "summary": "Learners visible to the token's user: search by furigana (hiragana and "
+            "katakana alike), name, phone digits or card short code",
+            "operationId": "listLearners",
+            "parameters": [
+                _param("q", {"type": "string"}),
+                _param("district", {"type": "string"}),
+                _param("page", {"type": "integer", "minimum": 1}),
+            ],
+            "responses": {"200": _json(_ref("LearnerPage"), "A page of learners")}
+            | _errors(401, 422),
+        },
+        "post": {
+            "summary": "Record a learner (coordinators and admins)",
+            "operationId": "createLearner",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("LearnerInput")}},
+            },
+            "responses": {"201": _json(_ref("Learner"), "The new learner")}
+            | _errors(401, 403, 422),
+        },
+    },
+    "/learners/{learner_id}": {
+        "parameters": [_param("learner_id", {"type": "integer"}, "path")],
+        "get": {
+            "summary": "One learner",
+            "operationId": "getLearner",
+            "responses": {"200": _json(_ref("Learner"), "The learner")} | _errors(401, 404),
+        },
+        "patch": {
+            "summary": "Change a learner's record (coordinators and admins)",
+            "operationId": "updateLearner",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("LearnerInput")}},
+            },
+            "responses": {"200": _json(_ref("Learner"), "The changed learner")}
+            | _errors(401, 403, 404, 422),
         },
     },
     "/venues": {
