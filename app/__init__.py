@@ -58,12 +58,43 @@ def create_app(config: dict | type | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import api, auth, checkin, core, curricula, orgs, people, public, scheduling
+    from app import api, auth, checkin, core, curricula, orgs, people, public, scheduling, sheets
 
-    for area in (core, auth, orgs, curricula, scheduling, people, checkin, public, api):
+    _import_views()
+    for area in (core, auth, orgs, curricula, scheduling, people, checkin, public, sheets, api):
         app.register_blueprint(area.bp)
     # The API authenticates with Bearer tokens, never cookies, so CSRF does not apply to it.
     csrf.exempt(api.bp)
+
+
+def _import_views() -> None:
+    """Every module that defines models or attaches views to a blueprint, listed once.
+
+    They are imported here rather than from each package's __init__, so that importing one
+    area's models never drags in another area's pages (and their imports) half-initialised.
+    """
+    import app.api.errors
+    import app.api.openapi
+    import app.auth.routes
+    import app.checkin.api
+    import app.checkin.models
+    import app.checkin.routes
+    import app.core.errors
+    import app.core.models
+    import app.core.routes
+    import app.curricula.api
+    import app.curricula.routes
+    import app.orgs.routes
+    import app.people.api
+    import app.people.card_routes
+    import app.people.models
+    import app.people.registration_routes
+    import app.people.registrations_api
+    import app.people.routes
+    import app.public.routes
+    import app.scheduling.api
+    import app.scheduling.routes
+    import app.sheets.models  # noqa: F401
 
 
 def _register_template_helpers(app: Flask) -> None:
