@@ -7,6 +7,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import ApiToken, Role, User
 from app.errors import NotFound, ValidationError
@@ -78,9 +79,9 @@ def create_token(user: User, label: str = "") -> tuple[ApiToken, str]:
 
 def user_for_token(plain: str) -> User | None:
     token = db.session.scalar(
-        sa.select(ApiToken).where(
-            ApiToken.token_hash == _hash(plain), ApiToken.revoked_at.is_(None)
-        )
+        sa.select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == _hash(plain), ApiToken.revoked_at.is_(None))
     )
     if token is None or not token.user.active:
         return None

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from app.auth.access import ALL_STAFF, PLANNERS, roles
 from app.auth.models import Role
-from app.checkin import bp, services
+from app.checkin import bp, door, services
 from app.checkin.forms import METHOD_LABEL, AttendanceForm, SkillsForm, status_label
 from app.checkin.models import Attendance
 from app.errors import NotFound, ServiceError, ValidationError
@@ -39,14 +39,6 @@ def _json_error(exc: ServiceError):
     """The API's error shape, so that the page reads both alike."""
     body = {"code": exc.code, "message": exc.message, "fields": exc.fields, **exc.extra}
     return jsonify({"error": body}), exc.status
-
-
-def _door():
-    # Imported when first used: app.checkin.api needs app.api, which is still loading when
-    # this package is imported on the way (app.auth → app.orgs → app.people → app.checkin).
-    from app.checkin import api
-
-    return api
 
 
 def _door_state(session: Session) -> str:
@@ -105,7 +97,7 @@ def checkin_page(session_id: int):
     return render_template(
         "checkin/checkin.html",
         s=session,
-        roster=_door().roster_json(_user(), session, with_phone=False),
+        roster=door.roster_json(_user(), session, with_phone=False),
         door=_door_state(session),
         opens_at=session.starts_at - services.OPENS_BEFORE_START,
         planner=current_user.role in PLANNERS,
@@ -119,7 +111,6 @@ def checkin_post(session_id: int):
     """The page's check-in: the API's body and answer, with the login cookie and CSRF."""
     try:
         session = get_session(_user(), session_id)
-        door = _door()
         wanted = door.read_checkin(request.get_json(silent=True))
         return door.checkin_json(session, door.check_in_or_walk_in(session, _user(), wanted))
     except ServiceError as exc:
@@ -133,7 +124,7 @@ def checkin_roster(session_id: int):
     try:
         session = get_session(_user(), session_id)
         services.require_check_in_rights(_user(), session)
-        return _door().roster_json(_user(), session, with_phone=False)
+        return door.roster_json(_user(), session, with_phone=False)
     except ServiceError as exc:
         return _json_error(exc)
 

@@ -89,6 +89,11 @@ def _window(session: Session, actor: User, at: datetime) -> bool:
     return False
 
 
+def check_window(session: Session, actor: User) -> bool:
+    """Refuse (session_not_open) outside the check-in hours; True when recorded later."""
+    return _window(session, actor, utcnow())
+
+
 def _learner_for(code: str | None, learner_id: int | None) -> tuple[Learner, str]:
     if code:
         card = cards.find_card(code)
@@ -178,32 +183,19 @@ def check_in(
     """Record that a learner came. Raises NotFound/Gone/Conflict with the reason's code."""
     require_check_in_rights(actor, session)
     client_id = (client_id or "").strip() or None
-    if client_id:
-        earlier = db.session.scalar(
-            sa.select(Attendance)
-            .options(joinedload(Attendance.learner))
-            .where(Attendance.client_id == client_id)
-        )
-        if earlier is not None:
-            if earlier.session_id != session.id:
-                raise Conflict(
-                    "client_id_reused",
-                    _("この client_id は別の講座の受付に使われています。"),
-                    session_id=earlier.session_id,
-                )
-            return CheckinResult("already_checked_in", earlier, earlier.learner)
     now = utcnow()
     at = min(scanned_at, now) if scanned_at else now
     recorded_later = _window(session, actor, at)
     learner, found_by = _learner_for(code, learner_id)
-    registration = db.session.scalar(
-        sa.select(Registration).where(
-            Registration.session_id == session.id, Registration.learner_id == learner.id
-        )
-    )
+    # A device's retry (same client_id) finds the attendance its first try recorded here.
+    row = db.session.execute(
+        sa.select(Registration, Attendance)
+        .outerjoin(Attendance, Attendance.registration_id == Registration.id)
+        .where(Registration.session_id == session.id, Registration.learner_id == learner.id)
+    ).first()
+    registration, existing = row if row is not None else (None, None)
     if registration is None or registration.status != RegistrationStatus.REGISTERED:
         _not_registered(session, learner, registration)
-    existing = _existing(session, registration)
     if existing is not None and existing.checked_in_at is not None:
         return CheckinResult("already_checked_in", existing, learner)
     return _record(
@@ -243,17 +235,33 @@ def _record(session, registration, learner, actor, existing, at, client_id, meth
                 before=before,
                 after=attendance.status,
             )
-        db.session.commit()
+        _commit_keeping(attendance)
     except IntegrityError:
         # The same card scanned on two phones at once: the other scan won; report it.
         db.session.rollback()
         first = db.session.scalar(
             sa.select(Attendance).where(Attendance.registration_id == registration.id)
         )
-        if first is None:
-            raise
-        return CheckinResult("already_checked_in", first, learner)
+        if first is not None:
+            return CheckinResult("already_checked_in", first, learner)
+        if client_id is not None:  # a client_id that a device already used for someone else
+            raise Conflict(
+                "client_id_reused",
+                _("この client_id は別の受付に使われています。新しい client_id で送ってください。"),
+            ) from None
+        raise
     return CheckinResult("checked_in", attendance, learner)
+
+
+def _commit_keeping(*objects) -> None:
+    """Commit without expiring what was just written: the answer shows exactly these rows,
+    and reloading them would cost the busiest request a query each."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 # ---------------------------------------------------------------- after the fact

@@ -17,6 +17,7 @@ import qrcode.constants
 import qrcode.image.svg
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.core.models import record
@@ -88,12 +89,11 @@ def find_card(code: str | None) -> Card | None:
     value = normalize_code(code)
     if not value:
         return None
+    query = sa.select(Card).options(joinedload(Card.learner))
     if value.startswith(TOKEN_PREFIX) and len(value) > SHORT_CODE_LENGTH + 2:
-        return db.session.scalar(sa.select(Card).where(Card.token == value))
+        return db.session.scalar(query.where(Card.token == value))
     if len(value) == SHORT_CODE_LENGTH:
-        return db.session.scalar(
-            sa.select(Card).where(Card.short_code == f"{value[:2]}-{value[2:]}")
-        )
+        return db.session.scalar(query.where(Card.short_code == f"{value[:2]}-{value[2:]}"))
     return None
 
 

@@ -50,33 +50,27 @@ class Counts:
 
 
 def counts_for(session_ids: Iterable[int]) -> dict[int, Counts]:
-    """Registered, waitlisted and checked-in numbers for many sessions in two queries."""
+    """Registered, waitlisted and checked-in numbers for many sessions in one query."""
     ids = list(session_ids)
     result = {sid: Counts() for sid in ids}
     if not ids:
         return result
+    checked_in = sa.func.count(Attendance.checked_in_at)
     rows = db.session.execute(
-        sa.select(Registration.session_id, Registration.status, sa.func.count())
-        .where(Registration.session_id.in_(ids))
+        sa.select(Registration.session_id, Registration.status, sa.func.count(), checked_in)
+        .outerjoin(Attendance, Attendance.registration_id == Registration.id)
+        .where(
+            Registration.session_id.in_(ids),
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
         .group_by(Registration.session_id, Registration.status)
     )
-    for session_id, status, number in rows:
+    for session_id, status, number, arrived in rows:
         if status == RegistrationStatus.REGISTERED:
             result[session_id].registered = number
+            result[session_id].checked_in = arrived
         elif status == RegistrationStatus.WAITLISTED:
             result[session_id].waitlisted = number
-    rows = db.session.execute(
-        sa.select(Attendance.session_id, sa.func.count())
-        .join(Registration, Registration.id == Attendance.registration_id)
-        .where(
-            Attendance.session_id.in_(ids),
-            Attendance.checked_in_at.is_not(None),
-            Registration.status == RegistrationStatus.REGISTERED,
-        )
-        .group_by(Attendance.session_id)
-    )
-    for session_id, number in rows:
-        result[session_id].checked_in = number
     return result
 
 

@@ -337,7 +337,14 @@
     var learner = error.learner_id
       ? { id: error.learner_id, name: error.learner_name, furigana: error.learner_furigana }
       : context.learner;
-    var options = { learner: learner, message: error.message, actions: [] };
+    var details = error.fields ? Object.keys(error.fields).map(function (name) {
+      return error.fields[name];
+    }) : [];
+    var options = {
+      learner: learner,
+      message: details.length ? error.message + " " + details.join(" ") : error.message,
+      actions: [],
+    };
     var kind = "error";
     if (error.code === "unknown_code") {
       options.hint = TEXT.unknown_hint;
@@ -359,7 +366,9 @@
   function walkInActions(learner, room) {
     function walkIn(extra) {
       return function () {
-        var body = { learner_id: learner.id, walk_in: true };
+        var body = learner.newcomer
+          ? { new_learner: learner.newcomer, walk_in: true }
+          : { learner_id: learner.id, walk_in: true };
         Object.keys(extra).forEach(function (key) {
           body[key] = extra[key];
         });
@@ -592,6 +601,25 @@
       event.preventDefault();
     }
   });
+
+  // Someone with no record at all: recorded, registered and checked in in one step.
+  var newcomerForm = document.getElementById("newcomer-form");
+  if (newcomerForm) {
+    newcomerForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var newcomer = {
+        name: newcomerForm.elements.name.value.trim(),
+        furigana: newcomerForm.elements.furigana.value.trim(),
+        phone: newcomerForm.elements.phone.value.trim(),
+      };
+      var learner = { name: newcomer.name, furigana: newcomer.furigana, newcomer: newcomer };
+      checkIn({ new_learner: newcomer, walk_in: true }, { learner: learner }).then(function () {
+        if (resultBox.dataset.result === "checked_in" || resultBox.dataset.result === "waitlisted") {
+          newcomerForm.reset();
+        }
+      });
+    });
+  }
 
   searchInput.addEventListener("input", function () {
     renderList();

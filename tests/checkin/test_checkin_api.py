@@ -5,7 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import sqlalchemy as sa
+
+from app.extensions import db
 from app.people import cards
+from app.people.models import Learner
 from app.people.registration import register
 from app.timeutil import iso, utcnow
 from tests.checkin.support import (
@@ -190,6 +194,54 @@ def test_a_walk_in_is_registered_on_the_spot_and_checked_in(door, api_for):
     assert body["attendance"]["method"] == "walk_in"
     assert registration_of(door.session, stranger).status == "registered"
     assert body["counts"]["registered"] == 3
+
+
+def test_a_newcomer_with_no_record_is_recorded_registered_and_checked_in(door, api_for):
+    newcomer = {
+        "name": "高橋 三郎",
+        "furigana": "タカハシ サブロウ",
+        "phone": "０９０ー５５５５ー６６６６",
+    }
+    response = api_for(door.teacher).check_in(door.session, walk_in=True, new_learner=newcomer)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["result"] == "checked_in"
+    assert body["learner"]["name"] == "高橋 三郎"
+    recorded = db.session.scalar(sa.select(Learner).where(Learner.name == "高橋 三郎"))
+    assert recorded.phone == "090-5555-6666"
+    assert registration_of(door.session, recorded).source == "walk_in"
+
+
+def test_a_newcomer_already_on_record_is_not_recorded_twice(door, api_for):
+    again = {"name": "山田 花子", "furigana": "ヤマダ ハナコ", "phone": "090-1111-2222"}
+    response = api_for(door.teacher).check_in(door.session, walk_in=True, new_learner=again)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["learner"]["id"] == door.hanako.id
+    assert (
+        db.session.scalar(sa.select(sa.func.count(Learner.id)).where(Learner.name == "山田 花子"))
+        == 1
+    )
+
+
+def test_a_newcomer_with_bad_input_names_the_field_and_records_nothing(door, api_for):
+    before = db.session.scalar(sa.select(sa.func.count(Learner.id)))
+    response = api_for(door.teacher).check_in(
+        door.session, walk_in=True, new_learner={"name": "", "furigana": "abc"}
+    )
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {"name", "furigana"}
+    assert db.session.scalar(sa.select(sa.func.count(Learner.id))) == before
+
+
+def test_a_newcomer_when_full_is_refused_and_nothing_is_recorded(door, api_for):
+    _fill(door.session, door.session.capacity - 2)
+    before = db.session.scalar(sa.select(sa.func.count(Learner.id)))
+    response = api_for(door.teacher).check_in(
+        door.session, walk_in=True, new_learner={"name": "伊藤 四郎", "furigana": "いとう しろう"}
+    )
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "session_full"
+    assert db.session.scalar(sa.select(sa.func.count(Learner.id))) == before
 
 
 def _fill(session, count):
