@@ -12,9 +12,11 @@ from flask_login import current_user
 
 from app.auth.access import ALL_STAFF, PLANNERS, roles
 from app.auth.models import Role
+from app.checkin.services import may_check_in
 from app.errors import Conflict, NotFound, ServiceError, ValidationError
 from app.extensions import db
 from app.labels import WEEKDAY
+from app.people.registration import counts_for
 from app.scheduling import bp, services, venues
 from app.scheduling.forms import (
     CancelForm,
@@ -149,6 +151,8 @@ def session_detail(session_id: int):
         s=session,
         siblings=siblings,
         planner=_is_planner(),
+        counts=counts_for([session.id])[session.id],
+        can_check_in=may_check_in(current_user, session),
     )
 
 
