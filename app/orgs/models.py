@@ -37,3 +37,12 @@ class Organization(db.Model):
 
     def __repr__(self) -> str:
         return f"<Organization {self.slug}>"
+
+
+class InstructorCourse(db.Model):
+    """A course an instructor or assistant can teach (shown in the partner's space)."""
+
+    __tablename__ = "instructor_courses"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id"), primary_key=True)
