@@ -22,6 +22,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
     BABEL_TRANSLATION_DIRECTORIES = str(REPO_ROOT / "translations")
     SESSIONS_PER_PAGE = 50
+    HELP_PHONE = "0120-000-000"  # the city's help line, printed on cards and confirmations
+    SHEETS_API_URL = "https://sheets.googleapis.com"
+    SHEETS_ACCESS_TOKEN: str | None = None
+    SHEETS_CREDENTIALS: str | None = None
     WTF_CSRF_TIME_LIMIT = None  # a coordinator's form may stay open all morning
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
@@ -63,6 +67,13 @@ def environment_overrides() -> dict[str, str]:
         overrides["SECRET_KEY"] = os.environ["SECRET_KEY"]
     if os.environ.get("DATABASE_URL"):
         overrides["SQLALCHEMY_DATABASE_URI"] = database_url(os.environ["DATABASE_URL"])
-    if os.environ.get("CURRICULA_DIR"):
-        overrides["CURRICULA_DIR"] = os.environ["CURRICULA_DIR"]
+    for name in (
+        "CURRICULA_DIR",
+        "HELP_PHONE",
+        "SHEETS_API_URL",
+        "SHEETS_ACCESS_TOKEN",
+        "SHEETS_CREDENTIALS",
+    ):
+        if os.environ.get(name):
+            overrides[name] = os.environ[name]
     return overrides
