@@ -61,6 +61,10 @@ class Series(db.Model):
     first_date: Mapped[date]
     until: Mapped[date | None]
     count: Mapped[int | None]
+    # Dates the rule named but a venue closure took out (ISO dates), when asked to skip them.
+    skipped_dates: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sessions: Mapped[list[Session]] = relationship(
@@ -93,6 +97,9 @@ class Session(db.Model):
     series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("series.id"), index=True)
     # A check-in later than this many minutes after the start counts as late.
     late_after_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
+    # iCalendar SEQUENCE: raised when the time, the venue or the status changes, so that
+    # calendar apps replace the event they hold.
+    ical_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -144,3 +151,26 @@ def staffing_warnings(capacity: int, instructors: int, assistants: int) -> list[
     if capacity > LEARNERS_PER_STAFF * (instructors + assistants):
         warnings.append("understaffed")
     return warnings
+
+
+class Closure(db.Model):
+    """A time a venue (or every venue) is closed: a holiday, maintenance, 年末年始.
+
+    Imported from .ics files; recurring events are stored expanded, one row per occurrence.
+    Re-importing a file replaces the rows of each of its events (keyed by the event's UID).
+    """
+
+    __tablename__ = "closures"
+    __table_args__ = (sa.Index("ix_closures_venue_time", "venue_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venues.id"))  # None: all venues
+    uid: Mapped[str] = mapped_column(sa.String(255), index=True)
+    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    source: Mapped[str] = mapped_column(sa.String(255), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    all_day: Mapped[bool] = mapped_column(default=False)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    venue: Mapped[Venue | None] = relationship()

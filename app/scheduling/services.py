@@ -30,6 +30,7 @@ from app.scheduling.fields import (
     read_time,
 )
 from app.scheduling.models import (
+    Closure,
     DeliveryType,
     Series,
     Session,
@@ -38,7 +39,7 @@ from app.scheduling.models import (
     StaffRole,
     Venue,
 )
-from app.templating import format_datetime
+from app.templating import format_date, format_datetime
 from app.timeutil import from_local, local, local_day_bounds, utcnow
 from app.transaction import atomic
 
@@ -412,6 +413,27 @@ def _staff_clash(plan: SessionPlan, exclude: set[int]) -> tuple[Session, User] |
     return other, people[row[1]]
 
 
+def closure_for(venue_id: int, starts_at: datetime, ends_at: datetime) -> Closure | None:
+    """A closure of this venue (or of every venue) overlapping the time, if any."""
+    return db.session.scalar(
+        sa.select(Closure)
+        .where(
+            sa.or_(Closure.venue_id == venue_id, Closure.venue_id.is_(None)),
+            Closure.starts_at < ends_at,
+            Closure.ends_at > starts_at,
+        )
+        .order_by(Closure.starts_at)
+        .limit(1)
+    )
+
+
+def _describe_closure(closure: Closure) -> str:
+    when = format_date(closure.starts_at) if closure.all_day else format_datetime(closure.starts_at)
+    return _(
+        "%(when)s は「%(summary)s」のため会場が使えません。", when=when, summary=closure.summary
+    )
+
+
 def _clash_between(a: SessionPlan, b: SessionPlan) -> str | None:
     if a.venue.id == b.venue.id:
         buffer = timedelta(minutes=a.venue.setup_buffer_minutes)
@@ -431,6 +453,18 @@ def check_conflicts(plans: list[SessionPlan], exclude: set[int]) -> None:
     found: list[dict[str, Any]] = []
     for plan in plans:
         if plan.status == SessionStatus.CANCELLED:
+            continue
+        closure = closure_for(plan.venue.id, plan.starts_at, plan.ends_at)
+        if closure is not None:
+            found.append(
+                {
+                    "code": "venue_closed",
+                    "session_id": None,
+                    "closure_id": closure.id,
+                    "starts_at": plan.starts_at,
+                    "message": _describe_closure(closure),
+                }
+            )
             continue
         other = _venue_clash(plan, exclude)
         if other is not None:
@@ -481,10 +515,12 @@ def check_conflicts(plans: list[SessionPlan], exclude: set[int]) -> None:
                 )
     if found:
         first = found[0]
+        about = {"closure_id": first["closure_id"]} if "closure_id" in first else {}
         raise Conflict(
             first["code"],
             first["message"],
             session_id=first["session_id"],
+            **about,
             conflicts=[
                 {
                     "code": c["code"],
@@ -501,6 +537,17 @@ def check_conflicts(plans: list[SessionPlan], exclude: set[int]) -> None:
 
 
 def _apply(session: Session, plan: SessionPlan) -> None:
+    if session.id is not None and (
+        session.starts_at != plan.starts_at
+        or session.ends_at != plan.ends_at
+        or session.venue_id != plan.venue.id
+        or session.status != plan.status
+    ):
+        session.ical_sequence = (session.ical_sequence or 0) + 1
+    wanted = {u.id: StaffRole.INSTRUCTOR for u in plan.instructors}
+    wanted.update({u.id: StaffRole.ASSISTANT for u in plan.assistants})
+    if session.id is not None and wanted != {s.user_id: s.role for s in session.staff}:
+        session.updated_at = utcnow()  # staff live in another table; the session still changed
     session.course_version = plan.course_version
     session.venue = plan.venue
     session.starts_at = plan.starts_at
@@ -511,8 +558,6 @@ def _apply(session: Session, plan: SessionPlan) -> None:
     session.public = plan.public
     session.notes = plan.notes
     session.status = plan.status
-    wanted = {u.id: StaffRole.INSTRUCTOR for u in plan.instructors}
-    wanted.update({u.id: StaffRole.ASSISTANT for u in plan.assistants})
     users = {u.id: u for u in plan.instructors + plan.assistants}
     session.staff = [
         SessionStaff(user=users[user_id], role=role) for user_id, role in sorted(wanted.items())
@@ -559,6 +604,7 @@ def cancel_session(session: Session, reason: str | None) -> Session:
         raise Conflict("not_scheduled", _("予定の講座だけを中止できます。"), session_id=session.id)
     session.status = SessionStatus.CANCELLED
     session.cancel_reason = reason
+    session.ical_sequence = (session.ical_sequence or 0) + 1
     return session
 
 
@@ -609,7 +655,7 @@ def _read_series_rule(raw: Mapping[str, Any], first: date | None, errors: FieldE
 @atomic
 def create_series(raw: Mapping[str, Any]) -> list[Session]:
     """Weekly sessions on the chosen weekdays, all or none."""
-    rule_keys = {"weekdays", "until", "count"}
+    rule_keys = {"weekdays", "until", "count", "on_closed"}
     session_raw = {k: v for k, v in raw.items() if k not in rule_keys}
     errors = FieldErrors()
     try:
@@ -619,6 +665,9 @@ def create_series(raw: Mapping[str, Any]) -> list[Session]:
         template = None
     first = local(template.starts_at).date() if template else None
     weekdays, until, count = _read_series_rule(raw, first, errors)
+    on_closed = read_text(raw, "on_closed") or "refuse"
+    if on_closed not in ("refuse", "skip"):
+        errors.add("on_closed", _("休館日の扱いは refuse(作らない)か skip(その日を飛ばす)です。"))
     dates = series_dates(first, weekdays, until, count) if template and not errors else []
     if template and not errors and not dates:
         errors.add("weekdays", _("この条件に当てはまる日がありません。"))
@@ -630,11 +679,27 @@ def create_series(raw: Mapping[str, Any]) -> list[Session]:
     start_clock = local(template.starts_at).timetz().replace(tzinfo=None)
     duration = template.ends_at - template.starts_at
     plans = []
+    skipped: list[str] = []
     for day in dates:
         starts_at = from_local(day, start_clock)
-        plans.append(_replace_times(template, starts_at, starts_at + duration))
+        plan = _replace_times(template, starts_at, starts_at + duration)
+        if on_closed == "skip" and closure_for(plan.venue.id, plan.starts_at, plan.ends_at):
+            skipped.append(day.isoformat())
+            continue
+        plans.append(plan)
+    if not plans:
+        raise ValidationError(
+            _("入力内容を確認してください。"),
+            fields={"weekdays": _("どの日も休館日にあたります。")},
+        )
     check_conflicts(plans, exclude=set())
-    series = Series(weekdays=sorted(set(weekdays)), first_date=first, until=until, count=count)
+    series = Series(
+        weekdays=sorted(set(weekdays)),
+        first_date=first,
+        until=until,
+        count=count,
+        skipped_dates=skipped,
+    )
     db.session.add(series)
     sessions = []
     for plan in plans:
