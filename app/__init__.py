@@ -58,10 +58,35 @@ def create_app(config: dict | type | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import api, auth, checkin, core, curricula, orgs, people, public, scheduling, sheets
+    from app import (
+        api,
+        auth,
+        calendars,
+        checkin,
+        core,
+        curricula,
+        orgs,
+        people,
+        public,
+        scheduling,
+        sheets,
+    )
 
     _import_views()
-    for area in (core, auth, orgs, curricula, scheduling, people, checkin, public, sheets, api):
+    areas = (
+        core,
+        auth,
+        orgs,
+        curricula,
+        scheduling,
+        people,
+        checkin,
+        public,
+        sheets,
+        calendars,
+        api,
+    )
+    for area in areas:
         app.register_blueprint(area.bp)
     # The API authenticates with Bearer tokens, never cookies, so CSRF does not apply to it.
     csrf.exempt(api.bp)
@@ -76,6 +101,7 @@ def _import_views() -> None:
     import app.api.errors
     import app.api.openapi
     import app.auth.routes
+    import app.calendars.models
     import app.checkin.api
     import app.checkin.models
     import app.checkin.routes
