@@ -170,7 +170,9 @@ def cancel_session(session_id: int):
 @api_roles(*PLANNERS)
 def create_series():
     sessions = services.create_series(_json_body())
-    return {"items": [session_json(s) for s in sessions], "total": len(sessions)}, 201
+    skipped = sessions[0].series.skipped_dates if sessions else []
+    body = {"items": [session_json(s) for s in sessions], "total": len(sessions)}
+    return body | {"skipped_dates": skipped}, 201
 
 
 @bp.get("/venues")

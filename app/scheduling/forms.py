@@ -308,6 +308,16 @@ class SeriesForm(SessionForm):
     )
     until = StringField(_l("終了日"), description=_l("例: 2026-07-31(この日まで)"))
     count = StringField(_l("回数"), description=_l("終了日の代わりに回数で決めるとき"))
+    on_closed = RadioField(
+        _l("休館日にあたる日"),
+        choices=[
+            SelectChoice("refuse", _l("登録しないで知らせる(どの日が休館日かを表示します)")),
+            SelectChoice("skip", _l("その日を飛ばして、ほかの日だけ登録する")),
+        ],
+        default="refuse",
+        validate_choice=False,
+        description=_l("祝日や会場の休館日・点検日にあたる回の扱いです。"),
+    )
 
     def load_choices(self, keep_staff: Sequence[int] = ()) -> None:
         super().load_choices(keep_staff)
@@ -322,6 +332,7 @@ class SeriesForm(SessionForm):
             # A date we can read goes as ISO; anything else goes as typed for the service to name.
             "until": until_day.isoformat() if until_day else (until or None),
             "count": clean(self.count.data) or None,
+            "on_closed": self.on_closed.data or "refuse",
         }
 
 

@@ -29,6 +29,7 @@ from app.scheduling.forms import (
     parse_local_date,
 )
 from app.scheduling.models import Series, Session, SessionStatus
+from app.templating import format_date
 from app.timeutil import from_local, local, local_day_bounds, parse_iso, utcnow
 
 OVERLAP_CODES = ("venue_conflict", "instructor_conflict")
@@ -312,6 +313,10 @@ def series_new():
         saved, state = _submit(form, raw, services.create_series, check=_check_series)
         if saved:
             flash(_("%(n)d回の講座を登録しました。", n=len(saved)), "success")
+            skipped = saved[0].series.skipped_dates
+            if skipped:
+                days = "、".join(format_date(_noon(date.fromisoformat(d))) for d in skipped)
+                flash(_("休館日のため、次の日は登録していません: %(days)s", days=days), "warning")
             return redirect(url_for("scheduling.series_detail", series_id=saved[0].series_id))
     else:
         _prefill_new(form)

@@ -39,7 +39,7 @@ from app.scheduling.models import (
     StaffRole,
     Venue,
 )
-from app.templating import format_date, format_datetime
+from app.templating import format_date, format_datetime, format_time
 from app.timeutil import from_local, local, local_day_bounds, utcnow
 from app.transaction import atomic
 
@@ -428,7 +428,13 @@ def closure_for(venue_id: int, starts_at: datetime, ends_at: datetime) -> Closur
 
 
 def _describe_closure(closure: Closure) -> str:
-    when = format_date(closure.starts_at) if closure.all_day else format_datetime(closure.starts_at)
+    if closure.all_day:
+        last_day = closure.ends_at - timedelta(days=1)
+        when = format_date(closure.starts_at)
+        if local(last_day).date() > local(closure.starts_at).date():
+            when = f"{when}〜{format_date(last_day)}"
+    else:
+        when = f"{format_datetime(closure.starts_at)}〜{format_time(closure.ends_at)}"
     return _(
         "%(when)s は「%(summary)s」のため会場が使えません。", when=when, summary=closure.summary
     )

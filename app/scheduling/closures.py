@@ -1,0 +1,541 @@
+"""Closed days from iCalendar files: national holidays, maintenance days, 年末年始.
+
+A file is read whole and every event's recurrences (RRULE, RDATE, EXDATE) are expanded over
+a window around today; each occurrence becomes one Closure row, which check_conflicts then
+refuses sessions on. Rows are keyed by the event's UID within a scope (one venue, or every
+venue), so importing the same file again replaces its rows instead of adding to them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import icalendar
+import recurring_ical_events
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from app.curricula.models import CourseVersion
+from app.errors import NotFound, ValidationError
+from app.extensions import db
+from app.scheduling.models import Closure, Session, SessionStatus, Venue
+from app.templating import format_date, format_datetime, format_time
+from app.text import clean
+from app.timeutil import TOKYO, from_local, local, utcnow
+from app.transaction import atomic
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+# A daily rule over the whole window is about 1,500 rows; far more is a rule gone wrong
+# (an hourly RRULE), not a list of closed days.
+MAX_OCCURRENCES = 5000
+YEARS_BACK = 1
+YEARS_AHEAD = 3
+UID_LENGTH = 255
+SUMMARY_LENGTH = 300
+SOURCE_LENGTH = 255
+MIDNIGHT = time(0, 0)
+
+
+# ---------------------------------------------------------------- reading a file
+
+
+@dataclass(frozen=True)
+class ClosureBlock:
+    """One occurrence of a closed time, in UTC."""
+
+    uid: str
+    summary: str
+    starts_at: datetime
+    ends_at: datetime
+    all_day: bool
+
+
+@dataclass
+class ClosureFile:
+    """What a file holds: its events (by UID) and their occurrences inside the window."""
+
+    events: int
+    uids: set[str]
+    blocks: list[ClosureBlock]
+
+
+def _invalid(message: str) -> ValidationError:
+    return ValidationError(message, fields={"file": message})
+
+
+def _short(exc: Exception) -> str:
+    text = clean(str(exc)) or type(exc).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _years_from(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def window_around(today: date) -> tuple[date, date]:
+    """The days closures are stored for: from a year ago to three years ahead."""
+    return _years_from(today, -YEARS_BACK), _years_from(today, YEARS_AHEAD)
+
+
+def parse_calendar(data: bytes, source: str) -> icalendar.Calendar:
+    """The file as a calendar, or a ValidationError saying what is wrong with it."""
+    name = source or _("アップロードしたファイル")
+    if len(data) > MAX_FILE_BYTES:
+        raise _invalid(
+            _(
+                "ファイル「%(name)s」は大きすぎます(%(limit)dMBまで)。",
+                name=name,
+                limit=MAX_FILE_BYTES // (1024 * 1024),
+            )
+        )
+    if not data.strip():
+        raise _invalid(_("ファイル「%(name)s」は空です。", name=name))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _invalid(
+            _(
+                "ファイル「%(name)s」の文字コードが UTF-8 ではありません。"
+                "iCalendar(.ics)は UTF-8 で保存してください。",
+                name=name,
+            )
+        ) from None
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if first.upper() != "BEGIN:VCALENDAR":
+        raise _invalid(
+            _(
+                "ファイル「%(name)s」は iCalendar(.ics)ではありません。"
+                "1行目が BEGIN:VCALENDAR ではなく「%(line)s」です。",
+                name=name,
+                line=first[:60],
+            )
+        )
+    try:
+        calendar = icalendar.Calendar.from_ical(text)
+    except ValueError as exc:
+        raise _invalid(
+            _(
+                "ファイル「%(name)s」を iCalendar として読めません(%(why)s)。",
+                name=name,
+                why=_short(exc),
+            )
+        ) from None
+    if not calendar.walk("VEVENT"):
+        raise _invalid(_("ファイル「%(name)s」に予定(VEVENT)が1件もありません。", name=name))
+    return calendar
+
+
+def _text(component, prop: str) -> str:
+    value = component.get(prop)
+    return clean(str(value)) if value is not None else ""
+
+
+def _describe_event(event) -> str:
+    summary = _text(event, "SUMMARY") or _("(件名なし)")
+    uid = _text(event, "UID")
+    return _("「%(summary)s」(UID %(uid)s)", summary=summary, uid=uid) if uid else summary
+
+
+def _check_event(event, name: str) -> None:
+    if "DTSTART" not in event:
+        raise _invalid(
+            _(
+                "ファイル「%(name)s」の予定%(event)sに開始日時(DTSTART)がありません。",
+                name=name,
+                event=_describe_event(event),
+            )
+        )
+    for prop in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        if prop in event:
+            try:
+                event[prop].dt  # noqa: B018 - reading it is the check
+            except ValueError as exc:
+                raise _invalid(
+                    _(
+                        "ファイル「%(name)s」の予定%(event)sの %(prop)s が読めません(%(why)s)。",
+                        name=name,
+                        event=_describe_event(event),
+                        prop=prop,
+                        why=_short(exc),
+                    )
+                ) from None
+    if "DTEND" in event and _utc(event["DTEND"].dt) < _utc(event["DTSTART"].dt):
+        # recurring-ical-events would quietly swap them; a typo should be fixed at the source.
+        raise _invalid(
+            _(
+                "ファイル「%(name)s」の予定%(event)sは終了(DTEND)が開始より前です。",
+                name=name,
+                event=_describe_event(event),
+            )
+        )
+
+
+def _uid_of(event) -> str:
+    """The event's UID; one made from its summary and start when it has none, so that
+    importing the same file again still finds (and replaces) the same rows."""
+    uid = _text(event, "UID")
+    if uid and len(uid) <= UID_LENGTH:
+        return uid
+    if uid:
+        digest = hashlib.sha256(uid.encode()).hexdigest()[:32]
+        return f"{uid[: UID_LENGTH - 33]}~{digest}"
+    start = event["DTSTART"].dt
+    basis = f"{_text(event, 'SUMMARY')}|{start.isoformat()}"
+    return "no-uid-" + hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+def _utc(moment: date | datetime) -> datetime:
+    if not isinstance(moment, datetime):
+        return from_local(moment, MIDNIGHT)
+    if moment.tzinfo is None:  # a floating time: the venue's clock, which is Japan's
+        moment = moment.replace(tzinfo=TOKYO)
+    return moment.astimezone(UTC)
+
+
+def _block(occurrence, uid: str) -> ClosureBlock:
+    start, end = occurrence.start, occurrence.end
+    summary = (_text(occurrence, "SUMMARY") or _("休館"))[:SUMMARY_LENGTH]
+    if not isinstance(start, datetime):
+        # A DATE event: whole days in Japan, DTEND exclusive; without DTEND, that one day.
+        last = end if isinstance(end, date) and not isinstance(end, datetime) else None
+        if last is None or last <= start:
+            last = start + timedelta(days=1)
+        return ClosureBlock(uid, summary, _utc(start), _utc(last), all_day=True)
+    return ClosureBlock(uid, summary, _utc(start), _utc(end), all_day=False)
+
+
+def _too_many(name: str) -> ValidationError:
+    return _invalid(
+        _(
+            "ファイル「%(name)s」はくり返しが多すぎます(期間内に%(n)d件を超えます)。"
+            "くり返しの規則(RRULE)を確かめてください。",
+            name=name,
+            n=MAX_OCCURRENCES,
+        )
+    )
+
+
+def _expand_event(events: list, timezones: list, window: tuple[date, date], name: str):
+    """Occurrences of one UID (the series and its overridden instances) inside the window."""
+    calendar = icalendar.Calendar()
+    for component in [*timezones, *events]:
+        calendar.add_component(component)
+    uid = _text(events[0], "UID")
+    end = from_local(window[1], MIDNIGHT)
+    count = 0
+    try:
+        for occurrence in recurring_ical_events.of(calendar).after(window[0]):
+            block = _block(occurrence, uid)
+            if block.starts_at >= end:
+                break  # occurrences come in order of start
+            count += 1
+            if count > MAX_OCCURRENCES:
+                raise _too_many(name)
+            if _text(occurrence, "STATUS").upper() == "CANCELLED":
+                continue
+            yield block
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _invalid(
+            _(
+                "ファイル「%(name)s」の予定%(event)sの日時やくり返し(RRULE)を展開できません"
+                "(%(why)s)。",
+                name=name,
+                event=_describe_event(events[0]),
+                why=_short(exc),
+            )
+        ) from None
+
+
+def read_closures(data: bytes, source: str, window: tuple[date, date]) -> ClosureFile:
+    """Every closed time the file names between window[0] and window[1] (Japan dates)."""
+    name = source or _("アップロードしたファイル")
+    calendar = parse_calendar(data, source)
+    timezones = calendar.walk("VTIMEZONE")
+    by_uid: dict[str, list] = {}
+    events = calendar.walk("VEVENT")
+    for event in events:
+        _check_event(event, name)
+        uid = _uid_of(event)
+        # Occurrences carry the UID they were expanded from, so an event without one gets it.
+        event.pop("UID", None)
+        event.add("UID", uid)
+        by_uid.setdefault(uid, []).append(event)
+    blocks: list[ClosureBlock] = []
+    for group in by_uid.values():
+        blocks.extend(_expand_event(group, timezones, window, name))
+        if len(blocks) > MAX_OCCURRENCES:
+            raise _too_many(name)
+    blocks.sort(key=lambda b: (b.starts_at, b.uid))
+    return ClosureFile(events=len(events), uids=set(by_uid), blocks=blocks)
+
+
+# ---------------------------------------------------------------- storing
+
+
+@dataclass(frozen=True)
+class AffectedSession:
+    """A planned session that falls on a closed time: the coordinator moves or cancels it."""
+
+    session_id: int
+    starts_at: datetime
+    ends_at: datetime
+    course_title: str
+    venue_id: int
+    venue_name: str
+    closure_summary: str
+
+
+@dataclass
+class ImportReport:
+    source: str
+    venue_name: str | None  # None: every venue
+    window: tuple[date, date]
+    events: int
+    stored: int
+    replaced: int
+    outside_window: int
+    affected: list[AffectedSession] = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        scope = _("会場「%(venue)s」", venue=self.venue_name) if self.venue_name else _("全会場")
+        lines = [
+            _(
+                "「%(source)s」を%(scope)sの休館日として取り込みました。予定 %(events)d件、"
+                "保存した休館 %(stored)d件(前回の取り込みから置き換えた %(replaced)d件)。",
+                source=self.source or _("アップロードしたファイル"),
+                scope=scope,
+                events=self.events,
+                stored=self.stored,
+                replaced=self.replaced,
+            )
+        ]
+        if self.outside_window:
+            lines.append(
+                _(
+                    "%(n)d件の予定は %(start)s〜%(end)s の期間に日付がないため保存していません。",
+                    n=self.outside_window,
+                    start=format_date(from_local(self.window[0], time(12, 0))),
+                    end=format_date(from_local(self.window[1], time(12, 0))),
+                )
+            )
+        if self.affected:
+            lines.append(
+                _(
+                    "休館にあたる予定の講座が%(n)d件あります。日時・会場を変えるか中止してください:",
+                    n=len(self.affected),
+                )
+            )
+            lines.extend(
+                _(
+                    "  ID %(id)d  %(when)s  %(course)s  %(venue)s  「%(closure)s」",
+                    id=a.session_id,
+                    when=format_datetime(a.starts_at),
+                    course=a.course_title,
+                    venue=a.venue_name,
+                    closure=a.closure_summary,
+                )
+                for a in self.affected
+            )
+        else:
+            lines.append(_("休館にあたる予定の講座はありません。"))
+        return lines
+
+
+def _scope(venue: Venue | None) -> sa.ColumnElement[bool]:
+    return Closure.venue_id == venue.id if venue is not None else Closure.venue_id.is_(None)
+
+
+def _lock_venues(venue: Venue | None) -> None:
+    """Serialize with bookings (which lock their venue) and with other imports of the scope,
+    so that no session slips onto a closed day unreported while the file is being stored."""
+    query = sa.select(Venue.id).order_by(Venue.id)
+    if venue is not None:
+        query = query.where(Venue.id == venue.id)
+    db.session.execute(query.with_for_update())
+
+
+def _chunks(items: Iterable[str], size: int = 500) -> Iterable[list[str]]:
+    items = sorted(items)
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@atomic
+def import_closures(
+    data: bytes, *, venue: Venue | None, source: str, today: date | None = None
+) -> ImportReport:
+    """Store a file's closures for one venue (or every venue when `venue` is None).
+
+    The rows of each UID the file holds, in that scope, are replaced by the file's current
+    occurrences: importing twice changes nothing; an edited event updates. `today` anchors
+    the window of stored occurrences (default: today in Japan).
+    """
+    source = clean(source)[:SOURCE_LENGTH]
+    window = window_around(today or local(utcnow()).date())
+    parsed = read_closures(data, source, window)
+    _lock_venues(venue)
+    replaced = 0
+    for uids in _chunks(parsed.uids):
+        result = db.session.execute(
+            sa.delete(Closure).where(_scope(venue), Closure.uid.in_(uids)),
+            execution_options={"synchronize_session": False},
+        )
+        replaced += result.rowcount or 0
+    stamp = utcnow()
+    db.session.add_all(
+        Closure(
+            venue_id=venue.id if venue is not None else None,
+            uid=block.uid,
+            summary=block.summary,
+            source=source,
+            starts_at=block.starts_at,
+            ends_at=block.ends_at,
+            all_day=block.all_day,
+            imported_at=stamp,
+        )
+        for block in parsed.blocks
+    )
+    db.session.flush()
+    stored_uids = {b.uid for b in parsed.blocks}
+    just_stored = sa.and_(_scope(venue), Closure.imported_at == stamp, Closure.source == source)
+    return ImportReport(
+        source=source,
+        venue_name=venue.name if venue is not None else None,
+        window=window,
+        events=parsed.events,
+        stored=len(parsed.blocks),
+        replaced=replaced,
+        outside_window=len(parsed.uids - stored_uids),
+        affected=sessions_on_closed_days(just_stored),
+    )
+
+
+# ---------------------------------------------------------------- reading what is stored
+
+
+def sessions_on_closed_days(
+    closures: sa.ColumnElement[bool] | None = None,
+) -> list[AffectedSession]:
+    """Scheduled sessions, not yet over, overlapping a closure of their venue or of every
+    venue (only the closures matching `closures`, when given); soonest first."""
+    query = (
+        sa.select(Session, Closure)
+        .join(
+            Closure,
+            sa.and_(
+                sa.or_(Closure.venue_id.is_(None), Closure.venue_id == Session.venue_id),
+                Closure.starts_at < Session.ends_at,
+                Closure.ends_at > Session.starts_at,
+            ),
+        )
+        .where(Session.status == SessionStatus.SCHEDULED, Session.ends_at > utcnow())
+        .options(
+            joinedload(Session.course_version).joinedload(CourseVersion.course),
+            joinedload(Session.venue),
+        )
+        .order_by(Session.starts_at, Session.id, Closure.starts_at, Closure.id)
+    )
+    if closures is not None:
+        query = query.where(closures)
+    found: dict[int, AffectedSession] = {}
+    for session, closure in db.session.execute(query):
+        if session.id not in found:
+            found[session.id] = AffectedSession(
+                session_id=session.id,
+                starts_at=session.starts_at,
+                ends_at=session.ends_at,
+                course_title=session.course_version.title,
+                venue_id=session.venue_id,
+                venue_name=session.venue.name,
+                closure_summary=closure.summary,
+            )
+    return list(found.values())
+
+
+def list_closures(
+    venue: Venue | None = None, upcoming: bool = True, limit: int | None = None
+) -> list[Closure]:
+    """Closures in time order: every one, or (with `venue`) those that close that venue,
+    its own and those of every venue; with `upcoming`, only those not yet over."""
+    query = sa.select(Closure).options(joinedload(Closure.venue))
+    if venue is not None:
+        query = query.where(sa.or_(Closure.venue_id == venue.id, Closure.venue_id.is_(None)))
+    if upcoming:
+        query = query.where(Closure.ends_at > utcnow())
+    query = query.order_by(Closure.starts_at, Closure.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class ClosureEvent:
+    """The stored occurrences of one event in one scope, as the closures page lists them."""
+
+    uid: str
+    venue: Venue | None
+    summary: str
+    source: str
+    occurrences: list[Closure]
+
+
+def group_by_event(closures: Iterable[Closure]) -> list[ClosureEvent]:
+    """Occurrences gathered per event and scope, in the order of each event's first one."""
+    events: dict[tuple[str, int | None], ClosureEvent] = {}
+    for closure in closures:
+        key = (closure.uid, closure.venue_id)
+        if key not in events:
+            events[key] = ClosureEvent(
+                closure.uid, closure.venue, closure.summary, closure.source, []
+            )
+        events[key].occurrences.append(closure)
+    return list(events.values())
+
+
+@atomic
+def delete_closures(uid: str, venue: Venue | None) -> int:
+    """Remove every occurrence of one imported event in one scope (a file imported by mistake)."""
+    result = db.session.execute(
+        sa.delete(Closure).where(_scope(venue), Closure.uid == uid),
+        execution_options={"synchronize_session": False},
+    )
+    if not result.rowcount:
+        raise NotFound(_("その休館の予定は見つかりません。"))
+    return result.rowcount
+
+
+def venue_by_slug(slug: str) -> Venue:
+    venue = db.session.scalar(sa.select(Venue).where(Venue.slug == clean(slug).lower()))
+    if venue is None:
+        raise NotFound(_("識別名「%(slug)s」の会場はありません。", slug=slug))
+    return venue
+
+
+def describe_when(closure: Closure) -> str:
+    """A closure's time as people read it: whole days for all-day ones (DTEND is exclusive)."""
+    if closure.all_day:
+        last_day = closure.ends_at - timedelta(days=1)
+        if local(last_day).date() <= local(closure.starts_at).date():
+            return format_date(closure.starts_at)
+        return _(
+            "%(first)s〜%(last)s", first=format_date(closure.starts_at), last=format_date(last_day)
+        )
+    if local(closure.starts_at).date() == local(closure.ends_at).date():
+        return _(
+            "%(day)s %(start)s〜%(end)s",
+            day=format_date(closure.starts_at),
+            start=format_time(closure.starts_at),
+            end=format_time(closure.ends_at),
+        )
+    return _(
+        "%(start)s〜%(end)s",
+        start=format_datetime(closure.starts_at),
+        end=format_datetime(closure.ends_at),
+    )
