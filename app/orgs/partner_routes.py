@@ -1,0 +1,101 @@
+"""The partner space: the organization page and, for planners, the list of partners."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.auth.access import PLANNERS, roles
+from app.auth.models import Role
+from app.errors import ValidationError
+from app.orgs import bp
+from app.orgs import partner_services as partners
+from app.orgs.models import Organization
+from app.sheets.forms import LinkSheetForm, SyncNowForm
+
+PAGE_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.PARTNER)
+
+
+class InstructorCoursesForm(FlaskForm):
+    """One instructor's teachable courses; one form per person, told apart by a prefix."""
+
+    course_ids = SelectMultipleField(
+        _l("教えられるコース"),
+        choices=[],
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+
+def _courses_form(space: partners.PartnerSpace, member: partners.StaffMember, posted: bool):
+    form = InstructorCoursesForm(
+        prefix=f"user-{member.user.id}",
+        formdata=request.form if posted else None,
+        data=None if posted else {"course_ids": [str(i) for i in member.course_ids]},
+    )
+    form.course_ids.choices = [(str(v.course_id), v.title) for v in space.offered]
+    return form
+
+
+def render_partner_page(
+    org: Organization,
+    *,
+    link_form: LinkSheetForm | None = None,
+    posted_courses: tuple[int, ValidationError] | None = None,
+    status: int = 200,
+):
+    """The organization page; a refused form comes back with its errors beside its fields."""
+    space = partners.partner_space(org)
+    planner = current_user.role in PLANNERS
+    course_forms = {}
+    if planner:
+        for member in space.staff:
+            posted = posted_courses is not None and posted_courses[0] == member.user.id
+            form = _courses_form(space, member, posted)
+            if posted:
+                form.course_ids.errors = [posted_courses[1].fields.get("course_ids", "")]
+            course_forms[member.user.id] = form
+    if link_form is None:
+        link_form = LinkSheetForm(formdata=None)
+    return render_template(
+        "orgs/partner_page.html",
+        space=space,
+        org=org,
+        planner=planner,
+        course_forms=course_forms,
+        link_form=link_form,
+        sync_form=SyncNowForm(formdata=None),
+        sheet_url=partners.sheet_url(space.link.spreadsheet_key) if space.link else None,
+    ), status
+
+
+@bp.get("/orgs")
+@roles(*PLANNERS)
+def partner_list():
+    year, rows = partners.partner_rows()
+    return render_template("orgs/partner_list.html", year=year, rows=rows)
+
+
+@bp.get("/orgs/<int:org_id>")
+@roles(*PAGE_ROLES)
+def partner_page(org_id: int):
+    return render_partner_page(partners.get_partner_org(current_user, org_id))
+
+
+@bp.post("/orgs/<int:org_id>/instructors/<int:user_id>/courses")
+@roles(*PLANNERS)
+def instructor_courses(org_id: int, user_id: int):
+    org = partners.get_partner_org(current_user, org_id)
+    form = InstructorCoursesForm(prefix=f"user-{user_id}")
+    try:
+        user = partners.set_instructor_courses(org, user_id, form.course_ids.data or [])
+    except ValidationError as exc:
+        return render_partner_page(org, posted_courses=(user_id, exc), status=422)
+    flash(_("%(name)sさんの教えられるコースを保存しました。", name=user.name), "success")
+    return redirect(url_for("orgs.partner_page", org_id=org.id, _anchor="staff"))
