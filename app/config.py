@@ -22,6 +22,9 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
     BABEL_TRANSLATION_DIRECTORIES = str(REPO_ROOT / "translations")
     SESSIONS_PER_PAGE = 50
+    # Uploads are small (sign-up sheets, closure calendars); the upload confirmation carries
+    # the file in a signed form field, so leave room above the 2 MB file limit.
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     HELP_PHONE = "0120-000-000"  # the city's help line, printed on cards and confirmations
     SHEETS_API_URL = "https://sheets.googleapis.com"
     SHEETS_ACCESS_TOKEN: str | None = None
