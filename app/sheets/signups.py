@@ -153,6 +153,20 @@ class ImportResult:
         return [o for o in self.outcomes if o.refused]
 
 
+# 2026-04-01, 2026/4/1 (as Japanese Excel writes dates in CSV), 2026.4.1, 2026年4月1日
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+def _typed_date(text: str) -> date | None:
+    match = _DATE.fullmatch(clean(text))
+    if match is None:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
 def _find_session(org: Organization, row: SignupRow) -> Session:
     """By 講座ID, or by date + venue + course; only this organization's scheduled sessions."""
     base = sa.select(Session).where(
@@ -166,12 +180,9 @@ def _find_session(org: Organization, row: SignupRow) -> Session:
             raise ValueError(_("講座ID %(id)s はこの団体の予定の講座にありません", id=session_ref))
         return session
     day_text = row.values.get("date", "")
-    try:
-        day = date.fromisoformat(day_text.replace("/", "-").replace(".", "-"))
-    except ValueError:
-        raise ValueError(
-            _("日付は 2026-04-01 の形式で入力してください: %(value)s", value=day_text)
-        ) from None
+    day = _typed_date(day_text)
+    if day is None:
+        raise ValueError(_("日付は 2026-04-01 の形式で入力してください: %(value)s", value=day_text))
     start, end = local_day_bounds(day)
     venue, course = row.values.get("venue", ""), row.values.get("course", "")
     candidates = list(
@@ -232,12 +243,27 @@ def _refusal_text(exc: Exception, row: SignupRow) -> str:
     return str(exc)
 
 
+def _open_import(org: Organization) -> None:
+    """A no-op write on the organization's row, before anything is read or saved.
+
+    It makes two imports of one organization (a sync and an upload) run one after the other,
+    so that the second sees the first's fingerprints instead of failing on them. And on SQLite
+    it opens the transaction: Python's sqlite3 only begins one before a write, so a SAVEPOINT
+    issued first would begin it instead, and releasing that savepoint would commit every row
+    so far — even inside a dry run that must leave nothing behind.
+    """
+    db.session.execute(
+        sa.update(Organization).where(Organization.id == org.id).values(id=Organization.id)
+    )
+
+
 @atomic
 def import_rows(
     org: Organization, rows: list[SignupRow], actor: User | None, *, sync_run_id: int | None = None
 ) -> ImportResult:
     """Take in every new row in one transaction; a refused row is undone alone (savepoint)."""
     result = ImportResult()
+    _open_import(org)
     known = {
         imp.fingerprint: imp
         for imp in db.session.scalars(sa.select(SignupImport).where(SignupImport.org_id == org.id))

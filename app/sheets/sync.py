@@ -24,7 +24,9 @@ from urllib.parse import urlparse
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError
+from requests import RequestException
 
 from app.auth.models import User
 from app.errors import Conflict, NotFound, ValidationError
@@ -177,13 +179,23 @@ def _client():
                 "Google Sheets の認証情報がありません。SHEETS_CREDENTIALS か SHEETS_ACCESS_TOKEN を設定してください。"
             )
         )
-    return client_for(
-        config.get("SHEETS_API_URL") or "https://sheets.googleapis.com",
-        token=token,
-        credentials_file=credentials,
-        max_attempts=config.get("SHEETS_MAX_ATTEMPTS", 5),
-        backoff_base=config.get("SHEETS_BACKOFF_BASE", 0.5),
-    )
+    try:
+        return client_for(
+            config.get("SHEETS_API_URL") or "https://sheets.googleapis.com",
+            token=token,
+            credentials_file=credentials,
+            max_attempts=config.get("SHEETS_MAX_ATTEMPTS", 5),
+            backoff_base=config.get("SHEETS_BACKOFF_BASE", 0.5),
+        )
+    except (OSError, ValueError, GoogleAuthError) as exc:
+        # Only the service-account file can fail here: missing, unreadable, not a key file.
+        raise SyncError(
+            _(
+                "SHEETS_CREDENTIALS のファイル %(path)s を読めませんでした。Google Cloud でダウンロードしたサービスアカウントの JSON キーを指定してください。(%(why)s)",
+                path=credentials,
+                why=exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc),
+            )
+        ) from exc
 
 
 def _a1(title: str) -> str:
@@ -255,10 +267,23 @@ def sync_org(
                 _sync(org, link, http, actor, report, run_id=None, write=False)
         else:
             _sync(org, link, http, actor, report, run_id=run.id, write=True)
-    except (APIError, SyncError, UnusableSheet, ValueError) as exc:
+    except (
+        APIError,
+        SyncError,
+        UnusableSheet,
+        ValueError,
+        RequestException,
+        GoogleAuthError,
+    ) as exc:
         db.session.rollback()
         report.outcome = "failed"
         report.error = _describe_failure(exc)
+    except Exception as exc:
+        # A bug, not a fault of Sheets: the log must not say "ok", and the traceback must show.
+        db.session.rollback()
+        report.outcome = "failed"
+        report.error = _("同期が予期しないエラーで止まりました: %(error)s", error=repr(exc))
+        raise
     finally:
         report.api_calls = http.calls if http is not None else 0
         report.duration_ms = int((time.monotonic() - started) * 1000)
@@ -281,6 +306,17 @@ def _describe_failure(exc: Exception) -> str:
             return _("スプレッドシートが見つかりません(404)。URLかキーを確認してください。")
         return _(
             "Google Sheets がエラーを返しました(%(code)s): %(message)s", code=code, message=str(exc)
+        )
+    if isinstance(exc, RequestException):
+        return _(
+            "Google Sheets(%(url)s)に接続できませんでした。ネットワークを確かめて、もう一度お試しください。(%(why)s)",
+            url=current_app.config.get("SHEETS_API_URL") or "https://sheets.googleapis.com",
+            why=type(exc).__name__,
+        )
+    if isinstance(exc, GoogleAuthError):
+        return _(
+            "Google の認証に失敗しました。SHEETS_CREDENTIALS のサービスアカウントを確かめてください。(%(why)s)",
+            why=str(exc),
         )
     return str(exc)
 
