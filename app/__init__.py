@@ -102,6 +102,7 @@ def _import_views() -> None:
     import app.api.openapi
     import app.auth.routes
     import app.calendars.models
+    import app.calendars.routes
     import app.checkin.api
     import app.checkin.models
     import app.checkin.routes
@@ -110,6 +111,7 @@ def _import_views() -> None:
     import app.core.routes
     import app.curricula.api
     import app.curricula.routes
+    import app.orgs.partner_routes
     import app.orgs.routes
     import app.people.api
     import app.people.card_routes
@@ -119,8 +121,11 @@ def _import_views() -> None:
     import app.people.routes
     import app.public.routes
     import app.scheduling.api
+    import app.scheduling.closure_routes
     import app.scheduling.routes
-    import app.sheets.models  # noqa: F401
+    import app.sheets.file_routes
+    import app.sheets.models
+    import app.sheets.routes  # noqa: F401
 
 
 def _register_template_helpers(app: Flask) -> None:

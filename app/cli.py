@@ -117,7 +117,133 @@ def revoke_token(prefix: str) -> None:
     click.echo(f"Revoked {count} token(s).")
 
 
-COMMANDS = (init_db, load_curricula, demo_data, create_user, create_token, revoke_token)
+def _org_by_slug(slug: str):
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.orgs.models import Organization
+
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+    if org is None:
+        _fail(f"No organization with slug {slug}.")
+    return org
+
+
+@click.command("link-sheet")
+@with_appcontext
+@click.argument("org_slug")
+@click.argument("spreadsheet", metavar="SPREADSHEET_KEY_OR_URL")
+def link_sheet(org_slug: str, spreadsheet: str) -> None:
+    """Link the partner organization ORG_SLUG to a Google spreadsheet, given by URL or key.
+
+    Share the spreadsheet with the service account's address (client_email in the
+    SHEETS_CREDENTIALS file) as Editor first; then run sync-sheets.
+    """
+    from app.sheets.sync import link_sheet as link
+
+    org = _org_by_slug(org_slug)
+    if not org.is_partner:
+        _fail(f"{org_slug} is the municipality, not a partner organization.")
+    try:
+        linked = link(org, spreadsheet)
+    except ServiceError as exc:
+        details = " ".join(exc.fields.values())
+        _fail(f"{exc.message} {details}".strip())
+    click.echo(f"Linked {org.slug} to spreadsheet {linked.spreadsheet_key}.")
+
+
+def _report_line(report) -> str:
+    seconds = report.duration_ms / 1000
+    verb = "would push" if report.dry_run else "pushed"
+    line = (
+        f"{report.org_slug}: {report.outcome}{' (dry run)' if report.dry_run else ''}"
+        f" — {verb} {report.rows_pushed}, imported {report.rows_imported},"
+        f" refused {len(report.refusals)}, API calls {report.api_calls}, {seconds:.2f} s"
+    )
+    details = []
+    if report.created_worksheets:
+        created = ", ".join(report.created_worksheets)
+        details.append(f"  {'would create' if report.dry_run else 'created'} worksheets: {created}")
+    details += [f"  row {r['row']}: {r['reason']}" for r in report.refusals]
+    if report.error:
+        details.append(f"  error: {report.error}")
+    return "\n".join([line, *details])
+
+
+@click.command("sync-sheets")
+@with_appcontext
+@click.option("--org", "org_slug", help="Sync only this organization (its slug).")
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing anywhere.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per organization per line.")
+def sync_sheets(org_slug: str | None, dry_run: bool, as_json: bool) -> None:
+    """Sync every organization with a linked spreadsheet (or only --org), for cron or a timer.
+
+    Exits with status 1 when any sync failed, or when --org names no linked organization.
+    A sync already running for an organization is skipped (outcome "skipped") and is not a
+    failure: the next run catches up.
+    """
+    import json
+
+    from app.errors import Conflict
+    from app.sheets.sync import SyncReport, linked_orgs, sync_org
+
+    orgs = linked_orgs(org_slug)
+    if org_slug and not orgs:
+        _org_by_slug(org_slug)
+        _fail(
+            f"{org_slug} has no linked spreadsheet; link one with "
+            f"`flask --app app link-sheet {org_slug} SPREADSHEET_URL`."
+        )
+    if not orgs and not as_json:
+        click.echo("No organization has a linked spreadsheet.")
+    failed = False
+    for org in orgs:
+        try:
+            report = sync_org(org, trigger="cli", dry=dry_run)
+        except Conflict as exc:
+            report = SyncReport(org.slug, dry_run=dry_run, outcome="skipped", error=exc.message)
+        failed = failed or report.outcome == "failed"
+        if as_json:
+            click.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        else:
+            click.echo(_report_line(report))
+    if failed:
+        sys.exit(1)
+
+
+@click.command("import-closures")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--venue", "venue_slug", help="Slug of the venue closed; all venues when omitted.")
+def import_closures(file: Path, venue_slug: str | None) -> None:
+    """Import closed days (holidays, maintenance, 年末年始) from the iCalendar FILE.
+
+    Recurring events are expanded from a year ago to three years ahead. Importing the same
+    file again replaces its closures (by event UID) instead of adding them twice. Lists the
+    planned sessions that now fall on a closed day.
+    """
+    from app.scheduling.closures import import_closures as run
+    from app.scheduling.closures import venue_by_slug
+
+    try:
+        venue = venue_by_slug(venue_slug) if venue_slug else None
+        report = run(file.read_bytes(), venue=venue, source=file.name)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo("\n".join(report.summary()))
+
+
+COMMANDS = (
+    init_db,
+    load_curricula,
+    demo_data,
+    create_user,
+    create_token,
+    revoke_token,
+    link_sheet,
+    sync_sheets,
+    import_closures,
+)
 
 
 def init_app(app: Flask) -> None:

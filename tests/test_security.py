@@ -26,6 +26,12 @@ def test_only_login_language_health_and_openapi_are_public(app):
     assert public == [
         "api.openapi_json",
         "auth.login",
+        "calendars.instructor_feed",
+        "calendars.learner_feed",
+        "calendars.org_feed",
+        "calendars.public_feed",
+        "calendars.session_ics",
+        "calendars.venue_feed",
         "core.healthz",
         "core.index",
         "core.set_language",

@@ -306,6 +306,10 @@ SCHEMAS = {
             },
             "until": {"type": "string", "format": "date"},
             "count": {"type": "integer", "minimum": 1, "maximum": 104},
+            "on_closed": {
+                "enum": ["refuse", "skip"],
+                "description": "A date on a venue closure: refuse the series (409 venue_closed), or skip it",
+            },
         },
         "required": ["course", "venue_id", "starts_at", "ends_at", "weekdays"],
     },
@@ -711,6 +715,11 @@ PATHS = {
                         "properties": {
                             "items": {"type": "array", "items": _ref("Session")},
                             "total": {"type": "integer"},
+                            "skipped_dates": {
+                                "type": "array",
+                                "items": {"type": "string", "format": "date"},
+                                "description": "Dates left out for venue closures (on_closed=skip)",
+                            },
                         },
                     },
                     "The sessions made",

@@ -27,7 +27,13 @@ from app.transaction import atomic
 def lock_session(session_id: int) -> None:
     # A no-op write: on SQLite it takes the database's write lock (waiting on busy_timeout),
     # on PostgreSQL the row lock, before anything is counted.
-    db.session.execute(sa.update(Session).where(Session.id == session_id).values(id=Session.id))
+    # updated_at is set to itself so that its onupdate does not fire: taking a lock is no
+    # change to the session (calendar feeds would otherwise see one at every registration).
+    db.session.execute(
+        sa.update(Session)
+        .where(Session.id == session_id)
+        .values(id=Session.id, updated_at=Session.updated_at)
+    )
 
 
 def registered_count(session_id: int) -> int:
