@@ -45,6 +45,51 @@ WARNING = {
 }
 WEEKDAY = [_l("月"), _l("火"), _l("水"), _l("木"), _l("金"), _l("土"), _l("日")]
 
+DEVICE = {
+    "iphone": _l("iPhone"),
+    "android": _l("Android"),
+    "feature_phone": _l("携帯電話(スマートフォン以外)"),
+    "none": _l("持っていない"),
+    "loaner": _l("貸出端末を使う"),
+}
+LANGUAGE = {
+    "ja": _l("日本語"),
+    "en": _l("英語"),
+    "zh": _l("中国語"),
+    "ko": _l("韓国語"),
+    "vi": _l("ベトナム語"),
+    "pt": _l("ポルトガル語"),
+    "tl": _l("タガログ語"),
+    "ne": _l("ネパール語"),
+}
+REGISTRATION_STATUS = {
+    "registered": _l("登録済み"),
+    "waitlisted": _l("キャンセル待ち"),
+    "cancelled": _l("取り消し"),
+}
+ATTENDANCE_STATUS = {
+    "present": _l("出席"),
+    "late": _l("遅刻"),
+    "excused": _l("欠席連絡あり"),
+    "absent": _l("欠席"),
+}
+REGISTRATION_SOURCE = {
+    "phone": _l("電話"),
+    "public": _l("申し込みページ"),
+    "partner": _l("協力団体"),
+    "walk_in": _l("当日参加"),
+    "import": _l("取り込み"),
+}
+CHECKIN_METHOD = {
+    "qr": _l("カード(カメラ)"),
+    "scanner": _l("カード(スキャナー)"),
+    "code": _l("番号の入力"),
+    "search": _l("名前から"),
+    "walk_in": _l("当日参加"),
+    "api": _l("端末"),
+    "recorded_later": _l("後から記録"),
+}
+
 ALL = {
     "role": ROLE,
     "org_kind": ORG_KIND,
@@ -54,6 +99,12 @@ ALL = {
     "session_status": SESSION_STATUS,
     "staff_role": STAFF_ROLE,
     "warning": WARNING,
+    "device": DEVICE,
+    "language": LANGUAGE,
+    "registration_status": REGISTRATION_STATUS,
+    "attendance_status": ATTENDANCE_STATUS,
+    "registration_source": REGISTRATION_SOURCE,
+    "checkin_method": CHECKIN_METHOD,
 }
 
 

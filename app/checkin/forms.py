@@ -6,24 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-from app.checkin.models import AttendanceStatus, CheckinMethod
+from app.checkin.models import AttendanceStatus
+from app.labels import ATTENDANCE_STATUS, CHECKIN_METHOD
 
-STATUS_LABEL = {
-    AttendanceStatus.PRESENT: _l("出席"),
-    AttendanceStatus.LATE: _l("遅刻"),
-    AttendanceStatus.EXCUSED: _l("欠席連絡あり"),
-    AttendanceStatus.ABSENT: _l("欠席"),
-}
+STATUS_LABEL = ATTENDANCE_STATUS
 NOT_YET = _l("未受付")
-METHOD_LABEL = {
-    CheckinMethod.QR: _l("カード(カメラ)"),
-    CheckinMethod.SCANNER: _l("カード(スキャナー)"),
-    CheckinMethod.CODE: _l("番号の入力"),
-    CheckinMethod.SEARCH: _l("名前から"),
-    CheckinMethod.WALK_IN: _l("当日参加"),
-    CheckinMethod.API: _l("端末"),
-    CheckinMethod.RECORDED_LATER: _l("後から記録"),
-}
+METHOD_LABEL = CHECKIN_METHOD
 
 
 def status_label(status: str | None) -> str:

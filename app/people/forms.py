@@ -28,48 +28,20 @@ from wtforms.widgets import HiddenInput
 
 from app.auth.models import User
 from app.extensions import db
-from app.labels import AUDIENCE
-from app.people.learners import visibility
+from app.labels import (
+    ATTENDANCE_STATUS,
+    AUDIENCE,
+    DEVICE,
+    LANGUAGE,
+    REGISTRATION_SOURCE,
+    REGISTRATION_STATUS,
+)
+from app.people.learners import LEARNER_FIELDS, visibility
 from app.people.models import Learner
 from app.scheduling.forms import ServiceErrors, option
 
 # ---------------------------------------------------------------- words for codes
 
-DEVICE = {
-    "iphone": _l("iPhone"),
-    "android": _l("Android"),
-    "feature_phone": _l("携帯電話(スマートフォン以外)"),
-    "none": _l("持っていない"),
-    "loaner": _l("貸出端末を使う"),
-}
-LANGUAGE = {
-    "ja": _l("日本語"),
-    "en": _l("英語"),
-    "zh": _l("中国語"),
-    "ko": _l("韓国語"),
-    "vi": _l("ベトナム語"),
-    "pt": _l("ポルトガル語"),
-    "tl": _l("タガログ語"),
-    "ne": _l("ネパール語"),
-}
-REGISTRATION_STATUS = {
-    "registered": _l("登録済み"),
-    "waitlisted": _l("キャンセル待ち"),
-    "cancelled": _l("取り消し"),
-}
-ATTENDANCE_STATUS = {
-    "present": _l("出席"),
-    "late": _l("遅刻"),
-    "excused": _l("欠席(連絡あり)"),
-    "absent": _l("欠席"),
-}
-REGISTRATION_SOURCE = {
-    "phone": _l("電話"),
-    "public": _l("申し込みページ"),
-    "partner": _l("協力団体"),
-    "walk_in": _l("当日参加"),
-    "import": _l("取り込み"),
-}
 _LABELS = {
     "kind": AUDIENCE,
     "device": DEVICE,
@@ -184,23 +156,7 @@ class LearnerForm(ServiceErrors, FlaskForm):
     )
     notes = TextAreaField(_l("メモ"))
 
-    LEARNER_FIELDS = (
-        "name",
-        "furigana",
-        "phone",
-        "phone2",
-        "birth_year",
-        "district",
-        "kind",
-        "device",
-        "language",
-        "needs_vision",
-        "needs_hearing",
-        "needs_mobility",
-        "consent",
-        "share_with_partner",
-        "notes",
-    )
+    LEARNER_FIELDS = tuple(sorted(LEARNER_FIELDS))
 
     def load_choices(self, keep_language: str | None = None) -> None:
         self.device.choices = [option("", _("まだ聞いていない"))] + [

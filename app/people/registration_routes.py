@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from app.auth.access import ALL_STAFF, PLANNERS, roles
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
+from app.labels import REGISTRATION_SOURCE
 from app.people import bp, learners, registration
 from app.people.models import Learner, Registration, RegistrationSource, RegistrationStatus
 from app.people.registration_forms import AddRegistrationForm, LearnerSearchForm, NewLearnerForm
@@ -29,13 +29,7 @@ from app.timeutil import utcnow
 
 RESULTS_SHOWN = 8
 
-SOURCE_LABELS = {
-    RegistrationSource.PHONE: _l("電話"),
-    RegistrationSource.PUBLIC: _l("申し込みページ"),
-    RegistrationSource.PARTNER: _l("協力団体"),
-    RegistrationSource.WALK_IN: _l("当日参加"),
-    RegistrationSource.IMPORT: _l("取り込み"),
-}
+SOURCE_LABELS = REGISTRATION_SOURCE
 
 
 # ---------------------------------------------------------------- reading the lists
