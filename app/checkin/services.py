@@ -24,7 +24,7 @@ from app.extensions import db
 from app.people import cards
 from app.people.models import Learner, Registration, RegistrationStatus
 from app.people.registration import counts_for, registered_count
-from app.scheduling.models import Session, SessionStaff, SessionStatus
+from app.scheduling.models import Session, SessionStatus
 from app.templating import format_datetime, format_time
 from app.timeutil import utcnow
 from app.transaction import atomic
@@ -164,7 +164,7 @@ def _status_at(session: Session, at: datetime) -> str:
     return AttendanceStatus.LATE if at > late_after else AttendanceStatus.PRESENT
 
 
-def _existing(session: Session, registration: Registration) -> Attendance | None:
+def _existing(registration: Registration) -> Attendance | None:
     return db.session.scalar(
         sa.select(Attendance).where(Attendance.registration_id == registration.id)
     )
@@ -285,7 +285,7 @@ def set_status(
         or registration.status != RegistrationStatus.REGISTERED
     ):
         raise NotFound(_("この講座の申し込みではありません。"))
-    attendance = _existing(session, registration)
+    attendance = _existing(registration)
     before = attendance.status if attendance else derived_status(session, None)
     if before == status:
         return attendance
@@ -461,11 +461,3 @@ def set_skills(
             )
             changes += len(have - wanted)
     return changes
-
-
-def staff_user_ids(session_id: int) -> set[int]:
-    return set(
-        db.session.scalars(
-            sa.select(SessionStaff.user_id).where(SessionStaff.session_id == session_id)
-        )
-    )

@@ -492,14 +492,3 @@ def linked_orgs(slug: str | None = None) -> list[Organization]:
     if slug:
         query = query.where(Organization.slug == slug)
     return list(db.session.scalars(query.order_by(Organization.slug)))
-
-
-def recent_runs(org: Organization, limit: int = 20) -> list[SyncRun]:
-    return list(
-        db.session.scalars(
-            sa.select(SyncRun)
-            .where(SyncRun.org_id == org.id)
-            .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
-            .limit(limit)
-        )
-    )

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.checkin.models import Attendance
@@ -69,12 +68,6 @@ SIGNUP_COLUMNS = (
 SIGNUPS_HEADER = [c.header for c in SIGNUP_COLUMNS]
 # Columns of Signups formatted as plain text so that a typed 090… keeps its leading zero.
 SIGNUP_TEXT_COLUMNS = ("phone", "birth_year")
-
-TABLE_TITLES = {
-    CLASSES: _l("講座一覧(Classes)"),
-    ROSTER: _l("受講者名簿(Roster)"),
-    SIGNUPS: _l("申込入力(Signups)"),
-}
 
 
 def window(now: datetime | None = None) -> tuple[datetime, datetime]:
