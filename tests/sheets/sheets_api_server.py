@@ -297,8 +297,10 @@ def _parse_cells(text: str) -> tuple[Rect, bool] | None:
     (c_a, r_a), (c_b, r_b) = ends
     if c_a is None and c_b is None:
         col0, col1 = 0, None
-    elif c_a is None or c_b is None:
-        return None
+    elif c_b is None:  # 'A1:1' (what gspread's row_values sends): from the column onwards
+        col0, col1 = c_a, None
+    elif c_a is None:
+        col0, col1 = 0, c_b + 1
     else:
         col0, col1 = min(c_a, c_b), max(c_a, c_b) + 1
     if r_a is None and r_b is None:
