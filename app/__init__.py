@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
         orgs,
         people,
         public,
+        reports,
         scheduling,
         sheets,
     )
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
         public,
         sheets,
         calendars,
+        reports,
         api,
     )
     for area in areas:

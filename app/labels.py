@@ -89,6 +89,19 @@ CHECKIN_METHOD = {
     "api": _l("端末"),
     "recorded_later": _l("後から記録"),
 }
+AGE_BAND = {
+    "under_60": _l("60歳未満"),
+    "60_69": _l("60〜69歳"),
+    "70_79": _l("70〜79歳"),
+    "80_plus": _l("80歳以上"),
+    "unknown": _l("不明"),
+}
+# What became of a session, as reports count it.
+SESSION_STATE = {
+    "held": _l("実施"),
+    "cancelled": _l("中止"),
+    "planned": _l("予定"),
+}
 
 ALL = {
     "role": ROLE,
@@ -105,6 +118,9 @@ ALL = {
     "attendance_status": ATTENDANCE_STATUS,
     "registration_source": REGISTRATION_SOURCE,
     "checkin_method": CHECKIN_METHOD,
+    "learner_kind": AUDIENCE,
+    "age_band": AGE_BAND,
+    "session_state": SESSION_STATE,
 }
 
 

@@ -21,6 +21,7 @@ from app.curricula import services as curricula
 from app.curricula.models import Course, CourseVersion
 from app.errors import NotFound, ValidationError
 from app.extensions import db
+from app.fiscal import FiscalYear
 from app.orgs.models import InstructorCourse, Organization, OrgKind
 from app.people.models import Registration, RegistrationStatus
 from app.scheduling.models import Session, SessionStaff, SessionStatus
@@ -53,33 +54,6 @@ def get_partner_org(user: User, org_id: int) -> Organization:
 
 
 # ---------------------------------------------------------------- 年度 and figures
-
-
-@dataclass(frozen=True)
-class FiscalYear:
-    """The Japanese 年度: April 1 to March 31, named by the year it starts in."""
-
-    year: int
-
-    @classmethod
-    def of(cls, moment: datetime) -> FiscalYear:
-        day = local(moment).date()
-        return cls(day.year if day.month >= 4 else day.year - 1)
-
-    @property
-    def first_day(self) -> date:
-        return date(self.year, 4, 1)
-
-    @property
-    def last_day(self) -> date:
-        return date(self.year + 1, 3, 31)
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        """Start and end (exclusive) as UTC moments: midnight in Japan on April 1."""
-        return (
-            from_local(self.first_day, time(0, 0)),
-            from_local(date(self.year + 1, 4, 1), time(0, 0)),
-        )
 
 
 @dataclass

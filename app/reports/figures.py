@@ -1,0 +1,624 @@
+"""The dashboard's figures for one ReportFilter, in a fixed number of queries.
+
+Definitions (the same everywhere: dashboard, exports, API, public page):
+- A session counts in the period its start falls in (Japan time). It is *held* when marked
+  completed or still scheduled and over, *planned* when scheduled and not over, *cancelled*.
+- An attendance (延べ) is a present or late check-in at a held session; excused and absent are
+  not. Distinct learners (実人数) count each person once, however many sessions they came to.
+- A learner is *new* when they had never attended before the period began, else *returning*.
+- A no-show is a registration (not waitlisted, not cancelled) on a held session without a
+  present, late or excused attendance; excused absences are not no-shows.
+- The 1:4 rule is met when the learners present are at most four per instructor or assistant
+  and the session had an instructor.
+- Reach (district, age, kind, device) is about the learners who attended; age is taken at the
+  end of the period from the birth year.
+
+One query gathers a line of facts per session (about as many rows as sessions in the
+period); everything about sessions is summed from it in Python. Everything about learners is
+counted by grouped queries in the database. The number of queries never depends on the data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.auth.models import User
+from app.checkin.models import Attendance, AttendanceStatus, SkillReached
+from app.curricula.models import Course, CourseVersion, Skill
+from app.extensions import db
+from app.labels import label
+from app.orgs.models import Organization
+from app.people.models import Learner, LearnerKind, Registration, RegistrationStatus
+from app.reports.filters import (
+    PRESENT,
+    ReportFilter,
+    cancelled_clause,
+    held_clause,
+)
+from app.reports.sql import local_month, minutes_between
+from app.scheduling.models import LEARNERS_PER_STAFF, Session, SessionStaff, StaffRole, Venue
+from app.timeutil import utcnow
+
+AGE_BANDS = ("under_60", "60_69", "70_79", "80_plus", "unknown")
+KINDS = tuple(LearnerKind)
+UNKNOWN = ""  # the key of a line for "not recorded" (no district, no device)
+
+
+def age_band(birth_year: int | None, on: date) -> str:
+    if birth_year is None:
+        return "unknown"
+    age = on.year - birth_year
+    if age < 60:
+        return "under_60"
+    if age < 70:
+        return "60_69"
+    if age < 80:
+        return "70_79"
+    return "80_plus"
+
+
+def birth_years_of(band: str, on: date) -> tuple[int | None, int | None] | None:
+    """The birth years (first, last; None = open) of an age band; None for 'unknown'."""
+    return {
+        "under_60": (on.year - 59, None),
+        "60_69": (on.year - 69, on.year - 60),
+        "70_79": (on.year - 79, on.year - 70),
+        "80_plus": (None, on.year - 80),
+    }.get(band)
+
+
+# ---------------------------------------------------------------- the shapes of the figures
+
+
+@dataclass
+class Counts:
+    held: int = 0
+    cancelled: int = 0
+    planned: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.held + self.cancelled + self.planned
+
+    def add(self, state: str) -> None:
+        setattr(self, state, getattr(self, state) + 1)
+
+
+@dataclass
+class SessionLine:
+    """Sessions of one month, course, venue...: `changes` narrows the filter to them."""
+
+    key: str
+    label: str
+    counts: Counts = field(default_factory=Counts)
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CountLine:
+    """A number of learners (or registrations, hours...) with its share of a whole."""
+
+    key: str
+    label: str
+    count: int
+    whole: int = 0
+    facet: str | None = None  # the learners behind it: /reports/learners?facet=...
+    changes: dict[str, Any] = field(default_factory=dict)  # or the sessions behind it
+
+    @property
+    def share(self) -> float | None:
+        return self.count / self.whole if self.whole else None
+
+
+@dataclass
+class DistrictLine:
+    district: str
+    label: str
+    by_kind: dict[str, int]
+    total: int
+
+
+@dataclass
+class SkillLine:
+    key: str
+    label: str
+    reached: int
+    attendees: int
+
+    @property
+    def share(self) -> float | None:
+        return self.reached / self.attendees if self.attendees else None
+
+
+@dataclass
+class CourseOutcome:
+    slug: str
+    title: str
+    attendees: int
+    completed: int
+    skills: list[SkillLine]
+
+
+@dataclass
+class StaffHours:
+    org_id: int | None
+    org_name: str
+    instructor_minutes: int = 0
+    assistant_minutes: int = 0
+
+    @property
+    def instructor_hours(self) -> float:
+        return round(self.instructor_minutes / 60, 1)
+
+    @property
+    def assistant_hours(self) -> float:
+        return round(self.assistant_minutes / 60, 1)
+
+
+@dataclass
+class Figures:
+    filter: ReportFilter
+    now: datetime
+    sessions: Counts = field(default_factory=Counts)
+    by_month: list[SessionLine] = field(default_factory=list)
+    by_course: list[SessionLine] = field(default_factory=list)
+    by_track: list[SessionLine] = field(default_factory=list)
+    by_delivery: list[SessionLine] = field(default_factory=list)
+    by_partner: list[SessionLine] = field(default_factory=list)
+    by_venue: list[SessionLine] = field(default_factory=list)
+    # attendance
+    attendances: int = 0
+    distinct_learners: int = 0
+    new_learners: int = 0
+    single_learner_sessions: int = 0
+    # demand
+    seats: int = 0  # capacity of the sessions not cancelled
+    seats_taken: int = 0  # registrations on them
+    registered_held: int = 0  # registrations on held sessions
+    no_shows: int = 0
+    waitlist_by_course: list[CountLine] = field(default_factory=list)
+    # staffing
+    rule_met: int = 0
+    staff_hours: list[StaffHours] = field(default_factory=list)
+    # reach
+    by_district: list[DistrictLine] = field(default_factory=list)
+    by_age_band: list[CountLine] = field(default_factory=list)
+    by_kind: list[CountLine] = field(default_factory=list)
+    by_device: list[CountLine] = field(default_factory=list)
+    # outcomes
+    outcomes: list[CourseOutcome] = field(default_factory=list)
+    further_course: int = 0  # learners who attended two courses or more
+
+    @property
+    def returning_learners(self) -> int:
+        return self.distinct_learners - self.new_learners
+
+    @property
+    def avg_learners_per_session(self) -> float | None:
+        held = self.sessions.held
+        return round(self.attendances / held, 2) if held else None
+
+    @property
+    def single_learner_share(self) -> float | None:
+        held = self.sessions.held
+        return self.single_learner_sessions / held if held else None
+
+    @property
+    def capacity_filled(self) -> float | None:
+        return self.seats_taken / self.seats if self.seats else None
+
+    @property
+    def no_show_rate(self) -> float | None:
+        return self.no_shows / self.registered_held if self.registered_held else None
+
+    @property
+    def rule_met_share(self) -> float | None:
+        held = self.sessions.held
+        return self.rule_met / held if held else None
+
+    @property
+    def longest_waitlist(self) -> CountLine | None:
+        return self.waitlist_by_course[0] if self.waitlist_by_course else None
+
+
+# ---------------------------------------------------------------- what each session was
+
+
+def session_facts(flt: ReportFilter, now: datetime) -> sa.Select:
+    """One row per session of the filter with what the figures need (and the drill-down)."""
+    held = held_clause(now)
+    state = sa.case((cancelled_clause(), "cancelled"), (held, "held"), else_="planned").label(
+        "state"
+    )
+
+    def count_of(model: type, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect:
+        return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
+
+    present = count_of(
+        Attendance, Attendance.session_id == Session.id, Attendance.status.in_(PRESENT)
+    )
+    came_or_excused = (
+        sa.select(Attendance.id)
+        .where(
+            Attendance.registration_id == Registration.id,
+            Attendance.status != AttendanceStatus.ABSENT,
+        )
+        .exists()
+    )
+    return flt.sessions(
+        Session.id,
+        state,
+        local_month(Session.starts_at).label("month"),
+        CourseVersion.course_id,
+        CourseVersion.track,
+        Session.delivery_type,
+        Session.partner_org_id,
+        Session.venue_id,
+        Session.capacity,
+        present.label("present"),
+        count_of(
+            Registration,
+            Registration.session_id == Session.id,
+            Registration.status == RegistrationStatus.REGISTERED,
+        ).label("registered"),
+        count_of(
+            Registration,
+            Registration.session_id == Session.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        ).label("waitlisted"),
+        count_of(
+            Registration,
+            Registration.session_id == Session.id,
+            Registration.status == RegistrationStatus.REGISTERED,
+            sa.not_(came_or_excused),
+        ).label("no_show"),
+        count_of(
+            SessionStaff,
+            SessionStaff.session_id == Session.id,
+            SessionStaff.role == StaffRole.INSTRUCTOR,
+        ).label("instructors"),
+        count_of(
+            SessionStaff,
+            SessionStaff.session_id == Session.id,
+            SessionStaff.role == StaffRole.ASSISTANT,
+        ).label("assistants"),
+    )
+
+
+def meets_rule(present: int, instructors: int, assistants: int) -> bool:
+    return instructors >= 1 and present <= LEARNERS_PER_STAFF * (instructors + assistants)
+
+
+# ---------------------------------------------------------------- names for keys
+
+
+@dataclass
+class Names:
+    courses: dict[int, tuple[str, str]]  # id -> (slug, title)
+    orgs: dict[int, tuple[str, str]]
+    venues: dict[int, tuple[str, str]]
+
+
+def _names() -> Names:
+    courses = {
+        course_id: (slug, version.title)
+        for course_id, slug, version in db.session.execute(
+            sa.select(Course.id, Course.slug, CourseVersion).join(
+                CourseVersion, CourseVersion.id == Course.current_version_id
+            )
+        )
+    }
+    orgs = {
+        org_id: (slug, name)
+        for org_id, slug, name in db.session.execute(
+            sa.select(Organization.id, Organization.slug, Organization.name)
+        )
+    }
+    venues = {
+        venue_id: (slug, name)
+        for venue_id, slug, name in db.session.execute(sa.select(Venue.id, Venue.slug, Venue.name))
+    }
+    return Names(courses, orgs, venues)
+
+
+# ---------------------------------------------------------------- computing
+
+
+def compute(flt: ReportFilter, now: datetime | None = None) -> Figures:
+    now = now or utcnow()
+    figures = Figures(filter=flt, now=now)
+    names = _names()
+    _sum_sessions(figures, names)
+    _count_attendance(figures)
+    _count_reach(figures)
+    _count_outcomes(figures, names)
+    _count_staff_hours(figures, names)
+    return figures
+
+
+def _sum_sessions(figures: Figures, names: Names) -> None:
+    flt = figures.filter
+    by_month = {month.strftime("%Y-%m"): Counts() for month in flt.months}
+    groups: dict[str, dict[Any, Counts]] = defaultdict(lambda: defaultdict(Counts))
+    waitlist: dict[int, int] = defaultdict(int)
+    for row in db.session.execute(session_facts(flt, figures.now)):
+        state = row.state
+        figures.sessions.add(state)
+        if row.month in by_month:
+            by_month[row.month].add(state)
+        for kind, key in (
+            ("course", row.course_id),
+            ("track", row.track),
+            ("delivery", row.delivery_type),
+            ("partner", row.partner_org_id),
+            ("venue", row.venue_id),
+        ):
+            if key is not None:
+                groups[kind][key].add(state)
+        if state == "cancelled":
+            continue
+        figures.seats += row.capacity
+        figures.seats_taken += row.registered
+        if row.waitlisted:
+            waitlist[row.course_id] += row.waitlisted
+        if state != "held":
+            continue
+        figures.attendances += row.present
+        figures.registered_held += row.registered
+        figures.no_shows += row.no_show
+        if row.present == 1:
+            figures.single_learner_sessions += 1
+        if meets_rule(row.present, row.instructors, row.assistants):
+            figures.rule_met += 1
+
+    figures.by_month = [
+        SessionLine(
+            month.strftime("%Y-%m"),
+            _("%(year)d年%(month)d月", year=month.year, month=month.month),
+            by_month[month.strftime("%Y-%m")],
+            {"month": month},
+        )
+        for month in flt.months
+    ]
+
+    def lines(kind: str, describe) -> list[SessionLine]:
+        made = []
+        for key, counts in groups[kind].items():
+            line_key, line_label, changes = describe(key)
+            made.append(SessionLine(line_key, line_label, counts, changes))
+        return sorted(made, key=lambda ln: (-ln.counts.total, ln.label))
+
+    def course(course_id: int) -> tuple[str, str]:
+        return names.courses.get(course_id, (str(course_id), "?"))
+
+    figures.by_course = lines(
+        "course", lambda key: (course(key)[0], course(key)[1], {"course": course(key)[0]})
+    )
+    figures.by_track = lines("track", lambda key: (key, label("track", key), {"track": key}))
+    figures.by_delivery = lines(
+        "delivery", lambda key: (key, label("delivery_type", key), {"delivery": key})
+    )
+    figures.by_partner = lines(
+        "partner",
+        lambda key: (*names.orgs.get(key, ("", "?")), {"partner": names.orgs.get(key, ("",))[0]}),
+    )
+    figures.by_venue = lines(
+        "venue",
+        lambda key: (*names.venues.get(key, ("", "?")), {"venue": names.venues.get(key, ("",))[0]}),
+    )
+    total_waiting = sum(waitlist.values())
+    figures.waitlist_by_course = sorted(
+        (
+            CountLine(
+                course(course_id)[0],
+                course(course_id)[1],
+                count,
+                total_waiting,
+                changes={"course": course(course_id)[0]},
+            )
+            for course_id, count in waitlist.items()
+        ),
+        key=lambda ln: (-ln.count, ln.label),
+    )
+
+
+def attended(flt: ReportFilter, now: datetime, *columns: Any) -> sa.Select:
+    """Present or late attendances at the held sessions of the filter."""
+    return (
+        flt.sessions(*columns)
+        .join(Attendance, Attendance.session_id == Session.id)
+        .where(held_clause(now), Attendance.status.in_(PRESENT))
+    )
+
+
+def attended_learner_ids(flt: ReportFilter, now: datetime) -> sa.Select:
+    return attended(flt, now, Attendance.learner_id).distinct()
+
+
+def came_before(start: datetime, learner_id: Any) -> sa.Exists:
+    """The learner was present or late at a session that started before `start`."""
+    earlier = sa.orm.aliased(Attendance)
+    earlier_session = sa.orm.aliased(Session)
+    return (
+        sa.select(earlier.id)
+        .join(earlier_session, earlier_session.id == earlier.session_id)
+        .where(
+            earlier.learner_id == learner_id,
+            earlier.status.in_(PRESENT),
+            earlier_session.starts_at < start,
+        )
+        .exists()
+    )
+
+
+def _count_attendance(figures: Figures) -> None:
+    flt, now = figures.filter, figures.now
+    start, _end = flt.bounds()
+    learners = attended_learner_ids(flt, now).subquery()
+    total, returning = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((came_before(start, learners.c.learner_id), 1), else_=0)),
+                0,
+            ),
+        ).select_from(learners)
+    ).one()
+    figures.distinct_learners = int(total)
+    figures.new_learners = int(total) - int(returning)
+    per_learner = (
+        attended(flt, now, Attendance.learner_id)
+        .group_by(Attendance.learner_id)
+        .having(sa.func.count(sa.distinct(CourseVersion.course_id)) >= 2)
+        .subquery()
+    )
+    figures.further_course = db.session.scalar(sa.select(sa.func.count()).select_from(per_learner))
+
+
+def _count_reach(figures: Figures) -> None:
+    flt, now = figures.filter, figures.now
+    on = flt.last_day
+    districts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
+    ages: dict[str, int] = dict.fromkeys(AGE_BANDS, 0)
+    kinds: dict[str, int] = dict.fromkeys(KINDS, 0)
+    devices: dict[str, int] = defaultdict(int)
+    rows = db.session.execute(
+        sa.select(
+            Learner.district, Learner.kind, Learner.device, Learner.birth_year, sa.func.count()
+        )
+        .where(Learner.id.in_(attended_learner_ids(flt, now)))
+        .group_by(Learner.district, Learner.kind, Learner.device, Learner.birth_year)
+    )
+    for district, kind, device, birth_year, count in rows:
+        district_counts = districts[district or UNKNOWN]
+        district_counts[kind] = district_counts.get(kind, 0) + count
+        ages[age_band(birth_year, on)] += count
+        kinds[kind] = kinds.get(kind, 0) + count
+        devices[device or UNKNOWN] += count
+    whole = figures.distinct_learners
+    figures.by_district = sorted(
+        (
+            DistrictLine(district, district or _("不明"), by_kind, sum(by_kind.values()))
+            for district, by_kind in districts.items()
+        ),
+        key=lambda ln: (ln.district == UNKNOWN, -ln.total, ln.district),
+    )
+    figures.by_age_band = [
+        CountLine(band, label("age_band", band), ages[band], whole, facet=f"age:{band}")
+        for band in AGE_BANDS
+    ]
+    figures.by_kind = [
+        CountLine(kind, label("learner_kind", kind), count, whole, facet=f"kind:{kind}")
+        for kind, count in kinds.items()
+    ]
+    figures.by_device = sorted(
+        (
+            CountLine(
+                device,
+                label("device", device) if device else _("不明"),
+                count,
+                whole,
+                facet=f"device:{device}",
+            )
+            for device, count in devices.items()
+        ),
+        key=lambda ln: (ln.key == UNKNOWN, -ln.count),
+    )
+
+
+def _count_outcomes(figures: Figures, names: Names) -> None:
+    flt, now = figures.filter, figures.now
+    attendees = dict(
+        db.session.execute(
+            attended(
+                flt, now, CourseVersion.course_id, sa.func.count(sa.distinct(Attendance.learner_id))
+            ).group_by(CourseVersion.course_id)
+        ).all()
+    )
+    reached_at = (
+        flt.sessions()
+        .add_columns(CourseVersion.course_id, SkillReached.learner_id, Skill.key)
+        .join(SkillReached, SkillReached.session_id == Session.id)
+        .join(Skill, Skill.id == SkillReached.skill_id)
+        .where(sa.not_(cancelled_clause()))
+    )
+    reached = reached_at.subquery()
+    skill_counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for course_id, key, count in db.session.execute(
+        sa.select(
+            reached.c.course_id, reached.c.key, sa.func.count(sa.distinct(reached.c.learner_id))
+        ).group_by(reached.c.course_id, reached.c.key)
+    ):
+        skill_counts[course_id][key] = count
+    # The skills each course asks for today (its current version), in their order.
+    current_skills: dict[int, list[Skill]] = defaultdict(list)
+    for course_id, skill in db.session.execute(
+        sa.select(Course.id, Skill)
+        .join(Skill, Skill.course_version_id == Course.current_version_id)
+        .order_by(Course.id, Skill.position)
+    ):
+        current_skills[course_id].append(skill)
+    per_learner = (
+        sa.select(
+            reached.c.course_id,
+            reached.c.learner_id,
+            sa.func.count(sa.distinct(reached.c.key)).label("reached_keys"),
+        )
+        .group_by(reached.c.course_id, reached.c.learner_id)
+        .subquery()
+    )
+    required = (
+        sa.select(Course.id.label("course_id"), sa.func.count(Skill.id).label("skills"))
+        .join(Skill, Skill.course_version_id == Course.current_version_id)
+        .group_by(Course.id)
+        .subquery()
+    )
+    completed = dict(
+        db.session.execute(
+            sa.select(per_learner.c.course_id, sa.func.count())
+            .join(required, required.c.course_id == per_learner.c.course_id)
+            .where(per_learner.c.reached_keys >= required.c.skills)
+            .group_by(per_learner.c.course_id)
+        ).all()
+    )
+    outcomes = []
+    for course_id in set(attendees) | set(skill_counts):
+        slug, title = names.courses.get(course_id, (str(course_id), "?"))
+        count = attendees.get(course_id, 0)
+        skills = [
+            SkillLine(skill.key, skill.label, skill_counts[course_id].get(skill.key, 0), count)
+            for skill in current_skills.get(course_id, [])
+        ]
+        outcomes.append(CourseOutcome(slug, title, count, completed.get(course_id, 0), skills))
+    figures.outcomes = sorted(outcomes, key=lambda o: (-o.attendees, o.title))
+
+
+def _count_staff_hours(figures: Figures, names: Names) -> None:
+    flt, now = figures.filter, figures.now
+    minutes = sa.func.sum(minutes_between(Session.starts_at, Session.ends_at))
+    rows = db.session.execute(
+        flt.sessions(User.org_id, SessionStaff.role, minutes)
+        .join(SessionStaff, SessionStaff.session_id == Session.id)
+        .join(User, User.id == SessionStaff.user_id)
+        .where(held_clause(now))
+        .group_by(User.org_id, SessionStaff.role)
+    )
+    by_org: dict[int | None, StaffHours] = {}
+    for org_id, role, total in rows:
+        hours = by_org.setdefault(
+            org_id,
+            StaffHours(org_id, names.orgs.get(org_id, ("", _("所属なし")))[1]),
+        )
+        if role == StaffRole.INSTRUCTOR:
+            hours.instructor_minutes += int(total or 0)
+        else:
+            hours.assistant_minutes += int(total or 0)
+    figures.staff_hours = sorted(
+        by_org.values(), key=lambda h: -(h.instructor_minutes + h.assistant_minutes)
+    )

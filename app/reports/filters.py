@@ -1,0 +1,275 @@
+"""What a report is about: a period (a 年度 or a date range) and the dashboard's filters.
+
+One `ReportFilter` drives the dashboard, every drill-down, every export and the API, so that
+a figure, the list behind it and the exported rows are always the same set of sessions.
+It is read from query parameters (`parse_filter`), and written back into them (`args`) for
+links, so that every link carries the filter it was made under.
+
+A partner user's filter is always pinned to their own organization.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.auth.models import Role, User
+from app.checkin.models import AttendanceStatus
+from app.curricula.models import Course, CourseVersion, Track
+from app.errors import NotFound, ValidationError
+from app.extensions import db
+from app.fiscal import FiscalYear
+from app.orgs.models import Organization
+from app.scheduling.models import DeliveryType, Session, SessionStatus, Venue
+from app.text import clean
+from app.timeutil import from_local, local, utcnow
+
+# Query parameter names, shared by the pages, the exports and the API.
+FILTER_PARAMS = (
+    "year",
+    "from",
+    "to",
+    "course",
+    "track",
+    "delivery",
+    "partner",
+    "venue",
+    "district",
+)
+# Late is present; excused and absent are not.
+PRESENT = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+
+
+def held_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """A session was held when it is marked completed, or still scheduled and already over."""
+    return sa.or_(
+        Session.status == SessionStatus.COMPLETED,
+        sa.and_(Session.status == SessionStatus.SCHEDULED, Session.ends_at <= now),
+    )
+
+
+def planned_clause(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(Session.status == SessionStatus.SCHEDULED, Session.ends_at > now)
+
+
+def cancelled_clause() -> sa.ColumnElement[bool]:
+    return Session.status == SessionStatus.CANCELLED
+
+
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    first_day: date  # inclusive, Japan time
+    last_day: date  # inclusive
+    year: FiscalYear | None = None  # set when the period is one whole 年度
+    course: Course | None = field(default=None, compare=False)
+    track: str | None = None
+    delivery: str | None = None
+    partner: Organization | None = field(default=None, compare=False)
+    venue: Venue | None = field(default=None, compare=False)
+    district: str | None = None
+    # A partner user's reports: pinned to their organization, never widened.
+    pinned_partner: bool = False
+
+    # ------------------------------------------------------------ the period
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as UTC moments, end exclusive (midnight after the last day)."""
+        return (
+            from_local(self.first_day, time(0, 0)),
+            from_local(self.last_day + timedelta(days=1), time(0, 0)),
+        )
+
+    @property
+    def months(self) -> list[date]:
+        """The first day of each month the period touches, in order."""
+        months, month = [], self.first_day.replace(day=1)
+        while month <= self.last_day:
+            months.append(month)
+            month = (month + timedelta(days=32)).replace(day=1)
+        return months
+
+    # ------------------------------------------------------------ the sessions it covers
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        """WHERE clauses on Session, CourseVersion and Venue (the caller joins both)."""
+        start, end = self.bounds()
+        clauses: list[sa.ColumnElement[bool]] = [
+            Session.starts_at >= start,
+            Session.starts_at < end,
+        ]
+        if self.course is not None:
+            clauses.append(CourseVersion.course_id == self.course.id)
+        if self.track:
+            clauses.append(CourseVersion.track == self.track)
+        if self.delivery:
+            clauses.append(Session.delivery_type == self.delivery)
+        if self.partner is not None:
+            clauses.append(Session.partner_org_id == self.partner.id)
+        if self.venue is not None:
+            clauses.append(Session.venue_id == self.venue.id)
+        if self.district:
+            clauses.append(Venue.district == self.district)
+        return clauses
+
+    def sessions(self, *columns: Any) -> sa.Select:
+        """SELECT columns FROM the sessions this filter covers (with course version and venue)."""
+        return (
+            sa.select(*columns)
+            .select_from(Session)
+            .join(CourseVersion, CourseVersion.id == Session.course_version_id)
+            .join(Venue, Venue.id == Session.venue_id)
+            .where(*self.conditions())
+        )
+
+    def session_ids(self) -> sa.Select:
+        return self.sessions(Session.id)
+
+    # ------------------------------------------------------------ back to parameters
+
+    def args(self, **changes: Any) -> dict[str, str]:
+        """Query parameters that give this filter back, with `changes` applied.
+
+        A change to None removes that filter; `month=date` narrows the period to that month.
+        """
+        values: dict[str, str] = {}
+        month = changes.pop("month", None)
+        if month is not None:
+            values["from"] = max(month, self.first_day).isoformat()
+            next_month = (month + timedelta(days=32)).replace(day=1)
+            values["to"] = min(next_month - timedelta(days=1), self.last_day).isoformat()
+        elif self.year is not None:
+            values["year"] = str(self.year.year)
+        else:
+            values["from"] = self.first_day.isoformat()
+            values["to"] = self.last_day.isoformat()
+        current = {
+            "course": self.course.slug if self.course else None,
+            "track": self.track,
+            "delivery": self.delivery,
+            "partner": self.partner.slug if self.partner and not self.pinned_partner else None,
+            "venue": self.venue.slug if self.venue else None,
+            "district": self.district,
+        }
+        current.update(changes)
+        values.update({k: str(v) for k, v in current.items() if v not in (None, "")})
+        return values
+
+    def describe(self) -> dict[str, str]:
+        """The filter as recorded in the audit log of an export."""
+        described = self.args()
+        described.setdefault("from", self.first_day.isoformat())
+        described.setdefault("to", self.last_day.isoformat())
+        if self.partner is not None:
+            described["partner"] = self.partner.slug
+        return described
+
+    def narrowed(self, **changes: Any) -> ReportFilter:
+        return replace(self, **changes)
+
+
+# ---------------------------------------------------------------- reading the parameters
+
+
+def _parse_day(text: str) -> date:
+    value = clean(text).replace(" ", "")
+    if match := _DATE.match(value):
+        try:
+            return date(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass
+    raise ValueError(_("日付は 2026-04-01 のように入力してください。"))
+
+
+def _by_slug(model: type, value: str, field_name: str, what: str) -> Any:
+    found = db.session.scalar(sa.select(model).where(model.slug == value))
+    if found is None:
+        raise ValidationError(
+            _("%(what)s「%(value)s」は見つかりません。", what=what, value=value),
+            fields={field_name: _("一覧にある%(what)sを選んでください。", what=what)},
+        )
+    return found
+
+
+def parse_filter(args: Mapping[str, str], user: User, today: date | None = None) -> ReportFilter:
+    """The filter the parameters describe, or a ValidationError naming each bad field.
+
+    The period is `from`/`to` when either is given (the other defaults to the 年度's edge),
+    else the 年度 `year`, else the current 年度.
+    """
+    today = today or local(utcnow()).date()
+    errors: dict[str, str] = {}
+
+    def text(name: str) -> str:
+        return clean(args.get(name) or "")
+
+    year = FiscalYear.of_day(today)
+    if text("year"):
+        try:
+            year = FiscalYear.parse(text("year"))
+        except ValueError as exc:
+            errors["year"] = str(exc)
+    days: dict[str, date] = {}
+    for name in ("from", "to"):
+        if text(name):
+            try:
+                days[name] = _parse_day(text(name))
+            except ValueError as exc:
+                errors[name] = str(exc)
+    first_day = days.get("from", year.first_day)
+    last_day = days.get("to", year.last_day)
+    if "from" not in errors and "to" not in errors and first_day > last_day:
+        errors["to"] = _("終わりの日は始まりの日より後にしてください。")
+
+    track = text("track") or None
+    if track and track not in set(Track):
+        errors["track"] = _("講座の種類が正しくありません。")
+    delivery = text("delivery") or None
+    if delivery and delivery not in set(DeliveryType):
+        errors["delivery"] = _("実施形態が正しくありません。")
+    if errors:
+        raise ValidationError(_("絞り込みの条件を確かめてください。"), fields=errors)
+
+    lookups: dict[str, Any] = {}
+    for name, model, what in (
+        ("course", Course, _("コース")),
+        ("venue", Venue, _("会場")),
+        ("partner", Organization, _("協力団体")),
+    ):
+        if text(name):
+            try:
+                lookups[name] = _by_slug(model, text(name), name, what)
+            except ValidationError as exc:
+                errors.update(exc.fields)
+    pinned = user.role == Role.PARTNER
+    if pinned:
+        asked = lookups.get("partner")
+        if asked is not None and asked.id != user.org_id:
+            # Another organization's figures: as if it did not exist.
+            raise NotFound(_("協力団体「%(value)s」は見つかりません。", value=text("partner")))
+        errors.pop("partner", None)
+        lookups["partner"] = db.session.get(Organization, user.org_id)
+    if errors:
+        raise ValidationError(_("絞り込みの条件を確かめてください。"), fields=errors)
+
+    whole_year = not days
+    return ReportFilter(
+        first_day=first_day,
+        last_day=last_day,
+        year=year if whole_year else None,
+        course=lookups.get("course"),
+        track=track,
+        delivery=delivery,
+        partner=lookups.get("partner"),
+        venue=lookups.get("venue"),
+        district=text("district") or None,
+        pinned_partner=pinned,
+    )
