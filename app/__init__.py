@@ -122,6 +122,8 @@ def _import_views() -> None:
     import app.people.registrations_api
     import app.people.routes
     import app.public.routes
+    import app.reports.api
+    import app.reports.export_routes
     import app.scheduling.api
     import app.scheduling.closure_routes
     import app.scheduling.routes

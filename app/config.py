@@ -26,6 +26,7 @@ class Config:
     # the file in a signed form field, so leave room above the 2 MB file limit.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     HELP_PHONE = "0120-000-000"  # the city's help line, printed on cards and confirmations
+    CITY_NAME = "若葉市"  # the municipality, as the per-session records name it
     SHEETS_API_URL = "https://sheets.googleapis.com"
     SHEETS_ACCESS_TOKEN: str | None = None
     SHEETS_CREDENTIALS: str | None = None
@@ -73,6 +74,7 @@ def environment_overrides() -> dict[str, str]:
     for name in (
         "CURRICULA_DIR",
         "HELP_PHONE",
+        "CITY_NAME",
         "SHEETS_API_URL",
         "SHEETS_ACCESS_TOKEN",
         "SHEETS_CREDENTIALS",

@@ -103,6 +103,10 @@ MATRIX: dict[str, set[str]] = {
     "calendars.regenerate_org": {P},
     "calendars.regenerate_learner": PLANNERS,
     "calendars.learner_qr": PLANNERS,
+    "reports.sessions_csv": {A, C, P},
+    "reports.sessions_xlsx": {A, C, P},
+    "api.report_sessions_csv": {A, C, P},
+    "api.report_sessions_xlsx": {A, C, P},
 }
 
 
@@ -213,6 +217,8 @@ PAGES = [
     ("sheets.upload", "/orgs/{org_id}/files/signups"),
     ("calendars.my_feeds", "/calendar"),
     ("calendars.learner_qr", "/learners/{learner_id}/calendar-qr"),
+    ("reports.sessions_csv", "/reports/sessions.csv"),
+    ("reports.sessions_xlsx", "/reports/sessions.xlsx"),
 ]
 
 API_READS = [

@@ -528,6 +528,53 @@ def _param(name: str, schema: dict, where: str = "query", description: str = "")
 
 SESSION_ID = _param("session_id", {"type": "integer"}, "path")
 
+# The reports' filter (app.reports.filters.FILTER_PARAMS), shared by every /reports endpoint.
+REPORT_FILTER_PARAMS = [
+    _param(
+        "year",
+        {"type": "string", "examples": ["2026", "令和8年度"]},
+        description="年度 (April to March); the current one when neither from nor to is given",
+    ),
+    _param("from", _DATE_QUERY, description="First day (Japan time); full-width digits accepted"),
+    _param("to", _DATE_QUERY, description="Last day, inclusive"),
+    _param("course", {"type": "string"}, description="Course slug"),
+    _param("track", {"enum": ["basic", "applied", "leader", "supporter"]}),
+    _param("delivery", {"enum": ["regional", "nationwide", "dispatch", "independent"]}),
+    _param(
+        "partner",
+        {"type": "string"},
+        description="Organization slug; a partner's token is always its own organization "
+        "(another's slug: 404)",
+    ),
+    _param("venue", {"type": "string"}, description="Venue slug"),
+    _param("district", {"type": "string"}),
+]
+_RECORDS_DESCRIPTION = (
+    "One row per session held in the filter (completed, or scheduled and over), by start "
+    "time: 実施日, 開始, 終了, コース, 講座の種類, 実施形態, 会場, 市区町村, 地区, 協力団体, 受講者数 "
+    "(present or late), 講師数, アシスタント数, 講師, アシスタント, 1:4基準 (○/×), セッションID. "
+    "Admins, coordinators and partners."
+)
+
+
+def _records_path(operation_id: str, media: str, schema: dict, what: str) -> dict:
+    return {
+        "get": {
+            "summary": f"The per-session records (講座実施実績) as {what}",
+            "description": _RECORDS_DESCRIPTION,
+            "operationId": operation_id,
+            "parameters": REPORT_FILTER_PARAMS,
+            "responses": {
+                "200": {
+                    "description": f"The records file ({what}), as an attachment",
+                    "content": {media: {"schema": schema}},
+                }
+            }
+            | _errors(401, 403, 404, 422),
+        }
+    }
+
+
 PATHS = {
     "/sessions": {
         "get": {
@@ -842,6 +889,18 @@ PATHS = {
             | _errors(401, 404, 422),
         },
     },
+    "/reports/sessions.csv": _records_path(
+        "exportSessionRecordsCsv",
+        "text/csv",
+        {"type": "string"},
+        "CSV (UTF-8 with BOM, CRLF)",
+    ),
+    "/reports/sessions.xlsx": _records_path(
+        "exportSessionRecordsXlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        {"type": "string", "format": "binary"},
+        "XLSX",
+    ),
 }
 
 _ERROR_MEANING = {

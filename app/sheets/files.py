@@ -147,7 +147,7 @@ def _plain_filename(filename: str) -> str:
     return "".join(ch for ch in name if unicodedata.category(ch)[0] != "C") or "dekiru"
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -157,14 +157,14 @@ def _widths(grid: list[list[str]], wide: Iterable[int]) -> list[float]:
     widths = [10.0] * count
     for row in grid:
         for index, value in enumerate(row):
-            widths[index] = max(widths[index], min(_display_width(value) + 2, 50))
+            widths[index] = max(widths[index], min(display_width(value) + 2, 50))
     for index in wide:
         if index < count:
             widths[index] = max(widths[index], 40)
     return widths
 
 
-def _xlsx_cell(sheet, value: str, *, bold: bool = False, text: bool = False) -> WriteOnlyCell:
+def xlsx_text_cell(sheet, value: str, *, bold: bool = False, text: bool = False) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     # A string beginning with "=" would otherwise be stored as a formula.
     cell.data_type = "s"
@@ -198,7 +198,7 @@ def xlsx_bytes(
     for number, row in enumerate(grid):
         sheet.append(
             [
-                _xlsx_cell(sheet, value, bold=number == 0, text=index in text_columns)
+                xlsx_text_cell(sheet, value, bold=number == 0, text=index in text_columns)
                 for index, value in enumerate(row)
             ]
         )
@@ -213,7 +213,7 @@ def table_xlsx(table: Table) -> bytes:
     )
 
 
-def _formula_safe(value: str) -> str:
+def formula_safe(value: str) -> str:
     # A learner's name typed on the public page reaches the roster: never let it run.
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
@@ -226,7 +226,7 @@ def table_csv(table: Table, batch: int = 500) -> Iterator[bytes]:
     writer.writerow(table.header)
     for start in range(0, len(table.rows), batch):
         writer.writerows(
-            [_formula_safe(v) for v in row] for row in table.rows[start : start + batch]
+            [formula_safe(v) for v in row] for row in table.rows[start : start + batch]
         )
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)

@@ -1,0 +1,80 @@
+"""Downloads of the per-session records (講座実施実績) from the report pages, as CSV or XLSX.
+
+The filter is the dashboard's (same query parameters), so the file holds exactly the sessions
+the dashboard counts as held. A partner's filter is pinned to their own organization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from flask import Response, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.auth.access import roles
+from app.auth.models import Role
+from app.errors import ValidationError
+from app.reports import bp
+from app.reports.exports import ExportTable, csv_chunks, export_filename, file_response, xlsx_chunks
+from app.reports.filters import ReportFilter, parse_filter
+from app.reports.records import EXPORT_KIND, records_table
+
+EXPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.PARTNER)
+
+# The filter's parameters as a person reads them, for the message about a bad one.
+PARAM_LABELS = {
+    "year": _l("年度"),
+    "from": _l("始まりの日"),
+    "to": _l("終わりの日"),
+    "course": _l("コース"),
+    "track": _l("講座の種類"),
+    "delivery": _l("実施形態"),
+    "partner": _l("協力団体"),
+    "venue": _l("会場"),
+    "district": _l("地区"),
+}
+
+WRITERS: dict[str, Callable[[ExportTable], Iterator[bytes]]] = {
+    "csv": lambda table: csv_chunks(table.header, table.rows),
+    "xlsx": xlsx_chunks,
+}
+
+
+def records_download(report: ReportFilter, extension: str) -> Response:
+    """The records file for a filter; shared by the pages and the API."""
+    chunks = WRITERS[extension](records_table(report))
+    name = export_filename(EXPORT_KIND, report.first_day, report.last_day, extension)
+    return file_response(chunks, name)
+
+
+def _bad_filter(exc: ValidationError) -> Response:
+    lines = [exc.message]
+    for name, why in exc.fields.items():
+        lines.append(f"{PARAM_LABELS.get(name, name)} ({name}): {why}")
+    return Response(
+        "\n".join(lines) + "\n",
+        status=422,
+        mimetype="text/plain",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _page_download(extension: str) -> Response:
+    try:
+        report = parse_filter(request.args, current_user)
+    except ValidationError as exc:
+        return _bad_filter(exc)
+    return records_download(report, extension)
+
+
+@bp.get("/sessions.csv")
+@roles(*EXPORT_ROLES)
+def sessions_csv():
+    return _page_download("csv")
+
+
+@bp.get("/sessions.xlsx")
+@roles(*EXPORT_ROLES)
+def sessions_xlsx():
+    return _page_download("xlsx")
