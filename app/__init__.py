@@ -124,6 +124,7 @@ def _import_views() -> None:
     import app.public.routes
     import app.reports.api
     import app.reports.export_routes
+    import app.reports.followup_routes
     import app.scheduling.api
     import app.scheduling.closure_routes
     import app.scheduling.routes

@@ -103,6 +103,8 @@ MATRIX: dict[str, set[str]] = {
     "calendars.regenerate_org": {P},
     "calendars.regenerate_learner": PLANNERS,
     "calendars.learner_qr": PLANNERS,
+    "reports.follow_up": PLANNERS,
+    "reports.follow_up_download": PLANNERS,
     "reports.sessions_csv": {A, C, P},
     "reports.sessions_xlsx": {A, C, P},
     "api.report_sessions_csv": {A, C, P},
@@ -217,6 +219,7 @@ PAGES = [
     ("sheets.upload", "/orgs/{org_id}/files/signups"),
     ("calendars.my_feeds", "/calendar"),
     ("calendars.learner_qr", "/learners/{learner_id}/calendar-qr"),
+    ("reports.follow_up", "/reports/follow-up?list=absent_twice"),
     ("reports.sessions_csv", "/reports/sessions.csv"),
     ("reports.sessions_xlsx", "/reports/sessions.xlsx"),
 ]
