@@ -125,6 +125,8 @@ def _import_views() -> None:
     import app.reports.api
     import app.reports.export_routes
     import app.reports.followup_routes
+    import app.reports.routes
+    import app.reports.summary_api
     import app.scheduling.api
     import app.scheduling.closure_routes
     import app.scheduling.routes

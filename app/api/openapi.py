@@ -489,6 +489,78 @@ SCHEMAS = {
             },
         },
     },
+    "ReportSummary": {
+        "type": "object",
+        "required": [
+            "from",
+            "to",
+            "sessions_held",
+            "sessions_cancelled",
+            "attendances",
+            "distinct_learners",
+            "new_learners",
+            "avg_learners_per_session",
+            "no_show_rate",
+            "by_district",
+            "by_age_band",
+            "by_course",
+        ],
+        "properties": {
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "fiscal_year": {"type": ["integer", "null"]},
+            "filters": {"type": "object", "additionalProperties": {"type": "string"}},
+            "sessions_held": {"type": "integer"},
+            "sessions_cancelled": {"type": "integer"},
+            "sessions_planned": {"type": "integer"},
+            "attendances": {"type": "integer"},
+            "distinct_learners": {"type": "integer"},
+            "new_learners": {"type": "integer"},
+            "returning_learners": {"type": "integer"},
+            "avg_learners_per_session": {"type": ["number", "null"]},
+            "single_learner_session_share": {"type": ["number", "null"]},
+            "capacity_filled": {"type": ["number", "null"]},
+            "no_show_rate": {"type": ["number", "null"]},
+            "sessions_meeting_staff_rule": {"type": "integer"},
+            "learners_in_further_courses": {"type": "integer"},
+            "by_month": {"type": "array", "items": {"$ref": "#/components/schemas/ReportLine"}},
+            "by_course": {"type": "array", "items": {"$ref": "#/components/schemas/ReportLine"}},
+            "by_track": {"type": "array", "items": {"$ref": "#/components/schemas/ReportLine"}},
+            "by_delivery_type": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ReportLine"},
+            },
+            "by_partner": {"type": "array", "items": {"$ref": "#/components/schemas/ReportLine"}},
+            "by_venue": {"type": "array", "items": {"$ref": "#/components/schemas/ReportLine"}},
+            "waitlist_by_course": {"type": "array", "items": {"type": "object"}},
+            "staff_hours": {"type": "array", "items": {"type": "object"}},
+            "by_district": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "district": {"type": ["string", "null"]},
+                        "learners": {"type": "integer"},
+                        "by_kind": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    },
+                },
+            },
+            "by_age_band": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "by_kind": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "by_device": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "outcomes": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "ReportLine": {
+        "type": "object",
+        "properties": {
+            "key": {"type": "string"},
+            "label": {"type": "string"},
+            "held": {"type": "integer"},
+            "cancelled": {"type": "integer"},
+            "planned": {"type": "integer"},
+        },
+    },
     "Course": {
         "type": "object",
         "properties": {
@@ -888,6 +960,22 @@ PATHS = {
             }
             | _errors(401, 404, 422),
         },
+    },
+    "/reports/summary": {
+        "get": {
+            "summary": "The dashboard's figures for the filter",
+            "description": "Sessions held/cancelled/planned (by month, course, track, delivery "
+            "type, partner, venue), attendances (延べ, present or late at held sessions), "
+            "distinct learners (実人数), new and returning learners, average learners per "
+            "session, no-show rate (excused is not a no-show), capacity filled, waitlist by "
+            "course, staff hours, reach by district/age band/kind/device, skills reached. "
+            "Shares are fractions (0.3 = 30%). Admins, coordinators and partners (their "
+            "organization only).",
+            "operationId": "reportSummary",
+            "parameters": REPORT_FILTER_PARAMS,
+            "responses": {"200": _json(_ref("ReportSummary"), "The figures")}
+            | _errors(401, 403, 404, 422),
+        }
     },
     "/reports/sessions.csv": _records_path(
         "exportSessionRecordsCsv",

@@ -1,0 +1,187 @@
+"""The dashboard's figures as tables: one sheet each in the figures workbook, and the JSON of
+the API's summary. Both are read off the same `Figures`, so they always agree with the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.labels import label
+from app.reports.exports import ExportTable
+from app.reports.figures import KINDS, Counts, Figures, SessionLine
+
+
+def _share(value: float | None) -> float | None:
+    return round(value, 4) if value is not None else None
+
+
+def _session_table(title: str, what: str, lines: list[SessionLine]) -> ExportTable:
+    header = [what, _("実施"), _("中止"), _("予定"), _("合計")]
+    rows = [
+        [
+            line.label,
+            line.counts.held,
+            line.counts.cancelled,
+            line.counts.planned,
+            line.counts.total,
+        ]
+        for line in lines
+    ]
+    return ExportTable(title, header, rows, widths=[30])
+
+
+def tables(figures: Figures) -> list[ExportTable]:
+    f = figures
+    flt = f.filter
+    summary = [
+        (_("期間"), f"{flt.first_day.isoformat()}〜{flt.last_day.isoformat()}"),
+        (_("実施した講座(コマ)"), f.sessions.held),
+        (_("中止した講座"), f.sessions.cancelled),
+        (_("予定の講座"), f.sessions.planned),
+        (_("出席 延べ人数"), f.attendances),
+        (_("出席 実人数"), f.distinct_learners),
+        (_("新しい受講者"), f.new_learners),
+        (_("以前から来ている受講者"), f.returning_learners),
+        (_("1講座あたりの平均受講者数"), f.avg_learners_per_session),
+        (_("受講者が1人だった講座の割合"), _share(f.single_learner_share)),
+        (_("定員に対する申込の割合"), _share(f.capacity_filled)),
+        (_("無断欠席の割合"), _share(f.no_show_rate)),
+        (_("1:4の基準を満たした講座"), f.rule_met),
+        (_("2つ以上のコースに出席した受講者"), f.further_course),
+    ]
+    kinds = [label("learner_kind", kind) for kind in KINDS]
+    result = [
+        ExportTable(_("概要"), [_("項目"), _("値")], summary, widths=[34, 24]),
+        _session_table(_("月別"), _("月"), f.by_month),
+        _session_table(_("コース別"), _("コース"), f.by_course),
+        _session_table(_("講座の種類別"), _("講座の種類"), f.by_track),
+        _session_table(_("実施形態別"), _("実施形態"), f.by_delivery),
+        _session_table(_("協力団体別"), _("協力団体"), f.by_partner),
+        _session_table(_("会場別"), _("会場"), f.by_venue),
+        ExportTable(
+            _("キャンセル待ち"),
+            [_("コース"), _("キャンセル待ちの申込")],
+            [[line.label, line.count] for line in f.waitlist_by_course],
+            widths=[30],
+        ),
+        ExportTable(
+            _("講師・アシスタントの時間"),
+            [_("団体"), _("講師(時間)"), _("アシスタント(時間)")],
+            [[h.org_name, h.instructor_hours, h.assistant_hours] for h in f.staff_hours],
+            widths=[30],
+        ),
+        ExportTable(
+            _("地区別の受講者"),
+            [_("地区"), _("実人数"), *kinds],
+            [
+                [line.label, line.total, *(line.by_kind.get(kind, 0) for kind in KINDS)]
+                for line in f.by_district
+            ],
+            widths=[20],
+        ),
+        ExportTable(
+            _("年代別の受講者"),
+            [_("年代"), _("実人数")],
+            [[line.label, line.count] for line in f.by_age_band],
+        ),
+        ExportTable(
+            _("区分別の受講者"),
+            [_("区分"), _("実人数")],
+            [[line.label, line.count] for line in f.by_kind],
+        ),
+        ExportTable(
+            _("端末別の受講者"),
+            [_("端末"), _("実人数")],
+            [[line.label, line.count] for line in f.by_device],
+            widths=[24],
+        ),
+        ExportTable(
+            _("できるようになったこと"),
+            [_("コース"), _("できるようになったこと"), _("人数"), _("出席した実人数"), _("割合")],
+            [
+                [o.title, s.label, s.reached, s.attendees, _share(s.share)]
+                for o in f.outcomes
+                for s in o.skills
+            ],
+            widths=[30, 40],
+        ),
+        ExportTable(
+            _("コースの修了"),
+            [_("コース"), _("出席した実人数"), _("すべてできるようになった人数")],
+            [[o.title, o.attendees, o.completed] for o in f.outcomes],
+            widths=[30],
+        ),
+    ]
+    return result
+
+
+def _counts(counts: Counts) -> dict[str, int]:
+    return {"held": counts.held, "cancelled": counts.cancelled, "planned": counts.planned}
+
+
+def _lines(lines: list[SessionLine]) -> list[dict[str, Any]]:
+    return [{"key": ln.key, "label": ln.label, **_counts(ln.counts)} for ln in lines]
+
+
+def summary_json(figures: Figures) -> dict[str, Any]:
+    """The figures as the API's summary (GET /api/v1/reports/summary)."""
+    f = figures
+    flt = f.filter
+    return {
+        "from": flt.first_day.isoformat(),
+        "to": flt.last_day.isoformat(),
+        "fiscal_year": flt.year.year if flt.year else None,
+        "filters": {k: v for k, v in flt.args().items() if k not in ("year", "from", "to")},
+        "sessions_held": f.sessions.held,
+        "sessions_cancelled": f.sessions.cancelled,
+        "sessions_planned": f.sessions.planned,
+        "attendances": f.attendances,
+        "distinct_learners": f.distinct_learners,
+        "new_learners": f.new_learners,
+        "returning_learners": f.returning_learners,
+        "avg_learners_per_session": f.avg_learners_per_session,
+        "single_learner_session_share": _share(f.single_learner_share),
+        "capacity_filled": _share(f.capacity_filled),
+        "no_show_rate": _share(f.no_show_rate),
+        "sessions_meeting_staff_rule": f.rule_met,
+        "learners_in_further_courses": f.further_course,
+        "by_month": _lines(f.by_month),
+        "by_course": _lines(f.by_course),
+        "by_track": _lines(f.by_track),
+        "by_delivery_type": _lines(f.by_delivery),
+        "by_partner": _lines(f.by_partner),
+        "by_venue": _lines(f.by_venue),
+        "waitlist_by_course": [
+            {"course": ln.key, "label": ln.label, "waitlisted": ln.count}
+            for ln in f.waitlist_by_course
+        ],
+        "staff_hours": [
+            {
+                "organization": h.org_name,
+                "instructor_hours": h.instructor_hours,
+                "assistant_hours": h.assistant_hours,
+            }
+            for h in f.staff_hours
+        ],
+        "by_district": [
+            {"district": ln.district or None, "learners": ln.total, "by_kind": ln.by_kind}
+            for ln in f.by_district
+        ],
+        "by_age_band": {ln.key: ln.count for ln in f.by_age_band},
+        "by_kind": {ln.key: ln.count for ln in f.by_kind},
+        "by_device": {(ln.key or "unknown"): ln.count for ln in f.by_device},
+        "outcomes": [
+            {
+                "course": o.slug,
+                "label": o.title,
+                "learners": o.attendees,
+                "completed_all_skills": o.completed,
+                "skills": [
+                    {"key": s.key, "label": s.label, "reached": s.reached} for s in o.skills
+                ],
+            }
+            for o in f.outcomes
+        ],
+    }

@@ -1,0 +1,117 @@
+"""The coordinator's dashboard, the lists behind its figures, and the figures workbook.
+
+Every page reads the same filter (app.reports.filters) from its query string; a partner's is
+pinned to their organization. The lists of learners carry personal data: planners only.
+"""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+
+from app.auth.access import PLANNERS, roles
+from app.auth.models import Role
+from app.errors import ValidationError
+from app.reports import bp, drilldown, figure_tables, figures, followup
+from app.reports.charts import Bars
+from app.reports.choices import filter_choices, filter_fields
+from app.reports.exports import export_filename, file_response, xlsx_tables
+from app.reports.figures import KINDS
+from app.reports.filters import FILTER_PARAMS, parse_filter
+from app.timeutil import utcnow
+
+REPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.PARTNER)
+
+
+def _page_number() -> int:
+    text = request.args.get("page", "1")
+    return int(text) if text.isdigit() else 1
+
+
+def _failed(template: str, exc: ValidationError, **context):
+    return (
+        render_template(
+            template,
+            report=None,
+            errors=exc.fields,
+            message=exc.message,
+            asked={k: request.args.get(k, "") for k in FILTER_PARAMS},
+            fields=filter_fields(filter_choices(), current_user.role == Role.PARTNER),
+            **context,
+        ),
+        422,
+    )
+
+
+@bp.get("/")
+@roles(*REPORT_ROLES)
+def dashboard():
+    try:
+        report = parse_filter(request.args, current_user)
+    except ValidationError as exc:
+        return _failed("reports/dashboard.html", exc, figures=None)
+    now = utcnow()
+    planner = current_user.role in PLANNERS
+    return render_template(
+        "reports/dashboard.html",
+        report=report,
+        figures=figures.compute(report, now),
+        followup=followup.followup_counts(report, now) if planner else None,
+        planner=planner,
+        bars=Bars(report, planner),
+        kinds=KINDS,
+        errors={},
+        asked={k: request.args.get(k, "") for k in FILTER_PARAMS},
+        fields=filter_fields(filter_choices(), report.pinned_partner),
+    )
+
+
+@bp.get("/sessions")
+@roles(*REPORT_ROLES)
+def sessions():
+    try:
+        report = parse_filter(request.args, current_user)
+        state = request.args.get("state") or None
+        only = request.args.get("only") or None
+        page = drilldown.session_rows(report, utcnow(), state, only, _page_number())
+    except ValidationError as exc:
+        return _failed("reports/sessions.html", exc, page=None)
+    return render_template(
+        "reports/sessions.html",
+        report=report,
+        page=page,
+        state=state,
+        only=only,
+        pager_args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@bp.get("/learners")
+@roles(*PLANNERS)
+def learners():
+    facet = request.args.get("facet") or "all"
+    try:
+        report = parse_filter(request.args, current_user)
+        page = drilldown.learner_rows(report, utcnow(), facet, _page_number())
+    except ValidationError as exc:
+        return _failed("reports/learners.html", exc, page=None, facet=facet)
+    return render_template(
+        "reports/learners.html",
+        report=report,
+        page=page,
+        facet=facet,
+        facet_label=drilldown.describe_facet(facet),
+        pager_args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@bp.get("/figures.xlsx")
+@roles(*REPORT_ROLES)
+def figures_xlsx():
+    try:
+        report = parse_filter(request.args, current_user)
+    except ValidationError as exc:
+        return _failed("reports/dashboard.html", exc, figures=None)
+    tables = figure_tables.tables(figures.compute(report, utcnow()))
+    name = export_filename("figures", report.first_day, report.last_day, "xlsx")
+    return file_response(xlsx_tables(tables), name)
