@@ -121,6 +121,7 @@ def _import_views() -> None:
     import app.people.registration_routes
     import app.people.registrations_api
     import app.people.routes
+    import app.public.achievement_routes
     import app.public.routes
     import app.reports.api
     import app.reports.export_routes

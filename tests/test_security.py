@@ -35,6 +35,7 @@ def test_only_login_language_health_and_openapi_are_public(app):
         "core.healthz",
         "core.index",
         "core.set_language",
+        "public.achievements",
         "public.confirmation",
         "public.session_list",
         "public.signup_form",

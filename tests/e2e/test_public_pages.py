@@ -107,3 +107,19 @@ def test_the_text_size_control_makes_text_larger_and_remembers_it(live, chromium
         assert larger > before
         page.reload()
         assert size() == larger
+
+
+def test_the_achievements_page_is_accessible_with_its_charts(live, chromium_path):
+    from tests.reports.test_public_achievements import build
+
+    with live.data():
+        build(utcnow())
+    with chromium(chromium_path) as browser:
+        page, outside = new_page(browser, live)
+        page.goto(f"{live.url}/public/achievements")
+        assert page.locator("main svg.bar-chart").count() == 2
+        assert "<5" in page.inner_text("main")
+        assert axe_violations(page) == []
+        small = _too_small(page)
+        assert small == [], "\n".join(small)
+        assert outside == []
