@@ -54,7 +54,7 @@ def tables(figures: Figures) -> list[ExportTable]:
     kinds = [label("learner_kind", kind) for kind in KINDS]
     result = [
         ExportTable(_("概要"), [_("項目"), _("値")], summary, widths=[34, 24]),
-        _session_table(_("月別"), _("月"), f.by_month),
+        _session_table(_("月別"), _("年月"), f.by_month),
         _session_table(_("コース別"), _("コース"), f.by_course),
         _session_table(_("講座の種類別"), _("講座の種類"), f.by_track),
         _session_table(_("実施形態別"), _("実施形態"), f.by_delivery),

@@ -22,7 +22,7 @@ def program(make):
 
 
 def figure(html: str, name: str) -> str:
-    match = re.search(rf'data-figure="{name}">(.*?)</dd>', html, re.S)
+    match = re.search(rf'data-figure="{name}"[^>]*>(.*?)</dd>', html, re.S)
     assert match, name
     return re.sub(r"<[^>]+>", "", match.group(1)).strip()
 
