@@ -185,3 +185,13 @@ def test_a_long_list_is_paged(client, program):
     assert first.count("data-learner=") == PER_PAGE
     second = page(client, "/reports/learners?year=2025&facet=all&page=2")
     assert second.count("data-learner=") == 5 + 5
+
+
+@pytest.mark.parametrize("url", ["/reports/?year=2025", "/reports/learners?year=2025&facet=all"])
+def test_a_page_costs_the_same_queries_whatever_its_rows(client, program, url):
+    from tests.reports.test_figures import count_queries
+
+    login(client, program.users["coordinator"])
+    small = count_queries(lambda: page(client, url))
+    dataset.add_attendees(program, "s5", 25)
+    assert count_queries(lambda: page(client, url)) == small
