@@ -49,16 +49,27 @@ def load_curricula(directory: Path | None, check: bool) -> None:
     is_flag=True,
     help="Build only when the database has no organizations yet (what `make run` uses).",
 )
-def demo_data(if_empty: bool) -> None:
+@click.option(
+    "--scale",
+    type=click.Choice(["demo", "city"]),
+    default="demo",
+    show_default=True,
+    help="How much past activity comes with a new demo city. demo: this fiscal year so far "
+    "(about 15 sessions a week, 800 learners; a second or two). city: a city of 700,000 over "
+    "five fiscal years (12 districts, about 20,000 sessions, 60,000 learners, 500,000 "
+    "attendance records; a few minutes) - for measuring the reports.",
+)
+def demo_data(if_empty: bool, scale: str) -> None:
     """Build the demo city (organizations, venues, staff, 8 weeks of sessions). Idempotent.
 
-    Needs the curricula loaded first. Prints the demo logins, whose random passwords are
-    kept in instance/demo-logins.txt.
+    The first build also makes its past: learners, past sessions, registrations, attendance
+    and skills reached (see --scale); later runs add none. Needs the curricula loaded first.
+    Prints the demo logins, whose random passwords are kept in instance/demo-logins.txt.
     """
     from app.demo import build_demo_city, build_demo_city_if_empty
 
     try:
-        report = build_demo_city_if_empty() if if_empty else build_demo_city()
+        report = build_demo_city_if_empty(scale) if if_empty else build_demo_city(scale)
     except ServiceError as exc:
         _fail(exc.message)
     click.echo(report)

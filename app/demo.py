@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from app.auth import services as accounts
 from app.auth.models import User
 from app.curricula.models import Course
+from app.demo_history import HistoryReport, build_history
 from app.errors import ServiceError
 from app.extensions import db
 from app.orgs import services as orgs
@@ -447,6 +448,8 @@ class DemoReport:
     cancelled: int = 0
     completed: int = 0
     sessions_skipped: bool = False
+    history: HistoryReport | None = None
+    history_scale: str = "demo"
 
 
 # ---------------------------------------------------------------- logins file
@@ -631,17 +634,21 @@ def _local_day(day: date) -> tuple[datetime, datetime]:
     return from_local(day, time(0, 0)), from_local(day + timedelta(days=1), time(0, 0))
 
 
-def build_demo_city_if_empty() -> str:
+def build_demo_city_if_empty(scale: str = "demo") -> str:
     """What `make run` calls every time: build only into a database without organizations."""
     if database_has_organizations():
         return "\n".join(
             [_("データベースに団体が既にあるため、デモの街は作りませんでした。"), logins_report()]
         )
-    return build_demo_city()
+    return build_demo_city(scale)
 
 
-def build_demo_city() -> str:
-    """Build what is missing of the demo city; return a report with the demo logins."""
+def build_demo_city(scale: str = "demo") -> str:
+    """Build what is missing of the demo city; return a report with the demo logins.
+
+    With the planned classes, and only then, comes their past (app.demo_history): this 年度
+    so far, or with scale "city" five 年度 of a city of 700,000.
+    """
     _require_curricula()
     demo_slugs = [raw["slug"] for raw in ORGS]
     had_demo = (
@@ -650,12 +657,14 @@ def build_demo_city() -> str:
         )
         > 0
     )
-    report = DemoReport(sessions_skipped=had_demo)
+    report = DemoReport(sessions_skipped=had_demo, history_scale=scale)
     _build_orgs(report)
     people = _build_people(report)
     place = _build_venues(report)
     if not had_demo:
         _build_sessions(report, people, place)
+        # The past ends where the plan begins: this week belongs to the plan.
+        report.history = build_history(scale, until=_monday_this_week() - timedelta(days=1))
     return _describe(report)
 
 
@@ -675,8 +684,20 @@ def _describe(report: DemoReport) -> str:
             cancelled=report.cancelled,
             completed=report.completed,
         )
+    if report.history is not None:
+        head = f"{head} {report.history.summary()}"
     lines = [head]
+    if report.history is not None and report.history_scale != "demo":
+        lines += report.history.details()
     if report.sessions_skipped and any(c.values()):
         lines.append(_("デモの団体が既にあったため、講座の予定は作りませんでした。"))
+    if report.sessions_skipped and report.history_scale != "demo":
+        lines.append(
+            _(
+                "過去の記録(--scale %(scale)s)はデモの街を初めて作るときだけ作ります。"
+                "空のデータベースで実行してください。",
+                scale=report.history_scale,
+            )
+        )
     lines.append(logins_report())
     return "\n".join(lines)
