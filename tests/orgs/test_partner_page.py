@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from app.checkin.models import Attendance
 from app.extensions import db
@@ -22,6 +20,7 @@ from app.scheduling.services import cancel_session
 from app.sheets.models import SyncRun
 from app.timeutil import from_local, local, utcnow
 from tests.conftest import at, login
+from tests.querycount import counting_queries as _counting
 
 TODAY = date.today()
 SERIAL = itertools.count(100)
@@ -238,20 +237,6 @@ def test_fiscal_year_of_a_moment_is_taken_in_japan_time():
 
 
 # ---------------------------------------------------------------- a page's queries do not grow
-
-
-@contextmanager
-def _counting():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def _fill(make, space, n: int, tag: str):

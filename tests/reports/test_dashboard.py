@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from app.auth import services as accounts
 from app.reports.drilldown import PER_PAGE
 from tests.conftest import login
+from tests.querycount import count_queries
 from tests.reports import dataset
 
 
@@ -189,8 +190,6 @@ def test_a_long_list_is_paged(client, program):
 
 @pytest.mark.parametrize("url", ["/reports/?year=2025", "/reports/learners?year=2025&facet=all"])
 def test_a_page_costs_the_same_queries_whatever_its_rows(client, program, url):
-    from tests.reports.test_figures import count_queries
-
     login(client, program.users["coordinator"])
     small = count_queries(lambda: page(client, url))
     dataset.add_attendees(program, "s5", 25)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from app.errors import NotFound, ValidationError
-from app.extensions import db
 from app.reports import figures
 from app.reports.filters import parse_filter
+from tests.querycount import count_queries
 from tests.reports import dataset
 from tests.reports.dataset import NOW, TODAY
 
@@ -160,20 +159,6 @@ def test_a_partner_sees_only_their_own_organization(program, make):
     assert {line.key for line in f.by_partner} == {"shop-two"}
     with pytest.raises(NotFound):
         figures_for(program, partner="npo-one")
-
-
-def count_queries(action) -> int:
-    statements = []
-
-    def listen(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        action()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listen)
-    return len(statements)
 
 
 def test_the_number_of_queries_does_not_grow_with_the_data(program):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import itertools
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -13,7 +12,6 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
-from sqlalchemy import event
 
 from app.checkin.models import Attendance
 from app.core.models import AuditEntry
@@ -26,6 +24,7 @@ from app.reports.filters import parse_filter
 from app.scheduling.models import Session, Venue
 from app.timeutil import local, utcnow
 from tests.conftest import at, login
+from tests.querycount import counting_queries
 
 TODAY = local(utcnow()).date()
 # An explicit period around today, so that no test depends on where the 年度 boundary falls.
@@ -326,8 +325,8 @@ def test_admins_may_see_call_lists(called, make, client):
 @pytest.mark.parametrize(
     ("query", "named"),
     [
-        ("from=2026-13-45", "開始日"),
-        ("to=yesterday", "終了日"),
+        ("from=2026-13-45", "始まりの日"),
+        ("to=yesterday", "終わりの日"),
         ("track=cooking", "講座の種類"),
         ("partner=nobody", "協力団体"),
         ("list=everyone", "一覧"),
@@ -413,20 +412,6 @@ def test_an_empty_list_downloaded_is_recorded_too(called, coordinator, client):
 
 
 # ---------------------------------------------------------------- the number of queries
-
-
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def _people(city: City, n: int, start: int) -> None:

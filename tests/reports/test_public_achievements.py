@@ -8,12 +8,8 @@ fall between the start of the current 年度 and now, whatever day the tests run
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-
-from sqlalchemy import event
 
 from app.checkin.models import Attendance, SkillReached
 from app.curricula.models import Course, CourseVersion, Skill
@@ -24,6 +20,7 @@ from app.public.achievements import achievements
 from app.scheduling.models import Session, Venue
 from app.timeutil import local, utcnow
 from tests.conftest import login
+from tests.querycount import counting_queries
 
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)  # 12:00 on 1 June 2026 in Japan: 年度 2026
 PAGE = "/public/achievements"
@@ -192,20 +189,6 @@ def build(now: datetime) -> World:
     )
     db.session.commit()
     return world
-
-
-@contextmanager
-def counting_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def figures_at(app, now: datetime, lang: str = "ja"):

@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
-from sqlalchemy import event
 
 from app.auth.services import create_token
 from app.checkin.services import set_status
@@ -34,6 +32,7 @@ from app.scheduling.models import Session
 from app.scheduling.services import cancel_session
 from app.timeutil import utcnow
 from tests.conftest import at, login
+from tests.querycount import counting_queries as _counting
 
 HEADER = [
     "実施日",
@@ -400,20 +399,6 @@ def test_the_api_keeps_partners_to_their_own_and_refuses_instructors(data, clien
 
 
 # ---------------------------------------------------------------- queries do not grow with rows
-
-
-@contextmanager
-def _counting():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])
