@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from flask import Response, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth.access import roles
@@ -17,23 +16,10 @@ from app.auth.models import Role
 from app.errors import ValidationError
 from app.reports import bp
 from app.reports.exports import ExportTable, csv_chunks, export_filename, file_response, xlsx_chunks
-from app.reports.filters import ReportFilter, parse_filter
+from app.reports.filters import PARAM_LABELS, ReportFilter, parse_filter
 from app.reports.records import EXPORT_KIND, records_table
 
 EXPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.PARTNER)
-
-# The filter's parameters as a person reads them, for the message about a bad one.
-PARAM_LABELS = {
-    "year": _l("年度"),
-    "from": _l("始まりの日"),
-    "to": _l("終わりの日"),
-    "course": _l("コース"),
-    "track": _l("講座の種類"),
-    "delivery": _l("実施形態"),
-    "partner": _l("協力団体"),
-    "venue": _l("会場"),
-    "district": _l("地区"),
-}
 
 WRITERS: dict[str, Callable[[ExportTable], Iterator[bytes]]] = {
     "csv": lambda table: csv_chunks(table.header, table.rows),

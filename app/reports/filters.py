@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
 from app.checkin.models import AttendanceStatus
@@ -42,6 +43,18 @@ FILTER_PARAMS = (
     "venue",
     "district",
 )
+# The filter's parameters as a person reads them, for a message about a bad one.
+PARAM_LABELS = {
+    "year": _l("年度"),
+    "from": _l("始まりの日"),
+    "to": _l("終わりの日"),
+    "course": _l("コース"),
+    "track": _l("講座の種類"),
+    "delivery": _l("実施形態"),
+    "partner": _l("協力団体"),
+    "venue": _l("会場"),
+    "district": _l("地区"),
+}
 # Late is present; excused and absent are not.
 PRESENT = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 

@@ -16,7 +16,7 @@ from flask_login import current_user
 from app.auth.access import PLANNERS, roles
 from app.errors import ValidationError
 from app.reports import bp, exports, followup
-from app.reports.filters import FILTER_PARAMS, ReportFilter, parse_filter
+from app.reports.filters import FILTER_PARAMS, PARAM_LABELS, ReportFilter, parse_filter
 from app.timeutil import local, utcnow
 
 LIST_TITLES = {
@@ -24,18 +24,7 @@ LIST_TITLES = {
     followup.ABSENT_TWICE: _l("2回続けて欠席した人"),
 }
 # The filter's parameters, as the person sees them in a refusal.
-FIELD_LABELS = {
-    "list": _l("一覧"),
-    "year": _l("年度"),
-    "from": _l("開始日"),
-    "to": _l("終了日"),
-    "course": _l("コース"),
-    "track": _l("講座の種類"),
-    "delivery": _l("実施形態"),
-    "partner": _l("協力団体"),
-    "venue": _l("会場"),
-    "district": _l("地区"),
-}
+FIELD_LABELS = {"list": _l("一覧"), **PARAM_LABELS}
 DASHBOARD_ENDPOINT = "reports.dashboard"
 
 
