@@ -330,15 +330,34 @@ def _names() -> Names:
 # ---------------------------------------------------------------- computing
 
 
-def compute(flt: ReportFilter, now: datetime | None = None) -> Figures:
+# What each part of the figures costs to count: a page asks only for the parts it shows.
+SESSIONS, ATTENDANCE, REACH, OUTCOMES, STAFFING = (
+    "sessions",
+    "attendance",
+    "reach",
+    "outcomes",
+    "staffing",
+)
+EVERY_PART = frozenset({SESSIONS, ATTENDANCE, REACH, OUTCOMES, STAFFING})
+
+
+def compute(
+    flt: ReportFilter, now: datetime | None = None, parts: frozenset[str] = EVERY_PART
+) -> Figures:
+    """The figures of `parts` (all by default); the others keep their empty values."""
     now = now or utcnow()
     figures = Figures(filter=flt, now=now)
     names = _names()
-    _sum_sessions(figures, names)
-    _count_attendance(figures)
-    _count_reach(figures)
-    _count_outcomes(figures, names)
-    _count_staff_hours(figures, names)
+    if SESSIONS in parts:
+        _sum_sessions(figures, names)
+    if ATTENDANCE in parts:
+        _count_attendance(figures)
+    if REACH in parts:
+        _count_reach(figures)
+    if OUTCOMES in parts:
+        _count_outcomes(figures, names)
+    if STAFFING in parts:
+        _count_staff_hours(figures, names)
     return figures
 
 
@@ -458,27 +477,32 @@ def came_before(start: datetime, learner_id: Any) -> sa.Exists:
 
 
 def _count_attendance(figures: Figures) -> None:
+    """実人数, new learners and learners in two courses or more, in one pass over attendance."""
     flt, now = figures.filter, figures.now
     start, _end = flt.bounds()
-    learners = attended_learner_ids(flt, now).subquery()
-    total, returning = db.session.execute(
+    per_learner = (
+        attended(
+            flt,
+            now,
+            Attendance.learner_id,
+            sa.func.count(sa.distinct(CourseVersion.course_id)).label("courses"),
+        )
+        .group_by(Attendance.learner_id)
+        .subquery()
+    )
+    total, returning, further = db.session.execute(
         sa.select(
             sa.func.count(),
             sa.func.coalesce(
-                sa.func.sum(sa.case((came_before(start, learners.c.learner_id), 1), else_=0)),
+                sa.func.sum(sa.case((came_before(start, per_learner.c.learner_id), 1), else_=0)),
                 0,
             ),
-        ).select_from(learners)
+            sa.func.coalesce(sa.func.sum(sa.case((per_learner.c.courses >= 2, 1), else_=0)), 0),
+        ).select_from(per_learner)
     ).one()
     figures.distinct_learners = int(total)
     figures.new_learners = int(total) - int(returning)
-    per_learner = (
-        attended(flt, now, Attendance.learner_id)
-        .group_by(Attendance.learner_id)
-        .having(sa.func.count(sa.distinct(CourseVersion.course_id)) >= 2)
-        .subquery()
-    )
-    figures.further_course = db.session.scalar(sa.select(sa.func.count()).select_from(per_learner))
+    figures.further_course = int(further)
 
 
 def _count_reach(figures: Figures) -> None:
@@ -541,29 +565,15 @@ def _count_outcomes(figures: Figures, names: Names) -> None:
             ).group_by(CourseVersion.course_id)
         ).all()
     )
-    reached_at = (
-        flt.sessions()
-        .add_columns(CourseVersion.course_id, SkillReached.learner_id, Skill.key)
+    # Who reached which skill key of which course (a key may be in two versions of a course:
+    # once), gathered once and counted two ways in one statement.
+    reached = (
+        flt.sessions(CourseVersion.course_id, SkillReached.learner_id, Skill.key)
         .join(SkillReached, SkillReached.session_id == Session.id)
         .join(Skill, Skill.id == SkillReached.skill_id)
         .where(sa.not_(cancelled_clause()))
+        .cte("reached")
     )
-    reached = reached_at.subquery()
-    skill_counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for course_id, key, count in db.session.execute(
-        sa.select(
-            reached.c.course_id, reached.c.key, sa.func.count(sa.distinct(reached.c.learner_id))
-        ).group_by(reached.c.course_id, reached.c.key)
-    ):
-        skill_counts[course_id][key] = count
-    # The skills each course asks for today (its current version), in their order.
-    current_skills: dict[int, list[Skill]] = defaultdict(list)
-    for course_id, skill in db.session.execute(
-        sa.select(Course.id, Skill)
-        .join(Skill, Skill.course_version_id == Course.current_version_id)
-        .order_by(Course.id, Skill.position)
-    ):
-        current_skills[course_id].append(skill)
     per_learner = (
         sa.select(
             reached.c.course_id,
@@ -579,14 +589,32 @@ def _count_outcomes(figures: Figures, names: Names) -> None:
         .group_by(Course.id)
         .subquery()
     )
-    completed = dict(
-        db.session.execute(
-            sa.select(per_learner.c.course_id, sa.func.count())
-            .join(required, required.c.course_id == per_learner.c.course_id)
-            .where(per_learner.c.reached_keys >= required.c.skills)
-            .group_by(per_learner.c.course_id)
-        ).all()
+    per_skill = sa.select(
+        reached.c.course_id,
+        reached.c.key,
+        sa.func.count(sa.distinct(reached.c.learner_id)).label("learners"),
+    ).group_by(reached.c.course_id, reached.c.key)
+    completions = (
+        sa.select(per_learner.c.course_id, sa.null(), sa.func.count())
+        .join(required, required.c.course_id == per_learner.c.course_id)
+        .where(per_learner.c.reached_keys >= required.c.skills)
+        .group_by(per_learner.c.course_id)
     )
+    skill_counts: dict[int, dict[str, int]] = defaultdict(dict)
+    completed: dict[int, int] = {}
+    for course_id, key, count in db.session.execute(sa.union_all(per_skill, completions)):
+        if key is None:
+            completed[course_id] = count
+        else:
+            skill_counts[course_id][key] = count
+    # The skills each course asks for today (its current version), in their order.
+    current_skills: dict[int, list[Skill]] = defaultdict(list)
+    for course_id, skill in db.session.execute(
+        sa.select(Course.id, Skill)
+        .join(Skill, Skill.course_version_id == Course.current_version_id)
+        .order_by(Course.id, Skill.position)
+    ):
+        current_skills[course_id].append(skill)
     outcomes = []
     for course_id in set(attendees) | set(skill_counts):
         slug, title = names.courses.get(course_id, (str(course_id), "?"))

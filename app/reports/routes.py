@@ -7,12 +7,14 @@ pinned to their organization. The lists of learners carry personal data: planner
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth.access import PLANNERS, roles
 from app.auth.models import Role
 from app.errors import ValidationError
-from app.reports import bp, drilldown, figure_tables, figures, followup
+from app.reports import bp, drilldown, figure_tables, figures
 from app.reports.charts import Bars
 from app.reports.choices import filter_choices, filter_fields
 from app.reports.exports import export_filename, file_response, xlsx_tables
@@ -21,6 +23,21 @@ from app.reports.filters import FILTER_PARAMS, parse_filter
 from app.timeutil import utcnow
 
 REPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.PARTNER)
+
+# The dashboard's views (tabs), each with the parts of the figures it shows: a view counts
+# only what it shows, so that each stays quick on a city's five years of data.
+VIEWS = {
+    "overview": frozenset({figures.SESSIONS, figures.ATTENDANCE, figures.STAFFING}),
+    "sessions": frozenset({figures.SESSIONS}),
+    "reach": frozenset({figures.ATTENDANCE, figures.REACH}),
+    "outcomes": frozenset({figures.ATTENDANCE, figures.OUTCOMES}),
+}
+VIEW_TITLES = {
+    "overview": _l("概要・申込・講師"),
+    "sessions": _l("講座(コマ)"),
+    "reach": _l("届いた人"),
+    "outcomes": _l("できるようになったこと"),
+}
 
 
 def _page_number() -> int:
@@ -37,7 +54,7 @@ def _failed(template: str, exc: ValidationError, **context):
             message=exc.message,
             asked={k: request.args.get(k, "") for k in FILTER_PARAMS},
             fields=filter_fields(filter_choices(), current_user.role == Role.PARTNER),
-            **context,
+            **{"view": "overview", "views": VIEW_TITLES, **context},
         ),
         422,
     )
@@ -46,17 +63,22 @@ def _failed(template: str, exc: ValidationError, **context):
 @bp.get("/")
 @roles(*REPORT_ROLES)
 def dashboard():
+    view = request.args.get("view") or "overview"
     try:
         report = parse_filter(request.args, current_user)
+        if view not in VIEWS:
+            raise ValidationError(_("表示が正しくありません。"), fields={"view": ", ".join(VIEWS)})
     except ValidationError as exc:
-        return _failed("reports/dashboard.html", exc, figures=None)
-    now = utcnow()
+        return _failed(
+            "reports/dashboard.html", exc, figures=None, view="overview", views=VIEW_TITLES
+        )
     planner = current_user.role in PLANNERS
     return render_template(
         "reports/dashboard.html",
         report=report,
-        figures=figures.compute(report, now),
-        followup=followup.followup_counts(report, now) if planner else None,
+        figures=figures.compute(report, utcnow(), VIEWS[view]),
+        view=view,
+        views=VIEW_TITLES,
         planner=planner,
         bars=Bars(report, planner),
         kinds=KINDS,

@@ -42,7 +42,7 @@ def test_the_dashboard_shows_the_year_and_links_each_figure(client, program):
     assert figure(html, "attendances") == "6"
     assert figure(html, "new_learners") == "4"
     assert figure(html, "longest_waitlist").startswith("LINE応用")
-    assert "<svg" in html and 'class="bar-chart"' in html
+    assert "<svg" in html and 'class="bar-chart"' in html  # the waitlist by course
     # The held figure leads to the three sessions behind it.
     link = re.search(r'data-figure="sessions_held"><a href="([^"]+)"', html).group(1)
     listed = page(client, link.replace("&amp;", "&"))
@@ -55,7 +55,7 @@ def test_the_dashboard_shows_the_year_and_links_each_figure(client, program):
 
 def test_reach_by_district_table_counts_seniors(client, program):
     login(client, program.users["coordinator"])
-    html = page(client, "/reports/?year=2025")
+    html = page(client, "/reports/?year=2025&view=reach")
     table = html[html.index('id="by-district"') :]
     row = table[table.index("中央") :]
     assert re.search(r'data-kind="senior">2<', row)
@@ -106,6 +106,7 @@ def test_a_bad_filter_is_named_on_the_page(client, program):
     login(client, program.users["coordinator"])
     html = page(client, "/reports/?from=2025-02-30", status=422)
     assert 'id="filter-from-error"' in html
+    assert page(client, "/reports/?view=everything", status=422)
     assert page(client, "/reports/sessions?only=everything", status=422)
 
 
@@ -118,6 +119,7 @@ def test_a_partner_sees_their_organization_only_and_no_people(client, program, m
     assert 'name="partner"' not in html  # pinned, no choice to make
     assert "/reports/learners" not in html  # people are not theirs to list
     assert 'id="follow-up"' not in html
+    assert "/reports/learners" not in page(client, "/reports/?year=2025&view=reach")
     assert client.get("/reports/?year=2025&partner=npo-one").status_code == 404
     assert client.get("/reports/learners?year=2025").status_code == 403
     listed = page(client, "/reports/sessions?year=2025&state=held")
@@ -188,9 +190,37 @@ def test_a_long_list_is_paged(client, program):
     assert second.count("data-learner=") == 5 + 5
 
 
-@pytest.mark.parametrize("url", ["/reports/?year=2025", "/reports/learners?year=2025&facet=all"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/reports/?year=2025",
+        "/reports/?year=2025&view=reach",
+        "/reports/?year=2025&view=outcomes",
+        "/reports/learners?year=2025&facet=all",
+    ],
+)
 def test_a_page_costs_the_same_queries_whatever_its_rows(client, program, url):
     login(client, program.users["coordinator"])
     small = count_queries(lambda: page(client, url))
     dataset.add_attendees(program, "s5", 25)
     assert count_queries(lambda: page(client, url)) == small
+
+
+@pytest.mark.parametrize(
+    ("view", "shows", "not_shown"),
+    [
+        ("overview", 'data-figure="longest_waitlist"', 'id="by-district"'),
+        ("sessions", 'id="month-title"', 'data-figure="longest_waitlist"'),
+        ("reach", 'id="by-district"', 'id="month-title"'),
+        ("outcomes", 'data-figure="further_course"', 'id="by-district"'),
+    ],
+)
+def test_each_view_shows_its_own_figures_and_keeps_the_filter(
+    client, program, view, shows, not_shown
+):
+    login(client, program.users["coordinator"])
+    html = page(client, f"/reports/?year=2025&district=北部&view={view}")
+    assert shows in html and not_shown not in html
+    assert f'aria-current="page" data-view="{view}"' in html
+    # Every tab carries the filter.
+    assert html.count("district=%E5%8C%97%E9%83%A8&amp;view=") >= 4
