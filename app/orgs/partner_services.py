@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -26,7 +26,7 @@ from app.orgs.models import InstructorCourse, Organization, OrgKind
 from app.people.models import Registration, RegistrationStatus
 from app.scheduling.models import Session, SessionStaff, SessionStatus
 from app.sheets.models import SheetLink, SyncRun
-from app.timeutil import from_local, local, utcnow
+from app.timeutil import utcnow
 from app.transaction import atomic
 
 RECENT_DAYS = 30
