@@ -35,6 +35,11 @@ class Attendance(db.Model):
     """At most one per registration; `client_id` makes a device's retries harmless."""
 
     __tablename__ = "attendances"
+    # Reports count who came where: these let the counts read the index alone.
+    __table_args__ = (
+        sa.Index("ix_attendances_session_status_learner", "session_id", "status", "learner_id"),
+        sa.Index("ix_attendances_learner_status_session", "learner_id", "status", "session_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id"), unique=True)
@@ -54,7 +59,11 @@ class Attendance(db.Model):
 
 class SkillReached(db.Model):
     __tablename__ = "skills_reached"
-    __table_args__ = (sa.UniqueConstraint("learner_id", "skill_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("learner_id", "skill_id"),
+        # Reports count skills reached per session's course from the index alone.
+        sa.Index("ix_skills_reached_session_skill_learner", "session_id", "skill_id", "learner_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learners.id"), index=True)
