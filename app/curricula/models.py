@@ -26,7 +26,8 @@ class Audience(StrEnum):
     SUPPORTER = "supporter"
 
 
-def _in_locale(ja: str, en: str | None) -> str:
+def in_locale(ja: str, en: str | None) -> str:
+    """The English text when the person reads English and there is one, else the Japanese."""
     locale = get_locale()
     return en if (locale is not None and locale.language == "en" and en) else ja
 
@@ -81,11 +82,11 @@ class CourseVersion(db.Model):
 
     @property
     def title(self) -> str:
-        return _in_locale(self.title_ja, self.title_en)
+        return in_locale(self.title_ja, self.title_en)
 
     @property
     def summary(self) -> str:
-        return _in_locale(self.summary_ja, self.summary_en)
+        return in_locale(self.summary_ja, self.summary_en)
 
 
 class Skill(db.Model):
@@ -103,4 +104,4 @@ class Skill(db.Model):
 
     @property
     def label(self) -> str:
-        return _in_locale(self.label_ja, self.label_en)
+        return in_locale(self.label_ja, self.label_en)

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 
 from app.checkin.models import Attendance, SkillReached
-from app.curricula.models import CourseVersion, Skill
+from app.curricula.models import CourseVersion, Skill, in_locale
 from app.extensions import db
 from app.fiscal import FiscalYear
 from app.reports.filters import PRESENT, ReportFilter, held_clause
@@ -91,15 +90,6 @@ class Achievements:
     districts: list[DistrictRow]
     skills: list[SkillRow]  # the most reached skills, most learners first
     upcoming: list[UpcomingSession]
-
-
-def _english() -> bool:
-    locale = get_locale()
-    return locale is not None and locale.language == "en"
-
-
-def _in_language(ja: str, en: str | None) -> str:
-    return en if _english() and en else ja
 
 
 def achievements(now: datetime | None = None) -> Achievements:
@@ -180,8 +170,8 @@ def _skills(period: ReportFilter, held: sa.ColumnElement[bool]) -> list[SkillRow
     ).all()
     return [
         SkillRow(
-            label=_in_language(skill_ja, skill_en),
-            course=_in_language(course_ja, course_en),
+            label=in_locale(skill_ja, skill_en),
+            course=in_locale(course_ja, course_en),
             learners=publish(count),
         )
         for skill_ja, skill_en, course_ja, course_en, count in rows
@@ -216,7 +206,7 @@ def _upcoming(now: datetime) -> list[UpcomingSession]:
             id=row.id,
             starts_at=row.starts_at,
             ends_at=row.ends_at,
-            course=_in_language(row.title_ja, row.title_en),
+            course=in_locale(row.title_ja, row.title_en),
             venue=row.name,
             address=row.address,
             district=row.district,

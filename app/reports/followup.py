@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 
 from app.auth.models import User
 from app.checkin.models import Attendance, AttendanceStatus
 from app.core.models import AuditEntry, record
-from app.curricula.models import CourseVersion
+from app.curricula.models import CourseVersion, in_locale
 from app.extensions import db
 from app.people.models import Learner, Registration, RegistrationStatus
 from app.reports.filters import PRESENT, ReportFilter, held_clause
@@ -54,9 +53,7 @@ class FollowUpRow:
 
     @property
     def last_course(self) -> str:
-        locale = get_locale()
-        english = locale is not None and locale.language == "en" and self.last_course_en
-        return self.last_course_en if english else self.last_course_ja
+        return in_locale(self.last_course_ja, self.last_course_en)
 
 
 # ---------------------------------------------------------------- the building blocks

@@ -15,13 +15,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app import labels
 from app.auth.models import User
 from app.checkin.models import Attendance
-from app.curricula.models import CourseVersion
+from app.curricula.models import CourseVersion, in_locale
 from app.extensions import db
 from app.orgs.models import Organization
 from app.reports.exports import Cell, ExportTable
@@ -84,9 +83,7 @@ class SessionRecord:
 
     @property
     def course(self) -> str:
-        locale = get_locale()
-        english = locale is not None and locale.language == "en" and self.course_en
-        return self.course_en if english else self.course_ja
+        return in_locale(self.course_ja, self.course_en)
 
     @property
     def meets_ratio(self) -> bool:
