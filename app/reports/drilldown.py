@@ -31,10 +31,11 @@ from app.reports.figures import (
     birth_years_of,
     came_before,
     meets_rule,
+    meets_rule_clause,
     session_facts,
 )
 from app.reports.filters import ReportFilter, cancelled_clause
-from app.scheduling.models import LEARNERS_PER_STAFF, Session, SessionStaff
+from app.scheduling.models import Session, SessionStaff
 
 PER_PAGE = 50
 STATES = ("held", "cancelled", "planned")
@@ -80,8 +81,7 @@ def session_rows(
     where: list[sa.ColumnElement[bool]] = []
     if state:
         where.append(facts.c.state == state)
-    staff = facts.c.instructors + facts.c.assistants
-    met = sa.and_(facts.c.instructors >= 1, facts.c.present <= LEARNERS_PER_STAFF * staff)
+    met = meets_rule_clause(facts.c.present, facts.c.instructors, facts.c.assistants)
     where += {
         None: [],
         "single": [facts.c.state == "held", facts.c.present == 1],

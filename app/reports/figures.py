@@ -295,6 +295,11 @@ def meets_rule(present: int, instructors: int, assistants: int) -> bool:
     return instructors >= 1 and present <= LEARNERS_PER_STAFF * (instructors + assistants)
 
 
+def meets_rule_clause(present: Any, instructors: Any, assistants: Any) -> sa.ColumnElement[bool]:
+    """`meets_rule` in SQL, for lists filtered by it."""
+    return sa.and_(instructors >= 1, present <= LEARNERS_PER_STAFF * (instructors + assistants))
+
+
 # ---------------------------------------------------------------- names for keys
 
 

@@ -24,8 +24,9 @@ from app.curricula.models import CourseVersion, in_locale
 from app.extensions import db
 from app.orgs.models import Organization
 from app.reports.exports import Cell, ExportTable
+from app.reports.figures import meets_rule
 from app.reports.filters import PRESENT, ReportFilter, held_clause
-from app.scheduling.models import LEARNERS_PER_STAFF, Session, StaffRole, Venue
+from app.scheduling.models import Session, StaffRole, Venue
 from app.scheduling.models import SessionStaff as Staff
 from app.timeutil import local, utcnow
 
@@ -88,8 +89,7 @@ class SessionRecord:
     @property
     def meets_ratio(self) -> bool:
         """The national rule: an instructor, and one instructor or assistant per 4 learners."""
-        staff = self.instructors + self.assistants
-        return self.instructors >= 1 and self.learners_present <= LEARNERS_PER_STAFF * staff
+        return meets_rule(self.learners_present, self.instructors, self.assistants)
 
     def cells(self) -> list[Cell]:
         start, end = local(self.starts_at), local(self.ends_at)
