@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -36,24 +35,17 @@ from app.reports.figures import (
 )
 from app.reports.filters import ReportFilter, cancelled_clause
 from app.scheduling.models import Session, SessionStaff
+from app.scheduling.services import Page
 
 PER_PAGE = 50
 STATES = ("held", "cancelled", "planned")
 ONLY = ("single", "rule_met", "rule_unmet", "waitlisted", "no_show")
 
 
-@dataclass
-class Page:
-    rows: list[Any]
-    total: int
-    page: int
-    pages: int
-
-
-def _page_of(count_query: sa.Select, page: int) -> tuple[int, int, int]:
+def _page_of(count_query: sa.Select, page: int) -> tuple[int, int]:
+    """The total, and the page asked for kept within the pages there are."""
     total = db.session.scalar(count_query) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    return total, min(max(page, 1), pages), pages
+    return total, min(max(page, 1), Page([], total, 1, PER_PAGE).pages)
 
 
 # ---------------------------------------------------------------- sessions
@@ -90,7 +82,7 @@ def session_rows(
         "waitlisted": [facts.c.state != "cancelled", facts.c.waitlisted > 0],
         "no_show": [facts.c.state == "held", facts.c.no_show > 0],
     }[only]
-    total, page, pages = _page_of(sa.select(sa.func.count()).select_from(facts).where(*where), page)
+    total, page = _page_of(sa.select(sa.func.count()).select_from(facts).where(*where), page)
     rows = db.session.execute(
         sa.select(Session, facts)
         .join(facts, facts.c.id == Session.id)
@@ -120,7 +112,7 @@ def session_rows(
         ],
         total,
         page,
-        pages,
+        PER_PAGE,
     )
 
 
@@ -224,7 +216,7 @@ def learner_rows(flt: ReportFilter, now: datetime, facet: str, page: int) -> Pag
         .subquery()
     )
     where = [Learner.id.in_(attended_learner_ids(flt, now)), condition]
-    total, page, pages = _page_of(sa.select(sa.func.count(Learner.id)).where(*where), page)
+    total, page = _page_of(sa.select(sa.func.count(Learner.id)).where(*where), page)
     rows = db.session.execute(
         sa.select(Learner, sa.func.coalesce(counts.c.attendances, 0))
         .outerjoin(counts, counts.c.learner_id == Learner.id)
@@ -240,5 +232,5 @@ def learner_rows(flt: ReportFilter, now: datetime, facet: str, page: int) -> Pag
         ],
         total,
         page,
-        pages,
+        PER_PAGE,
     )

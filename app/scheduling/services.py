@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from math import ceil
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -111,9 +111,14 @@ class SessionFilters:
     status: str | None = None
 
 
+T = TypeVar("T")
+
+
 @dataclass
-class Page:
-    items: list[Session]
+class Page(Generic[T]):
+    """One page of a list: sessions here, the reports' sessions and learners too."""
+
+    items: list[T]
     total: int
     page: int
     per_page: int
