@@ -33,7 +33,7 @@ from app.orgs.models import Organization, OrgKind
 from app.scheduling import services as scheduling
 from app.scheduling import venues
 from app.scheduling.models import DeliveryType, Session, SessionStatus, Venue
-from app.timeutil import from_local, local, utcnow
+from app.timeutil import from_local, japan_today, utcnow
 
 LOGINS_FILE = "demo-logins.txt"
 WEEKS = 8
@@ -573,7 +573,7 @@ def _build_venues(report: DemoReport) -> dict[str, Venue]:
 
 
 def _monday_this_week() -> date:
-    today = local(utcnow()).date()
+    today = japan_today()
     return today - timedelta(days=today.weekday())
 
 

@@ -62,7 +62,7 @@ from app.scheduling.models import (
     StaffRole,
     Venue,
 )
-from app.timeutil import from_local, local, utcnow
+from app.timeutil import from_local, japan_today, local, utcnow
 from app.transaction import atomic
 
 T = TypeVar("T")
@@ -1503,7 +1503,7 @@ def build_history(
     """
     began = stopwatch.perf_counter()
     scale = SCALES[scale] if isinstance(scale, str) else scale
-    today = today or local(utcnow()).date()
+    today = today or japan_today()
     first, last = history_period(scale, today, until)
     rng = random.Random(seed)
     report = HistoryReport(scale.name, first, last)

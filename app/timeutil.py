@@ -38,6 +38,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def japan_today() -> date:
+    """Japan's date now: the app's "today", whatever the machine's clock zone (UTC in CI,
+    where from 15:00 the date already differs)."""
+    return local(utcnow()).date()
+
+
 def local(dt: datetime) -> datetime:
     return dt.astimezone(TOKYO)
 

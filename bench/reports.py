@@ -65,7 +65,7 @@ from app.fiscal import FiscalYear  # noqa: E402
 from app.public.achievements import achievements  # noqa: E402
 from app.reports import figures as figures_module  # noqa: E402
 from app.reports.filters import ReportFilter, parse_filter  # noqa: E402
-from app.timeutil import local, utcnow  # noqa: E402
+from app.timeutil import japan_today, local, utcnow  # noqa: E402
 from bench.calendars import QueryCounter  # noqa: E402
 from bench.checkin import machine, write_benchmarks  # noqa: E402
 
@@ -92,7 +92,7 @@ def cache_key(scale: str) -> str:
             digest.update(str(path.relative_to(REPO_ROOT)).encode())
             digest.update(path.read_bytes())
     # Histories end today: a month later the current 年度 deserves fresh data.
-    digest.update(date.today().strftime("%Y-%m").encode())
+    digest.update(japan_today().strftime("%Y-%m").encode())
     return digest.hexdigest()[:12]
 
 

@@ -28,7 +28,7 @@ import json
 import shutil
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -54,7 +54,7 @@ from app.sheets.tables import (
     org_sessions,
     roster_rows,
 )
-from app.timeutil import utcnow
+from app.timeutil import japan_today, utcnow
 from bench.checkin import machine, write_benchmarks
 from tests.sheets.sheets_api_server import SheetsAPIServer
 
@@ -123,7 +123,7 @@ def add_roster(
                 "kind": "senior",
                 "language": "ja",
                 "share_with_partner": i % 3 == 0,
-                "consent_on": date.today() if i % 3 == 0 else None,
+                "consent_on": japan_today() if i % 3 == 0 else None,
                 "notes": "",
                 "created_at": now,
                 "updated_at": now,

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.orgs.models import Organization
 from app.scheduling import services as scheduling
 from app.scheduling.models import Venue
-from app.timeutil import from_local
+from app.timeutil import from_local, japan_today
 
 PASSWORD = "correct horse battery"
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -185,7 +185,7 @@ class Maker:
     def session(self, course=None, venue=None, day=None, start="10:00", end="11:00", **extra):
         course = course or self.course()
         venue = venue or self.venue()
-        day = day or (date.today() + timedelta(days=7))
+        day = day or (japan_today() + timedelta(days=7))
         raw = {
             "course": course.slug,
             "venue_id": venue.id,

@@ -15,7 +15,7 @@ from app.curricula.loader import load_directory
 from app.extensions import db
 from app.orgs.models import Organization
 from app.scheduling.models import Series, Session, SessionStatus, Venue
-from app.timeutil import from_local, local, utcnow
+from app.timeutil import from_local, japan_today, local
 
 DEMO_ORGS = {
     "city-hall",
@@ -72,13 +72,13 @@ def test_demo_data_builds_a_believable_city(demo_app, curricula):
         assert min(v.capacity for v in venues) == 2  # the carrier shop's counter
 
         # The eight weeks planned from this Monday (their past is tested in test_demo_history).
-        today = local(utcnow()).date()
+        today = japan_today()
         monday = from_local(today - timedelta(days=today.weekday()), time(0, 0))
         sessions = list(db.session.scalars(sa.select(Session).where(Session.starts_at >= monday)))
         assert 50 <= len(sessions) <= 70
         first_day = min(local(s.starts_at).date() for s in sessions)
         last_day = max(local(s.starts_at).date() for s in sessions)
-        today = local(utcnow()).date()
+        today = japan_today()
         assert first_day >= today - timedelta(days=today.weekday())
         assert (last_day - first_day).days < 8 * 7
         assert len({s.course_version.course.slug for s in sessions}) == 12

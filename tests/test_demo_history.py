@@ -22,7 +22,7 @@ from app.people.cards import ensure_card
 from app.people.models import Card, Learner, Registration
 from app.people.parsing import check_furigana, normalize_phone
 from app.scheduling.models import Session, Venue
-from app.timeutil import local, utcnow
+from app.timeutil import japan_today, utcnow
 
 DEMO_DISTRICTS = {"中央地区", "緑が丘地区", "港南地区", "北部地区"}
 
@@ -58,7 +58,7 @@ def _rows(sql: str) -> list:
 
 
 def _this_monday():
-    today = local(utcnow()).date()
+    today = japan_today()
     return today - timedelta(days=today.weekday())
 
 

@@ -3,12 +3,13 @@ who gets 404 because they may not know the thing exists."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from app.auth.access import PUBLIC
 from app.auth.services import create_token
+from app.timeutil import japan_today
 from tests.conftest import login
 
 A, C, I, P = "admin", "coordinator", "instructor", "partner"  # noqa: E741
@@ -133,7 +134,7 @@ def world(make):
     teacher = make.user(I)
     users = {A: make.user(A), C: make.user(C), I: teacher, P: make.user(P, org=ours)}
     course, venue = make.course(slug="smartphone-basics"), make.venue()
-    day = date.today() + timedelta(days=5)
+    day = japan_today() + timedelta(days=5)
     ours_session = make.session(
         course=course, venue=venue, day=day, partner_org=ours.slug, instructor_ids=[teacher.id]
     )

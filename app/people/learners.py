@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,7 +34,7 @@ from app.people.parsing import (
 from app.scheduling.models import Session
 from app.scheduling.services import visibility_clause
 from app.text import clean
-from app.timeutil import utcnow
+from app.timeutil import japan_today, utcnow
 from app.transaction import atomic
 
 LEARNER_FIELDS = frozenset(
@@ -149,7 +148,7 @@ def _apply(learner: Learner, values: dict[str, Any], actor: User | None) -> None
     for name, value in values.items():
         setattr(learner, name, value)
     if consent is True and learner.consent_on is None:
-        learner.consent_on = date.today()
+        learner.consent_on = japan_today()
         learner.consent_recorded_by_id = actor.id if actor else None
     elif consent is False:
         learner.consent_on = None

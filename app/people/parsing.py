@@ -13,6 +13,7 @@ from datetime import date
 from flask_babel import gettext as _
 
 from app.text import clean
+from app.timeutil import japan_today
 
 # Hyphen-like characters people and IMEs produce in phone numbers.
 _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−ーｰ－", "-"))
@@ -90,7 +91,7 @@ def parse_birth_year(text: str | None, today: date | None = None) -> int | None:
     value = clean(text).replace(" ", "")
     if not value:
         return None
-    today = today or date.today()
+    today = today or japan_today()
     year = None
     if match := _SEIREKI.match(value):
         year = int(match.group(1))

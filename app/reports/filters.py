@@ -29,7 +29,7 @@ from app.fiscal import FiscalYear
 from app.orgs.models import Organization
 from app.scheduling.models import DeliveryType, Session, SessionStatus, Venue
 from app.text import clean
-from app.timeutil import from_local, local, utcnow
+from app.timeutil import from_local, japan_today
 
 # Query parameter names, shared by the pages, the exports and the API.
 FILTER_PARAMS = (
@@ -218,7 +218,7 @@ def parse_filter(args: Mapping[str, str], user: User, today: date | None = None)
     The period is `from`/`to` when either is given (the other defaults to the 年度's edge),
     else the 年度 `year`, else the current 年度.
     """
-    today = today or local(utcnow()).date()
+    today = today or japan_today()
     errors: dict[str, str] = {}
 
     def text(name: str) -> str:

@@ -25,7 +25,7 @@ from app.extensions import db
 from app.scheduling.models import Closure, Session, SessionStatus, Venue
 from app.templating import format_date, format_datetime, format_time
 from app.text import clean
-from app.timeutil import TOKYO, from_local, local, utcnow
+from app.timeutil import TOKYO, from_local, japan_today, local, utcnow
 from app.transaction import atomic
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -378,7 +378,7 @@ def import_closures(
     the window of stored occurrences (default: today in Japan).
     """
     source = clean(source)[:SOURCE_LENGTH]
-    window = window_around(today or local(utcnow()).date())
+    window = window_around(today or japan_today())
     parsed = read_closures(data, source, window)
     _lock_venues(venue)
     replaced = 0

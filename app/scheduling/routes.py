@@ -30,7 +30,7 @@ from app.scheduling.forms import (
 )
 from app.scheduling.models import Series, Session, SessionStatus
 from app.templating import format_date
-from app.timeutil import from_local, local, local_day_bounds, parse_iso, utcnow
+from app.timeutil import from_local, japan_today, local, local_day_bounds, parse_iso
 
 OVERLAP_CODES = ("venue_conflict", "instructor_conflict")
 PAST_SESSIONS_SHOWN = 30
@@ -43,10 +43,6 @@ def _per_page() -> int:
 
 def _is_planner() -> bool:
     return current_user.role in PLANNERS
-
-
-def _today() -> date:
-    return local(utcnow()).date()
 
 
 # ---------------------------------------------------------------- lists
@@ -105,7 +101,7 @@ def week():
     form, filters = _read_filters()
     # The week shows whole days; a date range in the filters would only hide part of it.
     filters.date_from = filters.date_to = None
-    chosen = parse_local_date(request.args.get("week")) or _today()
+    chosen = parse_local_date(request.args.get("week")) or japan_today()
     monday = _monday_of(chosen)
     days = [monday + timedelta(days=i) for i in range(7)]
     start, end = local_day_bounds(monday)[0], local_day_bounds(days[-1])[1]
@@ -118,11 +114,11 @@ def week():
         "scheduling/week.html",
         form=form,
         columns=columns,
-        today=_today(),
+        today=japan_today(),
         args=args,
         prev_week=(monday - timedelta(days=7)).isoformat(),
         next_week=(monday + timedelta(days=7)).isoformat(),
-        this_week=_monday_of(_today()).isoformat(),
+        this_week=_monday_of(japan_today()).isoformat(),
     )
 
 
@@ -367,11 +363,11 @@ def venue_detail(venue_id: int):
     venue = venues.get_venue(venue_id)
     upcoming = services.list_sessions(
         current_user,
-        services.SessionFilters(venue_id=venue.id, date_from=_today()),
+        services.SessionFilters(venue_id=venue.id, date_from=japan_today()),
         per_page=VENUE_UPCOMING_SHOWN,
     )
     return render_template(
-        "scheduling/venue_detail.html", venue=venue, upcoming=upcoming, today=_today()
+        "scheduling/venue_detail.html", venue=venue, upcoming=upcoming, today=japan_today()
     )
 
 

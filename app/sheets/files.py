@@ -62,7 +62,7 @@ from app.sheets.tables import (
     registration_status_text,
 )
 from app.sheets.tables import roster_rows as roster_table_rows
-from app.timeutil import local, utcnow
+from app.timeutil import japan_today, local, utcnow
 from app.transaction import atomic, dry_run
 
 TABLES = {"classes": CLASSES, "roster": ROSTER, "signups": SIGNUPS}
@@ -127,7 +127,7 @@ def table_for(org: Organization, name: str) -> Table:
 
 
 def download_name(org: Organization, table: str, fmt: str) -> str:
-    return f"dekiru-{org.slug}-{table}-{local(utcnow()).date().isoformat()}.{fmt}"
+    return f"dekiru-{org.slug}-{table}-{japan_today().isoformat()}.{fmt}"
 
 
 def content_disposition(filename: str) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from app.extensions import db
 from app.scheduling.models import Session
+from app.timeutil import japan_today
 from tests.conftest import at
 
-DAY = date.today() + timedelta(days=14)
+DAY = japan_today() + timedelta(days=14)
 
 
 def _body(course, venue, start="10:00", end="11:30", **extra):

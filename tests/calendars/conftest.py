@@ -15,6 +15,7 @@ from app.curricula.models import CourseVersion
 from app.extensions import db
 from app.people.learners import create_learner
 from app.people.registration import register
+from app.timeutil import japan_today
 
 # Names nobody else in the data has, so that finding them in a feed can only be a leak.
 LEARNER_NAMES = [("鬼瓦権之助", "おにがわらごんのすけ"), ("勅使河原百合絵", "てしがわらゆりえ")]
@@ -52,7 +53,7 @@ def world(make) -> World:
     db.session.commit()
     venue = make.venue(name="中央公民館")
     other_venue = make.venue(name="港まちづくりセンター")
-    day = date.today() + timedelta(days=10)
+    day = japan_today() + timedelta(days=10)
     ours_public = make.session(
         course=course,
         venue=venue,

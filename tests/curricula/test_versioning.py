@@ -3,17 +3,18 @@ the version they were planned with, and a changed file without a raised version 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from app.curricula.models import CourseVersion
 from app.extensions import db
 from app.scheduling.services import create_session
+from app.timeutil import japan_today
 from tests.conftest import at
 from tests.curricula.support import course, course_count, loaded, version_count, write
 
-DAY = date.today() + timedelta(days=21)
+DAY = japan_today() + timedelta(days=21)
 NEW_SKILLS = [
     {"id": "first-skill", "ja": "電源を入れられる", "en": "Turns the phone on"},
     {"id": "video-call", "ja": "ビデオ通話ができる", "en": "Makes a video call"},

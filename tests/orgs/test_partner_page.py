@@ -18,11 +18,11 @@ from app.people.learners import create_learner
 from app.people.registration import cancel, register
 from app.scheduling.services import cancel_session
 from app.sheets.models import SyncRun
-from app.timeutil import from_local, local, utcnow
+from app.timeutil import from_local, japan_today, local, utcnow
 from tests.conftest import at, login
 from tests.querycount import counting_queries as _counting
 
-TODAY = date.today()
+TODAY = japan_today()
 SERIAL = itertools.count(100)
 
 

@@ -4,13 +4,14 @@ error shape."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from app.people import cards
+from app.timeutil import japan_today
 
-AHEAD = date.today() + timedelta(days=10)
+AHEAD = japan_today() + timedelta(days=10)
 LEARNER_KEYS = {
     "id",
     "name",
@@ -67,7 +68,7 @@ def test_create_reads_typed_text_and_answers_the_learner(make, api_for):
     assert body["kind"] == "neighborhood_leader" and body["device"] == "iphone"
     assert body["language"] == "ja"
     assert body["needs"] == {"vision": True, "hearing": False, "mobility": False}
-    assert body["consent_on"] == date.today().isoformat()
+    assert body["consent_on"] == japan_today().isoformat()
     assert body["share_with_partner"] is True
     assert body["card"] is None
     assert ISO_WITH_OFFSET.match(body["created_at"])

@@ -4,7 +4,7 @@ its field), a learner's page, reissuing a card, and a list whose queries do not 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,10 +13,11 @@ from app.checkin.models import SkillReached
 from app.extensions import db
 from app.people import cards
 from app.people.models import Card, Learner
+from app.timeutil import japan_today
 from tests.conftest import login
 
-AHEAD = date.today() + timedelta(days=10)
-PAST = date.today() - timedelta(days=10)
+AHEAD = japan_today() + timedelta(days=10)
+PAST = japan_today() - timedelta(days=10)
 
 
 def page_of(client, url, status=200) -> str:
@@ -195,13 +196,13 @@ def test_a_new_learner_is_recorded_with_wareki_full_width_and_consent(make, clie
     learner = db.session.scalar(sa.select(Learner))
     assert learner.birth_year == 1948
     assert learner.phone == "090-1234-5678"
-    assert learner.consent_on == date.today()
+    assert learner.consent_on == japan_today()
     assert learner.consent_recorded_by_id == coordinator.id
     assert learner.needs_hearing and not learner.needs_vision
     assert not learner.share_with_partner
     page = page_of(client, response.headers["Location"])
     assert "1948(昭和23年)" in page
-    assert f"{date.today().isoformat()}に同意" in page and "佐藤 係長" in page
+    assert f"{japan_today().isoformat()}に同意" in page and "佐藤 係長" in page
     assert "聞こえにくい" in page
 
 

@@ -3,7 +3,7 @@ same class keeps the one that tells more, the merge is logged, the other record 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,10 +14,11 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.people import cards, learners
 from app.people.models import Card, Learner, Registration
+from app.timeutil import japan_today
 from tests.conftest import login
 
-PAST = date.today() - timedelta(days=14)
-AHEAD = date.today() + timedelta(days=14)
+PAST = japan_today() - timedelta(days=14)
+AHEAD = japan_today() + timedelta(days=14)
 
 
 @pytest.fixture

@@ -20,9 +20,10 @@ from app.people.parsing import (
     parse_birth_year,
     phone_digits,
 )
+from app.timeutil import japan_today
 
 TODAY = date(2026, 11, 26)
-THIS_YEAR = date.today().year
+THIS_YEAR = japan_today().year
 FULL_WIDTH = str.maketrans("0123456789MTSHR+-", "０１２３４５６７８９ＭＴＳＨＲ＋－")
 
 

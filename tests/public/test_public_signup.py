@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from app.extensions import db
 from app.people import learners, registration
 from app.people.models import Card, Learner, Registration
 from app.scheduling import services as scheduling
-from app.timeutil import local, utcnow
+from app.timeutil import japan_today, local, utcnow
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "static" / "css" / "app.css"
 TOKENS = Path(__file__).resolve().parents[2] / "static" / "vendor" / "tokens.css"
@@ -63,7 +63,7 @@ def _count(model) -> int:
 
 def test_the_list_shows_upcoming_public_sessions_with_seats_left(make, client, course):
     venue = make.venue(name="中央公民館")
-    day = date.today() + timedelta(days=9)
+    day = japan_today() + timedelta(days=9)
     open_one = make.session(course=course, venue=venue, day=day, start="10:00", end="11:30")
     full = make.session(course=course, venue=venue, day=day, start="14:00", end="15:00", capacity=1)
     registration.register(

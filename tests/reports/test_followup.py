@@ -22,11 +22,11 @@ from app.people.models import Learner, Registration
 from app.reports import followup
 from app.reports.filters import parse_filter
 from app.scheduling.models import Session, Venue
-from app.timeutil import local, utcnow
+from app.timeutil import japan_today, local, utcnow
 from tests.conftest import at, login
 from tests.querycount import counting_queries
 
-TODAY = local(utcnow()).date()
+TODAY = japan_today()
 # An explicit period around today, so that no test depends on where the 年度 boundary falls.
 PERIOD = {
     "from": (TODAY - timedelta(days=90)).isoformat(),

@@ -30,7 +30,7 @@ from app.people.registration import register
 from app.reports.filters import held_clause, parse_filter
 from app.scheduling.models import Session
 from app.scheduling.services import cancel_session
-from app.timeutil import utcnow
+from app.timeutil import japan_today, utcnow
 from tests.conftest import at, login
 from tests.querycount import counting_queries as _counting
 
@@ -68,7 +68,7 @@ class Data:
 
     def __init__(self, make):
         self.make = make
-        self.future_day = date.today() + timedelta(days=200)
+        self.future_day = japan_today() + timedelta(days=200)
         self.ours = make.org(slug="npo-ours", name="NPOつなぐ")
         self.theirs = make.org(slug="shop-theirs", name="駅前ショップ", kind="carrier")
         self.coordinator = make.user("coordinator")
@@ -168,7 +168,7 @@ def data(make) -> Data:
     cancelled = d.held("cancelled", date(2025, 9, 1), "10:00", "11:00", course=d.basics)
     cancel_session(cancelled, "台風のため")
     d.sessions["future"] = d.make.session(
-        course=d.basics, venue=d.hall, day=date.today() + timedelta(days=3), partner_org="npo-ours"
+        course=d.basics, venue=d.hall, day=japan_today() + timedelta(days=3), partner_org="npo-ours"
     )
     return d
 

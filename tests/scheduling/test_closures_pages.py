@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.scheduling.closures import import_closures
 from app.scheduling.models import Closure
+from app.timeutil import japan_today
 from tests.conftest import PASSWORD, login, make_app
 from tests.scheduling.test_closures import HOLIDAYS, MAINTENANCE, calendar
 from tests.scheduling.test_pages import _queries_for
 
-TODAY = date.today()
+TODAY = japan_today()
 CLOSED = TODAY + timedelta(days=10)
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from app.errors import Conflict
 from app.extensions import db
 from app.scheduling import services
+from app.timeutil import japan_today
 from tests.conftest import at
 
-DAY = date.today() + timedelta(days=10)
+DAY = japan_today() + timedelta(days=10)
 
 
 def test_touching_sessions_without_buffer_are_not_a_conflict(make):

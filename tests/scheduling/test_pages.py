@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.scheduling import services
 from app.scheduling.models import Session
+from app.timeutil import japan_today
 from tests.conftest import at, login
 
-TODAY = date.today()
+TODAY = japan_today()
 DAY = TODAY + timedelta(days=14)
 
 

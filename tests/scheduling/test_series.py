@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.scheduling import services
 from app.scheduling.models import Session
-from app.timeutil import local
+from app.timeutil import japan_today, local
 from tests.conftest import at, login
 from tests.scheduling.test_pages import _listed, error_of
 
-TODAY = date.today()
+TODAY = japan_today()
 MONDAY = TODAY - timedelta(days=TODAY.weekday()) + timedelta(days=21)
 TUE, THU = 1, 3
 

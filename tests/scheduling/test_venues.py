@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,10 +11,11 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.scheduling import services, venues
 from app.scheduling.models import Venue
+from app.timeutil import japan_today
 from tests.conftest import login
 from tests.scheduling.test_pages import _listed, error_of
 
-DAY = date.today() + timedelta(days=10)
+DAY = japan_today() + timedelta(days=10)
 
 
 def _venue_form(**extra) -> dict:
@@ -121,7 +122,7 @@ def test_cancelled_and_past_sessions_do_not_hold_the_capacity(make):
     venue = make.venue(capacity=20)
     cancelled = make.session(venue=venue, day=DAY, capacity=20)
     services.cancel_session(cancelled, "講師の都合")
-    make.session(venue=venue, day=date.today() - timedelta(days=7), capacity=20)
+    make.session(venue=venue, day=japan_today() - timedelta(days=7), capacity=20)
     venues.update_venue(venue, {"capacity": 8})
     assert _venues()[0].capacity == 8
 
@@ -143,7 +144,7 @@ def test_the_venue_page_lists_its_upcoming_sessions(make, client, coordinator):
     venue = make.venue(name="南公民館")
     make.session(course=make.course(title="来週の講座"), venue=venue, day=DAY)
     make.session(
-        course=make.course(title="先月の講座"), venue=venue, day=date.today() - timedelta(days=30)
+        course=make.course(title="先月の講座"), venue=venue, day=japan_today() - timedelta(days=30)
     )
     make.session(course=make.course(title="よその講座"), day=DAY)
     page = client.get(f"/venues/{venue.id}").get_data(as_text=True)

@@ -22,6 +22,7 @@ from app.scheduling.models import Session, Venue
 from app.sheets.models import SyncRun
 from app.sheets.sync import SyncReport, link_sheet, sync_org
 from app.sheets.tables import SIGNUPS, SIGNUPS_HEADER
+from app.timeutil import japan_today
 from tests.sheets.sheets_api_server import SheetsAPIServer
 
 # What the partner's Signups rows are typed as, column by column, in SIGNUPS_HEADER order.
@@ -73,7 +74,7 @@ class Partner:
     hall: Venue
     center: Venue
     sessions: dict[str, Session] = field(default_factory=dict)
-    day: date = field(default_factory=lambda: date.today() + timedelta(days=7))
+    day: date = field(default_factory=lambda: japan_today() + timedelta(days=7))
 
     def sync(self, **kwargs: Any) -> SyncReport:
         kwargs.setdefault("actor", self.user)
@@ -146,7 +147,7 @@ def partner(make, sheets_app, sheets_server) -> Partner:
     hall = make.venue(name="中央公民館", capacity=30)
     center = make.venue(name="北まちづくりセンター", capacity=30)
     shop_floor = make.venue(name="駅前ショップ", capacity=10)
-    today = date.today()
+    today = japan_today()
     day = today + timedelta(days=7)
     sessions = {
         "basics": make.session(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from app.people.models import Registration
 from app.sheets.models import SheetLink, SignupImport, SyncRun
 from app.sheets.sync import link_sheet
 from app.sheets.tables import SIGNUPS, SIGNUPS_HEADER
-from app.timeutil import utcnow
+from app.timeutil import japan_today, utcnow
 from tests.sheets.sheets_api_server import SheetsAPIServer
 
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
@@ -48,7 +48,9 @@ def orgs(make, app, api_server):
     )
     busy, quiet = make.org(slug="npo-busy"), make.org(slug="npo-quiet")
     make.org(slug="npo-unlinked")
-    session = make.session(day=date.today() + timedelta(days=4), capacity=10, partner_org=busy.slug)
+    session = make.session(
+        day=japan_today() + timedelta(days=4), capacity=10, partner_org=busy.slug
+    )
     rows = [
         SIGNUPS_HEADER,
         [str(session.id), "", "", "", "山田 花子", "やまだ はなこ", "090-1111-2222", "", ""],

@@ -26,6 +26,7 @@ from app.scheduling.models import Session
 from app.sheets import files
 from app.sheets.models import SignupImport, SyncRun
 from app.sheets.tables import CLASSES_HEADER, ROSTER_HEADER, SIGNUP_COLUMNS, SIGNUPS_HEADER
+from app.timeutil import japan_today
 from tests.conftest import login
 
 STATUS = SIGNUPS_HEADER.index("Dekiru状態")
@@ -55,7 +56,7 @@ def shop(make) -> Shop:
     course = make.course(slug="smartphone-basics", title="スマートフォンの基本操作")
     line_course = make.course(slug="line-basics", title="LINEのはじめ方")
     hall = make.venue(name="中央公民館", capacity=30)
-    day = date.today() + timedelta(days=7)
+    day = japan_today() + timedelta(days=7)
     basics = make.session(course=course, venue=hall, day=day, capacity=3, partner_org=org.slug)
     line = make.session(
         course=line_course, venue=hall, day=day, start="14:00", end="15:00", partner_org=org.slug
@@ -106,7 +107,7 @@ def _workbook(data: bytes):
 def test_roster_xlsx_keeps_leading_zeros_and_shows_phones_only_with_consent(shop, client):
     login(client, shop.partner)
     response = _get(client, f"/orgs/{shop.org.id}/files/roster.xlsx")
-    today = date.today().isoformat()
+    today = japan_today().isoformat()
     disposition = response.headers["Content-Disposition"]
     assert f'filename="dekiru-npo-sakura-roster-{today}.xlsx"' in disposition
     assert f"filename*=UTF-8''dekiru-npo-sakura-roster-{today}.xlsx" in disposition

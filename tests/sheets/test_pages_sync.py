@@ -4,7 +4,7 @@ server, the sync log with its counts and refusals, and who may do what."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from app.people.models import Registration
 from app.sheets.models import SheetLink, SyncRun
 from app.sheets.sync import link_sheet
 from app.sheets.tables import SIGNUPS, SIGNUPS_HEADER
-from app.timeutil import utcnow
+from app.timeutil import japan_today, utcnow
 from tests.conftest import login
 from tests.sheets.sheets_api_server import SheetsAPIServer
 
@@ -41,7 +41,7 @@ def world(make, app, api_server):
     theirs = make.org(slug="npo-theirs", name="NPOほか")
     session = make.session(
         course=make.course(title="スマートフォンの基本操作"),
-        day=date.today() + timedelta(days=6),
+        day=japan_today() + timedelta(days=6),
         capacity=10,
         partner_org=ours.slug,
     )
