@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from werkzeug.serving import make_server
 
 from app.config import REPO_ROOT
 from app.extensions import db
-from tests.conftest import PASSWORD, Maker, make_app
+from tests.conftest import PASSWORD, Maker, clock_instant, make_app
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -113,6 +114,9 @@ def new_page(browser: Browser, live: Live) -> tuple[Page, list[str]]:
     """A page at phone size, and the list of every request it makes that leaves the app
     (none should: no CDN, nothing but 127.0.0.1)."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
+    if clock_instant() is not None:
+        # The page's clock (scan times, the door's state) runs from the server's test clock.
+        context.clock.install(time=datetime.now(UTC))
     page = context.new_page()
     page.set_default_timeout(20_000)
     outside: list[str] = []
