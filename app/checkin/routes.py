@@ -268,12 +268,14 @@ def skills(session_id: int):
             return redirect(url_for("checkin.skills", session_id=session.id))
     roster = services.roster(session)
     rows = [r for r in roster.rows if r.registration.status == RegistrationStatus.REGISTERED]
+    here, elsewhere = services.skills_by_where(session)
     return render_template(
         "checkin/skills.html",
         s=session,
         form=form,
         rows=rows,
         skills=sorted(session.course_version.skills, key=lambda k: k.position),
-        reached=services.reached_skills(session),
+        reached=here,
+        elsewhere=elsewhere,
         status_label=status_label,
     )

@@ -392,23 +392,36 @@ def roster(session: Session) -> Roster:
 # ---------------------------------------------------------------- skills
 
 
-def reached_skills(session: Session) -> dict[int, set[int]]:
-    """learner id → ids of this course version's skills they reached (in any session)."""
+def skills_by_where(session: Session) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """This course version's skills each learner of the session reached, as two maps of
+    learner id → skill ids: those this session recorded (its grid may change them), and
+    those another session recorded (perhaps another organization's: shown, never changed)."""
     skill_ids = [s.id for s in session.course_version.skills]
-    result: dict[int, set[int]] = {}
+    here: dict[int, set[int]] = {}
+    elsewhere: dict[int, set[int]] = {}
     if not skill_ids:
-        return result
+        return here, elsewhere
     rows = db.session.execute(
-        sa.select(SkillReached.learner_id, SkillReached.skill_id).where(
+        sa.select(SkillReached.learner_id, SkillReached.skill_id, SkillReached.session_id).where(
             SkillReached.skill_id.in_(skill_ids),
             SkillReached.learner_id.in_(
                 sa.select(Registration.learner_id).where(Registration.session_id == session.id)
             ),
         )
     )
-    for learner_id, skill_id in rows:
-        result.setdefault(learner_id, set()).add(skill_id)
-    return result
+    for learner_id, skill_id, session_id in rows:
+        into = here if session_id == session.id else elsewhere
+        into.setdefault(learner_id, set()).add(skill_id)
+    return here, elsewhere
+
+
+def reached_skills(session: Session) -> dict[int, set[int]]:
+    """learner id → ids of this course version's skills they reached (in any session)."""
+    here, elsewhere = skills_by_where(session)
+    return {
+        learner_id: here.get(learner_id, set()) | elsewhere.get(learner_id, set())
+        for learner_id in here.keys() | elsewhere.keys()
+    }
 
 
 @atomic
@@ -416,7 +429,8 @@ def set_skills(
     session: Session, learner_ids: list[int], reached: dict[int, set[int]], actor: User
 ) -> int:
     """Make the grid true: for each learner, exactly `reached[learner]` among this course's
-    skills are marked. Returns the number of changes."""
+    skills are marked by this session. Skills another session recorded are left as they
+    are, whatever was sent. Returns the number of changes."""
     require_check_in_rights(actor, session)
     skills = set(
         db.session.scalars(
@@ -437,10 +451,10 @@ def set_skills(
             _("この講座に申し込んでいない受講者が含まれています。"),
             fields={"learners": ", ".join(map(str, unknown))},
         )
-    current = reached_skills(session)
+    current, elsewhere = skills_by_where(session)
     changes = 0
     for learner_id in learner_ids:
-        wanted = reached.get(learner_id, set()) & skills
+        wanted = (reached.get(learner_id, set()) & skills) - elsewhere.get(learner_id, set())
         have = current.get(learner_id, set())
         for skill_id in wanted - have:
             db.session.add(
@@ -457,6 +471,7 @@ def set_skills(
                 sa.delete(SkillReached).where(
                     SkillReached.learner_id == learner_id,
                     SkillReached.skill_id.in_(have - wanted),
+                    SkillReached.session_id == session.id,
                 )
             )
             changes += len(have - wanted)
