@@ -19,8 +19,8 @@ from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod
 from app.errors import Conflict, Forbidden, ValidationError
 from app.extensions import db
 from app.people import learners
-from app.people.learners import may_see_phone
 from app.people.models import Learner, Registration, RegistrationSource, RegistrationStatus
+from app.people.privacy import Field, may_see
 from app.people.registration import counts_for, register
 from app.scheduling.models import Session
 from app.templating import format_time
@@ -278,7 +278,7 @@ def roster_json(user: User, session: Session, *, with_phone: bool = True) -> dic
     rows = []
     for row in roster.rows:
         learner = learner_json(row.learner)
-        if with_phone and may_see_phone(user, row.learner):
+        if with_phone and may_see(user, Field.PHONE, row.learner):
             learner["phone"] = row.learner.phone
         rows.append(
             {
@@ -288,7 +288,7 @@ def roster_json(user: User, session: Session, *, with_phone: bool = True) -> dic
                 "status": row.status,
                 "checked_in_at": iso(row.attendance.checked_in_at) if row.attendance else None,
                 "recorded_later": bool(row.attendance and row.attendance.recorded_later),
-                "short_code": row.short_code,
+                "short_code": row.short_code if may_see(user, Field.CARD, row.learner) else None,
                 "skills": sorted(skills[i] for i in reached.get(row.learner.id, ()) if i in skills),
             }
         )

@@ -590,3 +590,25 @@ def test_a_file_near_the_size_limit_survives_the_trip_between_steps(shop, client
     assert result.status_code == 200
     rows = list(csv.reader(io.StringIO(result.data.decode("utf-8"), newline="")))
     assert len(rows) == 301 and "90299" in rows[300][STATUS]
+
+
+def test_roster_downloads_are_written_to_the_audit_log(shop, make, client):
+    from app.core.models import AuditEntry
+    from app.people.privacy import DOWNLOADED
+
+    login(client, shop.partner)
+    _get(client, f"/orgs/{shop.org.id}/files/roster.csv")
+    login(client, shop.coordinator)
+    _get(client, f"/orgs/{shop.other.id}/files/roster.xlsx")  # no one on its roster
+
+    db.session.expire_all()
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == DOWNLOADED).order_by(AuditEntry.id)
+    ).all()
+    assert [
+        (e.actor_id, e.details["what"], e.details["format"], e.details["rows"]) for e in entries
+    ] == [
+        (shop.partner.id, "roster", "csv", 2),
+        (shop.coordinator.id, "roster", "xlsx", 0),
+    ]
+    assert entries[0].details["filter"] == {"org": "npo-sakura"}
