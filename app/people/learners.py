@@ -21,6 +21,8 @@ from app.people.models import (
     Device,
     Learner,
     LearnerKind,
+    MatchOutcome,
+    PendingMatch,
     Registration,
     RegistrationStatus,
 )
@@ -349,6 +351,7 @@ def merge(keep: Learner, other: Learner, actor: User) -> Learner:
             setattr(keep, field, getattr(other, field))
     if keep.phone and not keep.phone_key:
         keep.phone_key = phone_digits(keep.phone)
+    _repoint_matches(keep, other, actor)
     record(
         "learner.merged",
         "learner",
@@ -362,6 +365,24 @@ def merge(keep: Learner, other: Learner, actor: User) -> Learner:
     db.session.flush()
     db.session.delete(other)
     return keep
+
+
+def _repoint_matches(keep: Learner, other: Learner, actor: User) -> None:
+    """Pending matches follow the record that stays; one between the two merged records is
+    settled by the merge itself."""
+    for column in (PendingMatch.new_learner_id, PendingMatch.existing_learner_id):
+        db.session.execute(
+            sa.update(PendingMatch).where(column == other.id).values({column: keep.id})
+        )
+    db.session.execute(
+        sa.update(PendingMatch)
+        .where(
+            PendingMatch.new_learner_id == keep.id,
+            PendingMatch.existing_learner_id == keep.id,
+            PendingMatch.resolved_at.is_(None),
+        )
+        .values(resolved_at=utcnow(), resolved_by_id=actor.id, outcome=MatchOutcome.MERGED)
+    )
 
 
 def learner_sessions(learner: Learner) -> list[Registration]:

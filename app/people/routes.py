@@ -21,7 +21,7 @@ from app.core.models import AuditEntry
 from app.curricula.models import CourseVersion, Skill
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.people import bp, cards, learners
+from app.people import bp, cards, learners, matches
 from app.people.forms import (
     LearnerFilterForm,
     LearnerForm,
@@ -88,6 +88,7 @@ def learner_list():
         first_number=(page - 1) * PER_PAGE + 1,
         new_learner_args=_new_learner_args(query),
         planner=_is_planner(),
+        pending_matches=matches.pending_count() if _is_planner() else 0,
     )
 
 
@@ -253,6 +254,7 @@ def learner_detail(learner_id: int):
         show_phone=may_see_phone(current_user, learner),
         planner=planner,
         may_print_card=current_user.role != "partner",
+        pending_matches=matches.pending_for(learner) if planner else 0,
     )
 
 

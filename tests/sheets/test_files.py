@@ -592,6 +592,34 @@ def test_a_file_near_the_size_limit_survives_the_trip_between_steps(shop, client
     assert len(rows) == 301 and "90299" in rows[300][STATUS]
 
 
+def test_an_uploaded_row_matching_someone_unseen_makes_a_new_record_awaiting_a_match(
+    shop, make, client
+):
+    from app.people.models import PendingMatch
+
+    known = create_learner(
+        {"name": "山田 花子", "furigana": "やまだ はなこ", "phone": "090-1111-2222"}
+    )
+    login(client, shop.partner)
+    upload = io.StringIO()
+    csv.writer(upload).writerows([SIGNUPS_HEADER, _signup(shop.basics)])
+    preview = _upload(client, shop.org, "申込.csv", upload.getvalue().encode("utf-8-sig"))
+    done = _confirm(client, shop.org, preview.get_data(as_text=True))
+
+    db.session.expire_all()
+    (reg,) = db.session.scalars(
+        sa.select(Registration).where(Registration.session_id == shop.basics.id)
+    ).all()
+    assert reg.learner_id != known.id
+    assert "確認" in _row_html(done, 2)
+    (match,) = db.session.scalars(sa.select(PendingMatch)).all()
+    assert (match.new_learner_id, match.existing_learner_id, match.source) == (
+        reg.learner_id,
+        known.id,
+        "signups",
+    )
+
+
 def test_roster_downloads_are_written_to_the_audit_log(shop, make, client):
     from app.core.models import AuditEntry
     from app.people.privacy import DOWNLOADED
