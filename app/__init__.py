@@ -117,6 +117,7 @@ def _import_views() -> None:
     import app.orgs.routes
     import app.people.api
     import app.people.card_routes
+    import app.people.match_routes
     import app.people.models
     import app.people.registration_routes
     import app.people.registrations_api
