@@ -9,6 +9,7 @@ from flask import Flask, has_request_context, session
 from app.config import (
     INSTANCE_DIR,
     REPO_ROOT,
+    check_secret_key,
     config_for_environment,
     database_url,
     environment_overrides,
@@ -38,8 +39,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set in the environment outside development")
+    check_secret_key(app.config.get("SECRET_KEY"))
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
