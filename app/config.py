@@ -31,6 +31,11 @@ class Config:
     SHEETS_ACCESS_TOKEN: str | None = None
     SHEETS_CREDENTIALS: str | None = None
     WTF_CSRF_TIME_LIMIT = None  # a coordinator's form may stay open all morning
+    # Rate limits (app/throttle.py), as "N per PERIOD"; the counts are in memory, per process,
+    # unless REDIS_URL names a Redis that all processes share.
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"  # failed logins for one e-mail address
+    LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"  # failed logins from one client address
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_HTTPONLY = True
@@ -104,6 +109,8 @@ def environment_overrides() -> dict[str, str]:
         overrides["SECRET_KEY"] = os.environ["SECRET_KEY"]
     if os.environ.get("DATABASE_URL"):
         overrides["SQLALCHEMY_DATABASE_URI"] = database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("REDIS_URL"):
+        overrides["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
     for name in (
         "CURRICULA_DIR",
         "HELP_PHONE",
@@ -111,6 +118,8 @@ def environment_overrides() -> dict[str, str]:
         "SHEETS_API_URL",
         "SHEETS_ACCESS_TOKEN",
         "SHEETS_CREDENTIALS",
+        "LOGIN_LIMIT_PER_ACCOUNT",
+        "LOGIN_LIMIT_PER_ADDRESS",
     ):
         if os.environ.get(name):
             overrides[name] = os.environ[name]

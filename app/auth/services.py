@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from app.auth.models import ApiToken, Role, User
+from app.auth.models import ApiToken, Role, User, password_matches
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.orgs.models import Organization
@@ -59,9 +59,7 @@ def create_user(
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
-    if user is None or not user.active or not user.check_password(password):
-        return None
-    return user
+    return user if password_matches(user, password) else None
 
 
 def _hash(token: str) -> str:
