@@ -38,8 +38,15 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised when the password changes and at logout: a session cookie signed with an older
+    # number (another device, a copied cookie) no longer logs anyone in.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     org: Mapped[Organization | None] = relationship()
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the signed session cookie: the id and session version."""
+        return f"{self.id}.{self.session_version}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -85,5 +92,10 @@ class ApiToken(db.Model):
     label: Mapped[str] = mapped_column(sa.String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: never
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now

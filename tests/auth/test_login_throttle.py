@@ -39,7 +39,7 @@ def test_after_five_failures_the_account_gets_429_with_a_plain_message_and_the_w
     wait = int(response.headers["Retry-After"])
     assert 0 < wait <= 15 * 60
     page = response.get_data(as_text=True)
-    assert "ログインの失敗が続いたため" in page
+    assert "パスワードの誤りが続いたため" in page
     assert f"{-(-wait // 60)}分ほど待って" in page
 
 
@@ -84,7 +84,7 @@ def test_the_wait_is_said_in_english_too(make, client):
     client.post("/language", data={"lang": "en", "next": "/login"})
     _fail(client, user.email, ACCOUNT_FAILURES)
     page = _try(client, user.email, PASSWORD).get_data(as_text=True)
-    assert "Too many failed logins" in page
+    assert "Too many wrong passwords" in page
 
 
 def test_an_unknown_or_inactive_email_checks_a_password_hash_as_a_wrong_password_does(
