@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 from flask import Flask, has_request_context, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import headers
 from app.config import (
     INSTANCE_DIR,
     REPO_ROOT,
@@ -51,6 +53,8 @@ def create_app(config: dict | type | None = None) -> Flask:
 
     _register_blueprints(app)
     _register_template_helpers(app)
+    _trust_proxies(app)
+    headers.init_app(app)
 
     from app import cli
 
@@ -135,6 +139,20 @@ def _import_views() -> None:
     import app.sheets.file_routes
     import app.sheets.models
     import app.sheets.routes  # noqa: F401
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, believe their X-Forwarded-For and X-Forwarded-Proto: the
+    client's address (which the per-address limits count) and whether it came by HTTPS.
+    Never more than there are: a client could then make up its own address."""
+    try:
+        count = int(app.config["TRUSTED_PROXIES"])
+    except (TypeError, ValueError):
+        raise RuntimeError(
+            f"TRUSTED_PROXIES must be a number of proxies, not {app.config['TRUSTED_PROXIES']!r}"
+        ) from None
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -34,6 +34,8 @@ class Config:
     # Rate limits (app/throttle.py), as "N per PERIOD"; the counts are in memory, per process,
     # unless REDIS_URL names a Redis that all processes share.
     RATELIMIT_STORAGE_URI = "memory://"
+    # How many reverse proxies stand in front (each adds X-Forwarded-For/-Proto); 0: none.
+    TRUSTED_PROXIES = 0
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"  # failed logins for one e-mail address
     LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"  # failed logins from one client address
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -120,6 +122,7 @@ def environment_overrides() -> dict[str, str]:
         "SHEETS_CREDENTIALS",
         "LOGIN_LIMIT_PER_ACCOUNT",
         "LOGIN_LIMIT_PER_ADDRESS",
+        "TRUSTED_PROXIES",
     ):
         if os.environ.get(name):
             overrides[name] = os.environ[name]

@@ -79,6 +79,25 @@ def test_failures_from_one_address_across_many_accounts_are_limited(make, client
     assert _try(client, user.email, PASSWORD, address="192.0.2.67").status_code == 302
 
 
+def test_behind_a_trusted_proxy_the_clients_address_is_counted(database, tmp_path, make):
+    """Not the proxy's, which every client shares: one client would lock out everyone."""
+    user = make.user("coordinator")
+    proxy = make_app(database, tmp_path, TRUSTED_PROXIES=1).test_client()
+
+    def attempt(client_address, email, password="wrong"):
+        return proxy.post(
+            "/login",
+            data={"email": email, "password": password},
+            headers={"X-Forwarded-For": client_address},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        )
+
+    for n in range(ADDRESS_FAILURES):
+        assert attempt("203.0.113.5", f"nobody{n}@example.jp").status_code == 200
+    assert attempt("203.0.113.5", user.email, PASSWORD).status_code == 429
+    assert attempt("203.0.113.6", user.email, PASSWORD).status_code == 302
+
+
 def test_the_wait_is_said_in_english_too(make, client):
     user = make.user("coordinator")
     client.post("/language", data={"lang": "en", "next": "/login"})
