@@ -38,6 +38,8 @@ class Config:
     TRUSTED_PROXIES = 0
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"  # failed logins for one e-mail address
     LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"  # failed logins from one client address
+    SIGNUP_LIMIT_PER_ADDRESS = "10 per hour"  # public sign-ups from one client address
+    SIGNUP_LIMIT_PER_PHONE = "3 per day"  # public sign-ups giving one phone number
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_HTTPONLY = True
@@ -122,6 +124,8 @@ def environment_overrides() -> dict[str, str]:
         "SHEETS_CREDENTIALS",
         "LOGIN_LIMIT_PER_ACCOUNT",
         "LOGIN_LIMIT_PER_ADDRESS",
+        "SIGNUP_LIMIT_PER_ADDRESS",
+        "SIGNUP_LIMIT_PER_PHONE",
         "TRUSTED_PROXIES",
     ):
         if os.environ.get(name):

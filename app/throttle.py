@@ -21,7 +21,7 @@ def config_limit(name: str) -> Callable[[], str]:
 
 
 def seconds_to_wait(limit: RequestLimit) -> int:
-    return max(1, limit.reset_at - int(time.time()))
+    return max(1, math.ceil(limit.window.reset_time - time.time()))
 
 
 def minutes_to_wait(limit: RequestLimit) -> int:
