@@ -113,10 +113,14 @@ def test_logging_out_ends_every_session_of_the_person_even_a_copied_cookie(make,
     assert _logged_in(other)
 
 
-def test_deactivating_an_account_ends_its_open_sessions(make, app):
+def test_deactivating_an_account_ends_its_open_sessions_for_good(make, app):
     admin, user = make.user("admin"), make.user("instructor")
     theirs, mine = app.test_client(), app.test_client()
     login(theirs, user)
     login(mine, admin)
     assert mine.post(f"/admin/users/{user.id}/deactivate").status_code == 302
     assert not _logged_in(theirs)
+    assert mine.post(f"/admin/users/{user.id}/reactivate").status_code == 302
+    assert not _logged_in(theirs)  # reactivating does not revive the old session
+    login(theirs, user)
+    assert _logged_in(theirs)
