@@ -3,7 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-FLASK := $(BIN)/flask --app app
+# `make run` is for working on this machine: the development key signs its sessions, which
+# the app allows only when DEKIRU_ENV says development (app/config.py, check_secret_key).
+FLASK := DEKIRU_ENV=development $(BIN)/flask --app app
 
 .PHONY: setup run test test-clock lint format translations-extract clean chromium
 

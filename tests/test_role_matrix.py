@@ -21,6 +21,7 @@ PLANNERS = {A, C}
 MATRIX: dict[str, set[str]] = {
     "auth.logout": STAFF,
     "auth.tokens": STAFF,
+    "auth.change_password": STAFF,
     "auth.revoke_token": STAFF,
     "curricula.course_list": STAFF,
     "curricula.course_detail": STAFF,
@@ -184,6 +185,7 @@ def world(make):
 
 PAGES = [
     ("auth.tokens", "/account/tokens"),
+    ("auth.change_password", "/account/password"),
     ("curricula.course_list", "/curricula"),
     ("curricula.course_detail", "/curricula/{slug}"),
     ("curricula.course_version", "/curricula/{slug}/v/{version}"),

@@ -114,9 +114,10 @@ def test_the_form_is_plain_big_and_has_a_text_size_control_and_english(make, cli
         assert label in page
     assert 'name="consent"' in page and "ほかの ことには つかいません" in page
     assert 'data-text-size="1"' in page and 'data-text-size="-1"' in page
-    assert "localStorage" in page
+    assert "/static/js/text-size.js" in page  # remembers the size (localStorage)
     assert 'action="/language"' in page and 'value="en"' in page
-    assert len(re.findall(r'<input[^>]*type="text"', page)) == 3  # name, furigana, birth year
+    # name, furigana, birth year; and the honeypot, which no person sees (test_signup_bots)
+    assert len(re.findall(r'<input[^>]*type="text"', page)) == 4
 
 
 def _rem(token: str) -> float:
