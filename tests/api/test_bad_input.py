@@ -249,6 +249,20 @@ def test_a_year_one_session_is_refused_not_stored_in_local_mean_time(client, wor
     assert db.session.scalar(sa.select(sa.func.count(Session.id))) == 1
 
 
+@pytest.mark.parametrize(
+    ("path", "status", "field"),
+    [
+        ("/learners?q=%00", 422, "q"),
+        ("/sessions?course=a%00b", 422, "course"),
+        ("/reports/summary?district=%00", 422, "district"),
+        ("/courses/a%00b", 404, None),
+    ],
+)
+def test_a_nul_in_the_query_or_the_path_is_refused(client, world, path, status, field):
+    """PostgreSQL refuses NUL in a query's text: it would have been a 500 there."""
+    assert_error_shape(_send(client, world, "GET", path), status, field)
+
+
 @pytest.mark.parametrize(("method", "path", "raw", "field"), UNSTORABLE)
 def test_lone_surrogates_and_nul_bytes_are_refused_naming_the_field(
     client, world, method, path, raw, field
