@@ -21,6 +21,7 @@ from app.people.models import Learner
 from app.people.registration import register
 from app.scheduling.models import Session
 from app.timeutil import japan_today
+from tests.conftest import login
 
 TOO_BIG = 2**63  # one past the largest id a 64-bit integer column holds
 DAY = japan_today() + timedelta(days=10)
@@ -373,3 +374,20 @@ def test_the_error_shape_is_kept_for_an_unknown_route_without_a_token(client):
     response = client.get("/api/v1/nothing-here")
     assert_error_shape(response, 404)
     assert json.loads(response.get_data())["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        (f"/sessions/{TOO_BIG}", 404),
+        (f"/learners/{TOO_BIG}", 404),
+        ("/sessions?page=4611686018427387904", 200),
+        ("/learners?page=4611686018427387904", 200),
+        (f"/sessions?venue_id={TOO_BIG}", 200),
+        ("/reports/sessions?page=²", 200),
+        ("/sessions/week?week=9999-12-31", 200),
+    ],
+)
+def test_the_pages_take_the_same_numbers_without_a_crash(make, client, world, path, status):
+    login(client, make.user("coordinator"))
+    assert client.get(path).status_code == status
