@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 
 from flask import Flask, has_request_context, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import headers
 from app.config import (
     INSTANCE_DIR,
     REPO_ROOT,
+    check_secret_key,
     config_for_environment,
     database_url,
     environment_overrides,
 )
-from app.extensions import babel, csrf, db, login_manager, migrate
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def select_locale() -> str:
@@ -38,18 +41,20 @@ def create_app(config: dict | type | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set in the environment outside development")
+    check_secret_key(app.config.get("SECRET_KEY"))
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
     _register_blueprints(app)
     _register_template_helpers(app)
+    _trust_proxies(app)
+    headers.init_app(app)
 
     from app import cli
 
@@ -122,6 +127,7 @@ def _import_views() -> None:
     import app.orgs.routes
     import app.people.api
     import app.people.card_routes
+    import app.people.match_routes
     import app.people.models
     import app.people.registration_routes
     import app.people.registrations_api
@@ -139,6 +145,20 @@ def _import_views() -> None:
     import app.sheets.file_routes
     import app.sheets.models
     import app.sheets.routes  # noqa: F401
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, believe their X-Forwarded-For and X-Forwarded-Proto: the
+    client's address (which the per-address limits count) and whether it came by HTTPS.
+    Never more than there are: a client could then make up its own address."""
+    try:
+        count = int(app.config["TRUSTED_PROXIES"])
+    except (TypeError, ValueError):
+        raise RuntimeError(
+            f"TRUSTED_PROXIES must be a number of proxies, not {app.config['TRUSTED_PROXIES']!r}"
+        ) from None
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _register_template_helpers(app: Flask) -> None:

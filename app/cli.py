@@ -103,7 +103,13 @@ def create_user(email: str, role: str, org_slug: str | None, name: str) -> None:
 @with_appcontext
 @click.argument("email")
 @click.option("--label", default="", help="What the token is for.")
-def create_token(email: str, label: str) -> None:
+@click.option(
+    "--expires-days",
+    type=int,
+    default=None,
+    help="Refuse the token after this many days (1-3650). Default: it never expires.",
+)
+def create_token(email: str, label: str, expires_days: int | None) -> None:
     """Create an API token for EMAIL and print it (shown only once)."""
     from app.auth.services import create_token as create
     from app.auth.services import find_user_by_email
@@ -111,7 +117,10 @@ def create_token(email: str, label: str) -> None:
     user = find_user_by_email(email)
     if user is None:
         _fail(f"No user with email {email}.")
-    _token, plain = create(user, label)
+    try:
+        _token, plain = create(user, label, expires_days=expires_days)
+    except ServiceError as exc:
+        _fail(f"--expires-days: {exc.fields.get('expires_days', exc.message)}")
     click.echo(plain)
 
 

@@ -31,6 +31,15 @@ class Config:
     SHEETS_ACCESS_TOKEN: str | None = None
     SHEETS_CREDENTIALS: str | None = None
     WTF_CSRF_TIME_LIMIT = None  # a coordinator's form may stay open all morning
+    # Rate limits (app/throttle.py), as "N per PERIOD"; the counts are in memory, per process,
+    # unless REDIS_URL names a Redis that all processes share.
+    RATELIMIT_STORAGE_URI = "memory://"
+    # How many reverse proxies stand in front (each adds X-Forwarded-For/-Proto); 0: none.
+    TRUSTED_PROXIES = 0
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"  # failed logins for one e-mail address
+    LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"  # failed logins from one client address
+    SIGNUP_LIMIT_PER_ADDRESS = "10 per hour"  # public sign-ups from one client address
+    SIGNUP_LIMIT_PER_PHONE = "3 per day"  # public sign-ups giving one phone number
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_HTTPONLY = True
@@ -60,9 +69,42 @@ def database_url(url: str) -> str:
     return url
 
 
+ENVIRONMENTS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+# Keys written in this file are public: each may sign sessions only in its own environment.
+PUBLIC_KEYS = {DevelopmentConfig.SECRET_KEY: "development", TestingConfig.SECRET_KEY: "testing"}
+
+
 def config_for_environment() -> type[Config]:
-    name = os.environ.get("DEKIRU_ENV", "development")
-    return {"production": ProductionConfig, "testing": TestingConfig}.get(name, DevelopmentConfig)
+    # Unset: the base configuration, which has no key, so that a server nobody configured
+    # refuses to start (check_secret_key) instead of signing sessions with a public key.
+    name = os.environ.get("DEKIRU_ENV")
+    return ENVIRONMENTS.get(name, Config) if name else Config
+
+
+def check_secret_key(secret_key: str | None) -> None:
+    """Refuse to start with no key, with a key from this file outside its environment, or
+    with a DEKIRU_ENV nobody knows (a typo of production must not run as something else)."""
+    name = os.environ.get("DEKIRU_ENV")
+    known = ", ".join(ENVIRONMENTS)
+    if name and name not in ENVIRONMENTS:
+        raise RuntimeError(f"DEKIRU_ENV={name!r} is not known: set it to one of {known}.")
+    what_to_set = (
+        "Set DEKIRU_ENV=development to work on this machine (`make run` does), or "
+        "DEKIRU_ENV=production with SECRET_KEY set to a long random value, e.g. the output of "
+        "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+    )
+    if not secret_key:
+        raise RuntimeError(f"SECRET_KEY is not set. {what_to_set}")
+    if secret_key in PUBLIC_KEYS and PUBLIC_KEYS[secret_key] != name:
+        raise RuntimeError(
+            f"SECRET_KEY is the {PUBLIC_KEYS[secret_key]} key written in app/config.py, "
+            f"which is public and signs sessions only with DEKIRU_ENV={PUBLIC_KEYS[secret_key]}"
+            f" (DEKIRU_ENV is {name or 'unset'}). {what_to_set}"
+        )
 
 
 def environment_overrides() -> dict[str, str]:
@@ -71,6 +113,8 @@ def environment_overrides() -> dict[str, str]:
         overrides["SECRET_KEY"] = os.environ["SECRET_KEY"]
     if os.environ.get("DATABASE_URL"):
         overrides["SQLALCHEMY_DATABASE_URI"] = database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("REDIS_URL"):
+        overrides["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
     for name in (
         "CURRICULA_DIR",
         "HELP_PHONE",
@@ -78,6 +122,11 @@ def environment_overrides() -> dict[str, str]:
         "SHEETS_API_URL",
         "SHEETS_ACCESS_TOKEN",
         "SHEETS_CREDENTIALS",
+        "LOGIN_LIMIT_PER_ACCOUNT",
+        "LOGIN_LIMIT_PER_ADDRESS",
+        "SIGNUP_LIMIT_PER_ADDRESS",
+        "SIGNUP_LIMIT_PER_PHONE",
+        "TRUSTED_PROXIES",
     ):
         if os.environ.get(name):
             overrides[name] = os.environ[name]

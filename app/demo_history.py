@@ -1481,9 +1481,15 @@ class HistoryReport:
 def history_period(
     scale: HistoryScale, today: date, until: date | None = None
 ) -> tuple[date, date]:
-    """From April 1 of the first 年度 to `until` (default: yesterday)."""
-    first = FiscalYear(FiscalYear.of_day(today).year - (scale.fiscal_years - 1)).first_day
-    return first, until or today - timedelta(days=1)
+    """From April 1 of the first 年度 to `until` (default: yesterday).
+
+    The 年度 are counted back from the last day of history, not from today: in the first
+    days of April (or when the demo's plan starts on a Monday still in March) the new 年度
+    has no past yet, and the demo keeps the whole of the one before instead of none at all.
+    """
+    last = until or today - timedelta(days=1)
+    first = FiscalYear(FiscalYear.of_day(last).year - (scale.fiscal_years - 1)).first_day
+    return first, last
 
 
 @atomic

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -32,6 +34,19 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Only routes that name a limit are limited (no default limits). The counts live in the
+# storage RATELIMIT_STORAGE_URI names (memory, or Redis with REDIS_URL); init_app makes a
+# new storage for each app, so each app (each test) starts from no counts. Settings are
+# given here, not in the config, because init_app keeps some from the first app it sees.
+# A moving window: no burst of twice the limit around the edge of a fixed window.
+# When Redis is configured but down, the limits are counted in memory instead (and a
+# failing count is logged, not answered with a 500): the limits never stop the app.
+limiter = Limiter(
+    key_func=get_remote_address,
+    strategy="moving-window",
+    in_memory_fallback_enabled=True,
+    swallow_errors=True,
+)
 
 
 @event.listens_for(Engine, "connect")

@@ -80,6 +80,11 @@ REGISTRATION_SOURCE = {
     "walk_in": _l("当日参加"),
     "import": _l("取り込み"),
 }
+MATCH_SOURCE = {
+    "signups": _l("協力団体の申込シート・ファイル"),
+    "walk_in": _l("当日参加(講師の受付)"),
+    "public": _l("申し込みページ"),
+}
 CHECKIN_METHOD = {
     "qr": _l("カード(カメラ)"),
     "scanner": _l("カード(スキャナー)"),
@@ -118,6 +123,7 @@ ALL = {
     "attendance_status": ATTENDANCE_STATUS,
     "registration_source": REGISTRATION_SOURCE,
     "checkin_method": CHECKIN_METHOD,
+    "match_source": MATCH_SOURCE,
     "learner_kind": AUDIENCE,
     "age_band": AGE_BAND,
     "session_state": SESSION_STATE,

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from app import create_app
@@ -28,6 +29,47 @@ from app.timeutil import from_local, japan_today
 
 PASSWORD = "correct horse battery"
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def clock_instant() -> datetime | None:
+    """The instant every test starts at, when DEKIRU_TEST_CLOCK names one (ISO 8601 with offset).
+
+    The app's day is Japan's and the machine's is UTC: from 15:00 UTC they differ, and at
+    midnight in Japan on 1 April a new 年度 begins while UTC is still in March. `make
+    test-clock` runs the suite at such instants to show that no test takes the machine's date
+    for the app's. The clock ticks on from there, so that waits and timeouts still work.
+    """
+    text = os.environ.get("DEKIRU_TEST_CLOCK")
+    if not text:
+        return None
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None:
+        raise pytest.UsageError("DEKIRU_TEST_CLOCK needs an offset, e.g. 2027-04-01T00:30:00+09:00")
+    return instant
+
+
+def pytest_configure(config):
+    # Modules read the date when they are imported (TODAY = japan_today()): travel before that.
+    instant = clock_instant()
+    if instant is not None:
+        config._dekiru_clock = time_machine.travel(instant, tick=True)
+        config._dekiru_clock.start()
+
+
+def pytest_report_header(config):
+    instant = clock_instant()
+    return f"clock: every test starts at {instant.isoformat()}" if instant else None
+
+
+@pytest.fixture(autouse=True)
+def _start_at_the_test_clock():
+    """With DEKIRU_TEST_CLOCK, each test begins at that very instant, however long the run."""
+    instant = clock_instant()
+    if instant is None:
+        yield
+        return
+    with time_machine.travel(instant, tick=True):
+        yield
 
 
 @pytest.fixture(scope="session", params=DATABASES)

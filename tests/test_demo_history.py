@@ -6,7 +6,7 @@ same code stands in for it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app.checkin.models import Attendance, SkillReached
 from app.config import REPO_ROOT
 from app.curricula.loader import load_directory
-from app.demo_history import DemoCityMissing, HistoryScale, build_history
+from app.demo_history import SCALES, DemoCityMissing, HistoryScale, build_history, history_period
 from app.extensions import db
 from app.people import learners as learner_service
 from app.people import registration as registrations
@@ -257,3 +257,17 @@ def test_without_the_demo_city_the_history_says_what_to_run_and_adds_nothing(dem
         assert "flask --app app demo-data" in refused.value.message
         assert _count(Venue) == 0
         assert _count(Learner) == 0
+
+
+def test_in_the_first_days_of_april_the_past_is_the_whole_last_nendo():
+    """The 年度 of the history are counted back from its last day: on 1 April the new 年度
+    has no past yet, and the demo shows the year just ended instead of nothing."""
+    two_years = HistoryScale("tiny", fiscal_years=2, learners=10)
+    assert history_period(two_years, date(2027, 4, 1)) == (date(2025, 4, 1), date(2027, 3, 31))
+    assert history_period(two_years, date(2027, 4, 2)) == (date(2026, 4, 1), date(2027, 4, 1))
+    # The demo's plan starts on Monday 29 March; its past ends the Sunday before.
+    demo = SCALES["demo"]
+    assert history_period(demo, date(2027, 4, 1), until=date(2027, 3, 28)) == (
+        date(2026, 4, 1),
+        date(2027, 3, 28),
+    )

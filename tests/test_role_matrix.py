@@ -21,6 +21,7 @@ PLANNERS = {A, C}
 MATRIX: dict[str, set[str]] = {
     "auth.logout": STAFF,
     "auth.tokens": STAFF,
+    "auth.change_password": STAFF,
     "auth.revoke_token": STAFF,
     "curricula.course_list": STAFF,
     "curricula.course_detail": STAFF,
@@ -71,6 +72,9 @@ MATRIX: dict[str, set[str]] = {
     "people.learner_edit": PLANNERS,
     "people.learner_merge": PLANNERS,
     "people.learner_card_reissue": PLANNERS,
+    "people.pending_matches": PLANNERS,
+    "people.pending_match_confirm": PLANNERS,
+    "people.pending_match_reject": PLANNERS,
     "people.learner_card": {A, C, I},
     "people.cards_print": PLANNERS,
     "people.session_cards": PLANNERS,
@@ -181,6 +185,7 @@ def world(make):
 
 PAGES = [
     ("auth.tokens", "/account/tokens"),
+    ("auth.change_password", "/account/password"),
     ("curricula.course_list", "/curricula"),
     ("curricula.course_detail", "/curricula/{slug}"),
     ("curricula.course_version", "/curricula/{slug}/v/{version}"),
@@ -211,6 +216,7 @@ PAGES = [
     ("people.learner_new", "/learners/new"),
     ("people.learner_edit", "/learners/{learner_id}/edit"),
     ("people.learner_merge", "/learners/{learner_id}/merge"),
+    ("people.pending_matches", "/learners/matches"),
     ("people.learner_card", "/learners/{learner_id}/card"),
     ("people.cards_print", "/cards/print?learner={learner_id}"),
     ("people.session_cards", "/sessions/{session_id}/cards"),
@@ -268,6 +274,8 @@ POST_ONLY_FORMS = [
     ("sheets.link", "/orgs/{org_id}/sheet"),
     ("sheets.sync_now", "/orgs/{org_id}/sync"),
     ("people.learner_card_reissue", "/learners/{learner_id}/card/reissue"),
+    ("people.pending_match_confirm", "/learners/matches/1/confirm"),
+    ("people.pending_match_reject", "/learners/matches/1/reject"),
     ("people.registration_add", "/sessions/{session_id}/registrations/add"),
     ("people.registration_new_learner", "/sessions/{session_id}/registrations/new"),
     ("people.registration_cancel", "/sessions/{session_id}/registrations/{registration_id}/cancel"),

@@ -206,6 +206,8 @@ SCHEMAS = {
     },
     "Learner": {
         "type": "object",
+        "description": "Every key is always present; a field the token's user may not see "
+        "(staff of a partner organization: see the README's table of who sees what) is null",
         "required": [
             "id",
             "name",
@@ -236,23 +238,23 @@ SCHEMAS = {
             "phone2": {"type": ["string", "null"]},
             "birth_year": {"type": ["integer", "null"], "examples": [1948]},
             "district": {"type": ["string", "null"]},
-            "kind": {"enum": ["senior", "neighborhood_leader", "supporter"]},
+            "kind": {"enum": ["senior", "neighborhood_leader", "supporter", None]},
             "device": {"enum": ["iphone", "android", "feature_phone", "none", "loaner", None]},
-            "language": {"type": "string", "examples": ["ja"]},
+            "language": {"type": ["string", "null"], "examples": ["ja"]},
             "needs": _NEEDS,
             "consent_on": {
                 "type": ["string", "null"],
                 "format": "date",
                 "description": "The day consent to the use of personal data was recorded",
             },
-            "share_with_partner": {"type": "boolean"},
-            "notes": {"type": "string"},
+            "share_with_partner": {"type": ["boolean", "null"]},
+            "notes": {"type": ["string", "null"]},
             "card": {
                 "type": ["object", "null"],
                 "description": "The card in use; null when none was issued",
                 "properties": {"short_code": {"type": "string"}, "issued_at": _TIME},
             },
-            "created_at": _TIME,
+            "created_at": {**_TIME, "type": ["string", "null"]},
         },
     },
     "LearnerInput": {
@@ -786,7 +788,10 @@ PATHS = {
         "get": {
             "summary": "What a check-in device needs: the session, counts and every learner",
             "operationId": "getRoster",
-            "responses": {"200": _json(_ref("Roster"), "The roster")} | _errors(401, 404),
+            "description": "For the session's instructors and assistants, its partner "
+            "organization and planners (403 for other staff who see the session); every "
+            "read is written to the audit log. Card numbers are null for partner users.",
+            "responses": {"200": _json(_ref("Roster"), "The roster")} | _errors(401, 403, 404),
         },
     },
     "/sessions/{session_id}/registrations": {
@@ -794,8 +799,11 @@ PATHS = {
         "get": {
             "summary": "Who is registered and who waits, in order (phones per sharing consent)",
             "operationId": "listRegistrations",
+            "description": "For the session's instructors and assistants, its partner "
+            "organization and planners (403 for other staff who see the session); every "
+            "read is written to the audit log.",
             "responses": {"200": _json(_ref("RegistrationList"), "The registrations")}
-            | _errors(401, 404),
+            | _errors(401, 403, 404),
         },
         "post": {
             "summary": "Register a learner; a full session waitlists (coordinators and admins)",
@@ -859,6 +867,8 @@ PATHS = {
         "get": {
             "summary": "Learners visible to the token's user: search by furigana (hiragana and "
             "katakana alike), name, phone digits or card short code",
+            "description": "Phone digits match only phones the user may see, card numbers and "
+            "district only for those who see them; every read is written to the audit log.",
             "operationId": "listLearners",
             "parameters": [
                 _param("q", {"type": "string"}),

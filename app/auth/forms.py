@@ -11,3 +11,11 @@ class LoginForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     label = StringField(_l("用途(例: 受付用タブレット)"), validators=[Length(max=100)])
+    # Read by the service (auth.services._days), which names what it expects.
+    expires_days = StringField(_l("有効期限(日数。空欄なら無期限)"))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("現在のパスワード"), validators=[DataRequired()])
+    new = PasswordField(_l("新しいパスワード"), validators=[DataRequired()])
+    again = PasswordField(_l("新しいパスワード(確認のためもう一度)"), validators=[DataRequired()])

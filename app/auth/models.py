@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -36,8 +38,15 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised when the password changes and at logout: a session cookie signed with an older
+    # number (another device, a copied cookie) no longer logs anyone in.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     org: Mapped[Organization | None] = relationship()
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the signed session cookie: the id and session version."""
+        return f"{self.id}.{self.session_version}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -57,6 +66,21 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    # Made like every stored hash (same method, same cost), once per process.
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether `password` is that active user's; with no such user, a hash is checked all
+    the same, so that a refusal takes as long whether or not the address has an account."""
+    if user is None or not user.active:
+        check_password_hash(_dummy_hash(), password)
+        return False
+    return user.check_password(password)
+
+
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"
 
@@ -68,5 +92,10 @@ class ApiToken(db.Model):
     label: Mapped[str] = mapped_column(sa.String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: never
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now

@@ -8,6 +8,7 @@ from app.auth.access import ALL_STAFF
 from app.auth.models import Role
 from app.checkin.door import check_in_or_walk_in, checkin_json, read_checkin, roster_json
 from app.inputs import json_object
+from app.people.privacy import record_download, require_roster_rights
 from app.scheduling.services import get_session
 
 
@@ -22,5 +23,9 @@ def create_checkin(session_id: int):
 @bp.get("/sessions/<int:session_id>/roster")
 @api_roles(*ALL_STAFF)
 def session_roster(session_id: int):
-    session = get_session(api_user(), session_id)
-    return roster_json(api_user(), session)
+    user = api_user()
+    session = get_session(user, session_id)
+    require_roster_rights(user, session)
+    body = roster_json(user, session)
+    record_download(user, "roster", fmt="json", rows=len(body["rows"]), session_id=session.id)
+    return body

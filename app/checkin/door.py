@@ -18,9 +18,15 @@ from app.checkin import services
 from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod
 from app.errors import Conflict, Forbidden, ValidationError
 from app.extensions import db
-from app.people import learners
-from app.people.learners import may_see_phone
-from app.people.models import Learner, Registration, RegistrationSource, RegistrationStatus
+from app.people import matches
+from app.people.models import (
+    Learner,
+    MatchSource,
+    Registration,
+    RegistrationSource,
+    RegistrationStatus,
+)
+from app.people.privacy import Field, learner_visibility, may_see
 from app.people.registration import counts_for, register
 from app.scheduling.models import Session
 from app.templating import format_time
@@ -156,12 +162,14 @@ def check_in_or_walk_in(session: Session, actor: User, wanted: CheckinRequest) -
     if wanted.new_learner is not None:
         services.require_check_in_rights(actor, session)
         services.check_window(session, actor)
-        known = learners.possible_duplicates(wanted.new_learner)
-        if known:  # on record after all: the ordinary path, registered or not
-            wanted = replace(wanted, learner_id=known[0].id, new_learner=None)
+        # On record after all, and someone this actor may see: the ordinary path. Someone
+        # else on record is not handed to them: a new record, and a coordinator decides.
+        known = matches.known(wanted.new_learner, learner_visibility(actor))
+        if known.seen is not None:
+            wanted = replace(wanted, learner_id=known.seen.id, new_learner=None)
         else:
             learner, registration = _enrol_walk_in(
-                session, actor, wanted, newcomer=wanted.new_learner
+                session, actor, wanted, newcomer=wanted.new_learner, unseen=known.unseen
             )
             return _after_walk_in(session, actor, wanted, learner, registration)
     try:
@@ -193,10 +201,13 @@ def _enrol_walk_in(
     *,
     learner: Learner | None = None,
     newcomer: dict[str, str] | None = None,
+    unseen: list[Learner] | None = None,
 ) -> tuple[Learner, Registration]:
     """Register a walk-in (recording a newcomer first): both, or neither when refused."""
     if learner is None:
-        learner = learners.create_learner(newcomer or {}, actor)
+        learner = matches.record_new(
+            newcomer or {}, actor, source=MatchSource.WALK_IN, unseen=unseen or []
+        )
     registration = register(
         session,
         learner,
@@ -303,7 +314,7 @@ def roster_json(user: User, session: Session, *, with_phone: bool = True) -> dic
     rows = []
     for row in roster.rows:
         learner = learner_json(row.learner)
-        if with_phone and may_see_phone(user, row.learner):
+        if with_phone and may_see(user, Field.PHONE, row.learner):
             learner["phone"] = row.learner.phone
         rows.append(
             {
@@ -313,7 +324,7 @@ def roster_json(user: User, session: Session, *, with_phone: bool = True) -> dic
                 "status": row.status,
                 "checked_in_at": iso(row.attendance.checked_in_at) if row.attendance else None,
                 "recorded_later": bool(row.attendance and row.attendance.recorded_later),
-                "short_code": row.short_code,
+                "short_code": row.short_code if may_see(user, Field.CARD, row.learner) else None,
                 "skills": sorted(skills[i] for i in reached.get(row.learner.id, ()) if i in skills),
             }
         )

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.inputs import digits_int, json_object
 from app.people import learners
 from app.people.models import Registration, RegistrationStatus
+from app.people.privacy import record_download, require_roster_rights
 from app.scheduling.models import Session, SessionStatus
 from app.scheduling.services import get_session
 from app.timeutil import utcnow
@@ -95,15 +96,22 @@ def _page_text() -> dict[str, str]:
 def checkin_page(session_id: int):
     session = get_session(_user(), session_id)
     services.require_check_in_rights(_user(), session)
-    return render_template(
+    roster = door.roster_json(_user(), session, with_phone=False)
+    page = render_template(
         "checkin/checkin.html",
         s=session,
-        roster=door.roster_json(_user(), session, with_phone=False),
+        roster=roster,
         door=_door_state(session),
         opens_at=session.starts_at - services.OPENS_BEFORE_START,
         planner=current_user.role in PLANNERS,
         text=_page_text(),
     )
+    # The page keeps the roster on the device: logged once per opening. Its refreshes
+    # (checkin_roster, every few seconds) carry the same people and are not.
+    record_download(
+        _user(), "roster", fmt="checkin_page", rows=len(roster["rows"]), session_id=session.id
+    )
+    return page
 
 
 @bp.post("/sessions/<int:session_id>/checkin")
@@ -186,6 +194,7 @@ def _status_form(registration_id: int, current: str | None) -> AttendanceForm:
 @roles(*ALL_STAFF)
 def attendance(session_id: int):
     session = get_session(_user(), session_id)
+    require_roster_rights(_user(), session)
     roster = services.roster(session)
     may_change = services.may_check_in(_user(), session)
     rows = []
@@ -269,12 +278,14 @@ def skills(session_id: int):
             return redirect(url_for("checkin.skills", session_id=session.id))
     roster = services.roster(session)
     rows = [r for r in roster.rows if r.registration.status == RegistrationStatus.REGISTERED]
+    here, elsewhere = services.skills_by_where(session)
     return render_template(
         "checkin/skills.html",
         s=session,
         form=form,
         rows=rows,
         skills=sorted(session.course_version.skills, key=lambda k: k.position),
-        reached=services.reached_skills(session),
+        reached=here,
+        elsewhere=elsewhere,
         status_label=status_label,
     )

@@ -23,6 +23,7 @@ from app.errors import Conflict, Forbidden, Gone, NotFound, ValidationError
 from app.extensions import db
 from app.people import cards
 from app.people.models import Learner, Registration, RegistrationStatus
+from app.people.privacy import is_session_staff, learner_visibility, roster_sessions
 from app.people.registration import counts_for, registered_count
 from app.scheduling.models import Session, SessionStatus
 from app.templating import format_datetime, format_time
@@ -44,10 +45,6 @@ class CheckinResult:
 
 
 # ---------------------------------------------------------------- who may check in
-
-
-def is_session_staff(user: User, session: Session) -> bool:
-    return any(s.user_id == user.id for s in session.staff)
 
 
 def may_check_in(user: User, session: Session) -> bool:
@@ -94,7 +91,7 @@ def check_window(session: Session, actor: User) -> bool:
     return _window(session, actor, utcnow())
 
 
-def _learner_for(code: str | None, learner_id: int | None) -> tuple[Learner, str]:
+def _learner_for(code: str | None, learner_id: int | None, actor: User) -> tuple[Learner, str]:
     if code:
         card = cards.find_card(code)
         if card is None:
@@ -114,7 +111,11 @@ def _learner_for(code: str | None, learner_id: int | None) -> tuple[Learner, str
             _("カードの番号か受講者を指定してください。"),
             fields={"code": _("code か learner_id のどちらかが必要です。")},
         )
-    learner = db.session.get(Learner, learner_id)
+    # By id, only someone the actor may see: for an instructor, the people of the sessions
+    # they teach. Anyone else answers exactly as an id that does not exist.
+    learner = db.session.scalar(
+        sa.select(Learner).where(Learner.id == learner_id, learner_visibility(actor))
+    )
     if learner is None:
         raise NotFound(
             _("受講者(ID %(id)s)は見つかりません。", id=learner_id), code="unknown_learner"
@@ -122,7 +123,10 @@ def _learner_for(code: str | None, learner_id: int | None) -> tuple[Learner, str
     return learner, CheckinMethod.SEARCH
 
 
-def _not_registered(session: Session, learner: Learner, registration: Registration | None):
+def _not_registered(
+    session: Session, actor: User, learner: Learner, registration: Registration | None
+):
+    # Another session is named only when the actor may read its people anyway.
     elsewhere = db.session.execute(
         sa.select(Session.id, Session.starts_at)
         .join(Registration, Registration.session_id == Session.id)
@@ -132,6 +136,7 @@ def _not_registered(session: Session, learner: Learner, registration: Registrati
             Session.status == SessionStatus.SCHEDULED,
             Session.ends_at > utcnow(),
             Session.id != session.id,
+            Session.id.in_(roster_sessions(actor)),
         )
         .order_by(Session.starts_at)
         .limit(1)
@@ -186,7 +191,7 @@ def check_in(
     now = utcnow()
     at = min(scanned_at, now) if scanned_at else now
     recorded_later = _window(session, actor, at)
-    learner, found_by = _learner_for(code, learner_id)
+    learner, found_by = _learner_for(code, learner_id, actor)
     # A device's retry (same client_id) finds the attendance its first try recorded here.
     row = db.session.execute(
         sa.select(Registration, Attendance)
@@ -195,7 +200,7 @@ def check_in(
     ).first()
     registration, existing = row if row is not None else (None, None)
     if registration is None or registration.status != RegistrationStatus.REGISTERED:
-        _not_registered(session, learner, registration)
+        _not_registered(session, actor, learner, registration)
     if existing is not None and existing.checked_in_at is not None:
         return CheckinResult("already_checked_in", existing, learner)
     return _record(
@@ -392,23 +397,36 @@ def roster(session: Session) -> Roster:
 # ---------------------------------------------------------------- skills
 
 
-def reached_skills(session: Session) -> dict[int, set[int]]:
-    """learner id → ids of this course version's skills they reached (in any session)."""
+def skills_by_where(session: Session) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """This course version's skills each learner of the session reached, as two maps of
+    learner id → skill ids: those this session recorded (its grid may change them), and
+    those another session recorded (perhaps another organization's: shown, never changed)."""
     skill_ids = [s.id for s in session.course_version.skills]
-    result: dict[int, set[int]] = {}
+    here: dict[int, set[int]] = {}
+    elsewhere: dict[int, set[int]] = {}
     if not skill_ids:
-        return result
+        return here, elsewhere
     rows = db.session.execute(
-        sa.select(SkillReached.learner_id, SkillReached.skill_id).where(
+        sa.select(SkillReached.learner_id, SkillReached.skill_id, SkillReached.session_id).where(
             SkillReached.skill_id.in_(skill_ids),
             SkillReached.learner_id.in_(
                 sa.select(Registration.learner_id).where(Registration.session_id == session.id)
             ),
         )
     )
-    for learner_id, skill_id in rows:
-        result.setdefault(learner_id, set()).add(skill_id)
-    return result
+    for learner_id, skill_id, session_id in rows:
+        into = here if session_id == session.id else elsewhere
+        into.setdefault(learner_id, set()).add(skill_id)
+    return here, elsewhere
+
+
+def reached_skills(session: Session) -> dict[int, set[int]]:
+    """learner id → ids of this course version's skills they reached (in any session)."""
+    here, elsewhere = skills_by_where(session)
+    return {
+        learner_id: here.get(learner_id, set()) | elsewhere.get(learner_id, set())
+        for learner_id in here.keys() | elsewhere.keys()
+    }
 
 
 @atomic
@@ -416,7 +434,8 @@ def set_skills(
     session: Session, learner_ids: list[int], reached: dict[int, set[int]], actor: User
 ) -> int:
     """Make the grid true: for each learner, exactly `reached[learner]` among this course's
-    skills are marked. Returns the number of changes."""
+    skills are marked by this session. Skills another session recorded are left as they
+    are, whatever was sent. Returns the number of changes."""
     require_check_in_rights(actor, session)
     skills = set(
         db.session.scalars(
@@ -437,10 +456,10 @@ def set_skills(
             _("この講座に申し込んでいない受講者が含まれています。"),
             fields={"learners": ", ".join(map(str, unknown))},
         )
-    current = reached_skills(session)
+    current, elsewhere = skills_by_where(session)
     changes = 0
     for learner_id in learner_ids:
-        wanted = reached.get(learner_id, set()) & skills
+        wanted = (reached.get(learner_id, set()) & skills) - elsewhere.get(learner_id, set())
         have = current.get(learner_id, set())
         for skill_id in wanted - have:
             db.session.add(
@@ -457,6 +476,7 @@ def set_skills(
                 sa.delete(SkillReached).where(
                     SkillReached.learner_id == learner_id,
                     SkillReached.skill_id.in_(have - wanted),
+                    SkillReached.session_id == session.id,
                 )
             )
             changes += len(have - wanted)

@@ -296,5 +296,8 @@ def set_active(actor: User, user: User, active: bool) -> User:
     if actor.id == user.id and not active:
         why = _("自分自身のアカウントは無効にできません。別の管理者に依頼してください。")
         raise ValidationError(why, fields={"active": why})
+    if not active:
+        # Their open sessions end now and stay ended: reactivating does not revive them.
+        accounts.end_sessions(user)
     user.active = active
     return user

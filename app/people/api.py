@@ -15,6 +15,7 @@ from app.errors import ValidationError
 from app.inputs import json_object, page_number
 from app.people import learners
 from app.people.models import Learner
+from app.people.privacy import Field, fields_seen, record_download
 from app.timeutil import iso
 
 # ================================================================ learners
@@ -22,30 +23,37 @@ from app.timeutil import iso
 
 LEARNERS_PER_PAGE = 50
 NEEDS = ("vision", "hearing", "mobility")
+API_KEYS = {Field.CONSENT: "consent_on"}  # where the answer's key is not the field's name
 
 
 def learner_json(user: User, learner: Learner) -> dict[str, Any]:
-    # Partners get phone numbers only with the learner's consent to share them.
-    show_phone = learners.may_see_phone(user, learner)
+    """Every key always; what the user may not see of this learner (app.people.privacy) is
+    null."""
+    seen = fields_seen(user, learner)
     card = learner.active_card
-    return {
-        "id": learner.id,
-        "name": learner.name,
-        "furigana": learner.furigana,
-        "phone": learner.phone if show_phone else None,
-        "phone2": learner.phone2 if show_phone else None,
-        "birth_year": learner.birth_year,
-        "district": learner.district,
-        "kind": learner.kind,
-        "device": learner.device,
-        "language": learner.language,
-        "needs": {need: getattr(learner, f"needs_{need}") for need in NEEDS},
-        "consent_on": learner.consent_on.isoformat() if learner.consent_on else None,
-        "share_with_partner": learner.share_with_partner,
-        "notes": learner.notes,
-        "card": {"short_code": card.short_code, "issued_at": iso(card.issued_at)} if card else None,
-        "created_at": iso(learner.created_at),
+    values: dict[Field, Any] = {
+        Field.NAME: learner.name,
+        Field.FURIGANA: learner.furigana,
+        Field.PHONE: learner.phone,
+        Field.PHONE2: learner.phone2,
+        Field.BIRTH_YEAR: learner.birth_year,
+        Field.DISTRICT: learner.district,
+        Field.KIND: learner.kind,
+        Field.DEVICE: learner.device,
+        Field.LANGUAGE: learner.language,
+        Field.NEEDS: {need: getattr(learner, f"needs_{need}") for need in NEEDS},
+        Field.CONSENT: learner.consent_on.isoformat() if learner.consent_on else None,
+        Field.SHARE_WITH_PARTNER: learner.share_with_partner,
+        Field.NOTES: learner.notes,
+        Field.CARD: {"short_code": card.short_code, "issued_at": iso(card.issued_at)}
+        if card
+        else None,
+        Field.CREATED_AT: iso(learner.created_at),
     }
+    body: dict[str, Any] = {"id": learner.id}
+    for field_, value in values.items():
+        body[API_KEYS.get(field_, field_.value)] = value if field_ in seen else None
+    return body
 
 
 def _learner_body() -> dict[str, Any]:
@@ -80,8 +88,18 @@ def list_learners():
         limit=LEARNERS_PER_PAGE + 1,
         offset=(page - 1) * LEARNERS_PER_PAGE,
     )
+    items = [learner_json(user, lr) for lr in found[:LEARNERS_PER_PAGE]]
+    record_download(
+        user,
+        "learners",
+        fmt="json",
+        rows=len(items),
+        q=request.args.get("q"),
+        district=request.args.get("district"),
+        page=page,
+    )
     return {
-        "items": [learner_json(user, lr) for lr in found[:LEARNERS_PER_PAGE]],
+        "items": items,
         "page": page,
         "per_page": LEARNERS_PER_PAGE,
         "has_more": len(found) > LEARNERS_PER_PAGE,

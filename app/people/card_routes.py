@@ -20,12 +20,13 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.access import ALL_STAFF, PLANNERS, roles
 from app.auth.models import Role
-from app.checkin.services import is_session_staff, roster
-from app.errors import Forbidden, NotFound
+from app.checkin.services import roster
+from app.errors import NotFound
 from app.extensions import db
 from app.people import bp, cards
-from app.people.learners import get_learner, may_see_phone
+from app.people.learners import get_learner
 from app.people.models import Card, Learner, Registration, RegistrationStatus
+from app.people.privacy import Field, may_see, record_download, require_roster_rights
 from app.scheduling.services import get_session
 from app.timeutil import utcnow
 
@@ -168,9 +169,11 @@ def cards_print():
             _("一度に印刷できるのは%(n)d人分までです。", n=MAX_CARDS_PER_PRINT)
         )
     printed = _printed(_learners_by_id(ids))
-    return _render_sheets(
+    page = _render_sheets(
         printed, heading=_("受講カードの印刷"), back_url=url_for("people.learner_list")
     )
+    record_download(current_user, "cards", fmt="print", rows=len(printed), learners=ids)
+    return page
 
 
 @bp.get("/sessions/<int:session_id>/cards")
@@ -178,11 +181,13 @@ def cards_print():
 def session_cards(session_id: int):
     session = get_session(current_user, session_id)
     printed = _printed(_registered_learners(session.id))
-    return _render_sheets(
+    page = _render_sheets(
         printed,
         heading=_("%(title)sの受講カード", title=session.course_version.title),
         back_url=_session_url(session.id),
     )
+    record_download(current_user, "cards", fmt="print", rows=len(printed), session_id=session.id)
+    return page
 
 
 # ---------------------------------------------------------------- the sign-in sheet
@@ -194,11 +199,17 @@ def roster_print(session_id: int):
     session = get_session(current_user, session_id)
     # Instructors of the same organization may see the session exists; its people are for
     # the instructors who teach it.
-    if current_user.role == Role.INSTRUCTOR and not is_session_staff(current_user, session):
-        raise Forbidden(_("この講座の名簿は、担当の講師・アシスタントが印刷できます。"))
+    require_roster_rights(current_user, session)
     result = roster(session)
+    # A partner, barred from the card pages, gets no card here either: no QR, no number.
+    cards_shown = may_see(current_user, Field.CARD)
     rows = [
-        (row, inline_qr(row.learner.active_card.token) if row.learner.active_card else None)
+        (
+            row,
+            inline_qr(row.learner.active_card.token)
+            if cards_shown and row.learner.active_card
+            else None,
+        )
         for row in result.rows
     ]
     registered = [r for r in rows if r[0].registration.status == RegistrationStatus.REGISTERED]
@@ -207,8 +218,10 @@ def roster_print(session_id: int):
         (r for r in rows if r[0].registration.status == RegistrationStatus.WAITLISTED),
         key=lambda r: (r[0].registration.queued_at, r[0].registration.id),
     )
-    phones = {row.learner.id: may_see_phone(current_user, row.learner) for row in result.rows}
-    return render_template(
+    phones = {
+        row.learner.id: may_see(current_user, Field.PHONE, row.learner) for row in result.rows
+    }
+    page = render_template(
         "people/roster_print.html",
         s=session,
         roster=result,
@@ -216,9 +229,14 @@ def roster_print(session_id: int):
         waitlisted=waitlisted,
         phones=phones,
         phones_hidden=not all(phones.values()),
+        cards_shown=cards_shown,
         printed_at=utcnow(),
         back_url=_session_url(session.id),
     )
+    record_download(
+        current_user, "roster", fmt="print", rows=len(result.rows), session_id=session.id
+    )
+    return page
 
 
 def _session_url(session_id: int) -> str:

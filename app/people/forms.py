@@ -36,8 +36,9 @@ from app.labels import (
     REGISTRATION_SOURCE,
     REGISTRATION_STATUS,
 )
-from app.people.learners import LEARNER_FIELDS, visibility
+from app.people.learners import LEARNER_FIELDS
 from app.people.models import Learner
+from app.people.privacy import Field, learner_visibility, may_see
 from app.scheduling.forms import ServiceErrors, option
 
 # ---------------------------------------------------------------- words for codes
@@ -112,11 +113,16 @@ class LearnerFilterForm(Form):
     district = SelectField(_l("地区"), validate_choice=False)
 
     def load_choices(self, user: User) -> None:
-        districts = db.session.scalars(
-            sa.select(Learner.district)
-            .where(visibility(user), Learner.district.is_not(None))
-            .distinct()
-            .order_by(Learner.district)
+        # Those who may not see where people live are offered no districts to filter by.
+        districts = (
+            db.session.scalars(
+                sa.select(Learner.district)
+                .where(learner_visibility(user), Learner.district.is_not(None))
+                .distinct()
+                .order_by(Learner.district)
+            )
+            if may_see(user, Field.DISTRICT)
+            else []
         )
         self.district.choices = [option("", _("すべて"))] + [option(d, d) for d in districts]
 

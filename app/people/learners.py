@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.checkin.models import Attendance, SkillReached
 from app.core.models import record
 from app.errors import NotFound, ValidationError
@@ -21,6 +21,8 @@ from app.people.models import (
     Device,
     Learner,
     LearnerKind,
+    MatchOutcome,
+    PendingMatch,
     Registration,
     RegistrationStatus,
 )
@@ -31,8 +33,8 @@ from app.people.parsing import (
     parse_birth_year,
     phone_digits,
 )
+from app.people.privacy import Field, learner_visibility, may_see, phone_visible
 from app.scheduling.models import Session
-from app.scheduling.services import visibility_clause
 from app.text import clean
 from app.timeutil import japan_today, utcnow
 from app.transaction import atomic
@@ -205,26 +207,9 @@ def update_learner(learner: Learner, raw: Mapping[str, Any], actor: User | None 
 # ---------------------------------------------------------------- who sees whom
 
 
-def visibility(user: User) -> sa.ColumnElement[bool]:
-    """Coordinators see every learner; others only those registered in sessions they see."""
-    if user.role in (Role.ADMIN, Role.COORDINATOR):
-        return sa.true()
-    seen_sessions = sa.select(Session.id).where(visibility_clause(user))
-    return Learner.id.in_(
-        sa.select(Registration.learner_id).where(Registration.session_id.in_(seen_sessions))
-    )
-
-
-def may_see_phone(user: User, learner: Learner) -> bool:
-    """Phone numbers reach a partner only with the learner's consent to share them."""
-    if user.role in (Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR):
-        return True
-    return bool(learner.share_with_partner)
-
-
 def get_learner(user: User, learner_id: int) -> Learner:
     learner = db.session.scalar(
-        sa.select(Learner).where(Learner.id == learner_id, visibility(user))
+        sa.select(Learner).where(Learner.id == learner_id, learner_visibility(user))
     )
     if learner is None:
         raise NotFound(_("受講者(ID %(id)s)は見つかりません。", id=learner_id))
@@ -256,23 +241,29 @@ def search(
 ):
     """By furigana (hiragana and katakana alike), name, phone digits or card short code.
 
+    A search matches only on what the user may see of a learner: phone digits among the
+    phones they see, card numbers and districts only for those who see them. Otherwise a
+    hidden number could be found out digit by digit.
+
     Cards come loaded with the learners, so a list can show each card without a query per row.
     """
     text = clean(query)
-    statement = sa.select(Learner).where(visibility(user))
-    if district:
+    statement = sa.select(Learner).where(learner_visibility(user))
+    if district and may_see(user, Field.DISTRICT):
         statement = statement.where(Learner.district == district)
     if text:
         digits = _phone_query(text)
         if digits:
-            statement = statement.where(Learner.phone_key.contains(digits, autoescape=True))
+            statement = statement.where(
+                phone_visible(user), Learner.phone_key.contains(digits, autoescape=True)
+            )
         else:
             matches = [
                 Learner.furigana_key.contains(furigana_key(text), autoescape=True),
                 Learner.name.contains(text, autoescape=True),
             ]
             code = normalize_code(text)
-            if len(code) == SHORT_CODE_LENGTH:
+            if len(code) == SHORT_CODE_LENGTH and may_see(user, Field.CARD):
                 matches.append(
                     Learner.id.in_(
                         sa.select(Card.learner_id).where(
@@ -391,6 +382,7 @@ def merge(keep: Learner, other: Learner, actor: User) -> Learner:
             setattr(keep, field, getattr(other, field))
     if keep.phone and not keep.phone_key:
         keep.phone_key = phone_digits(keep.phone)
+    _repoint_matches(keep, other, actor)
     record(
         "learner.merged",
         "learner",
@@ -404,6 +396,24 @@ def merge(keep: Learner, other: Learner, actor: User) -> Learner:
     db.session.flush()
     db.session.delete(other)
     return keep
+
+
+def _repoint_matches(keep: Learner, other: Learner, actor: User) -> None:
+    """Pending matches follow the record that stays; one between the two merged records is
+    settled by the merge itself."""
+    for column in (PendingMatch.new_learner_id, PendingMatch.existing_learner_id):
+        db.session.execute(
+            sa.update(PendingMatch).where(column == other.id).values({column: keep.id})
+        )
+    db.session.execute(
+        sa.update(PendingMatch)
+        .where(
+            PendingMatch.new_learner_id == keep.id,
+            PendingMatch.existing_learner_id == keep.id,
+            PendingMatch.resolved_at.is_(None),
+        )
+        .values(resolved_at=utcnow(), resolved_by_id=actor.id, outcome=MatchOutcome.MERGED)
+    )
 
 
 def learner_sessions(learner: Learner) -> list[Registration]:

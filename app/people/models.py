@@ -117,3 +117,40 @@ class Registration(db.Model):
 
     session: Mapped[Session] = relationship()
     learner: Mapped[Learner] = relationship()
+
+
+class MatchSource(StrEnum):
+    SIGNUPS = "signups"  # a row of a partner's Signups sheet or file
+    WALK_IN = "walk_in"  # a newcomer recorded at the door by an instructor
+    PUBLIC = "public"  # the public sign-up page
+
+
+class MatchOutcome(StrEnum):
+    MERGED = "merged"
+    REJECTED = "rejected"
+
+
+class PendingMatch(db.Model):
+    """A new record that may be someone already on record (same furigana and phone).
+
+    Made when whoever signed the person up may not see the record on file (a partner's row,
+    a public sign-up, an instructor's newcomer): rather than hand them that record, the
+    sign-up gets a record of its own, and a coordinator confirms (merges the two) or rejects.
+    """
+
+    __tablename__ = "pending_matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    new_learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learners.id"), index=True)
+    existing_learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learners.id"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(20))
+    org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+
+    new_learner: Mapped[Learner] = relationship(foreign_keys=[new_learner_id])
+    existing_learner: Mapped[Learner] = relationship(foreign_keys=[existing_learner_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.labels import REGISTRATION_SOURCE
 from app.people import bp, learners, registration
 from app.people.models import Learner, Registration, RegistrationSource, RegistrationStatus
+from app.people.privacy import may_see_phone, require_roster_rights
 from app.people.registration_forms import AddRegistrationForm, LearnerSearchForm, NewLearnerForm
 from app.scheduling.models import Session
 from app.scheduling.services import get_session
@@ -126,7 +127,7 @@ def _page(
             new_form=new_form or _prefilled_new_form(query),
             duplicates=duplicates or [],
             source_labels=SOURCE_LABELS,
-            may_see_phone=learners.may_see_phone,
+            may_see_phone=may_see_phone,
         ),
         status,
     )
@@ -136,6 +137,7 @@ def _page(
 @roles(*ALL_STAFF)
 def session_registrations(session_id: int):
     session = get_session(current_user, session_id)
+    require_roster_rights(current_user, session)
     query = clean(request.args.get("q"))
     if request.args.get("partial") and _is_planner():
         # The few lines of script on the page ask for the results alone while one types.

@@ -12,6 +12,7 @@ from app.errors import ValidationError
 from app.inputs import json_object
 from app.people import learners, registration
 from app.people.models import Registration, RegistrationSource, RegistrationStatus
+from app.people.privacy import may_see_phone, record_download, require_roster_rights
 from app.people.registration_routes import registrations_of, waitlist_position
 from app.scheduling.services import get_session
 from app.timeutil import iso
@@ -39,8 +40,8 @@ def _learner_json(user: User, reg: Registration) -> dict:
         "id": learner.id,
         "name": learner.name,
         "furigana": learner.furigana,
-        # Partners get phone numbers only with the learner's consent to share them.
-        "phone": learner.phone if learners.may_see_phone(user, learner) else None,
+        # Staff of a partner organization get phones only with the learner's consent.
+        "phone": learner.phone if may_see_phone(user, learner) else None,
     }
 
 
@@ -49,6 +50,7 @@ def _learner_json(user: User, reg: Registration) -> dict:
 def list_session_registrations(session_id: int):
     user = api_user()
     session = get_session(user, session_id)
+    require_roster_rights(user, session)
     listed = registrations_of(session)
     items = [
         {**registration_json(reg), "learner": _learner_json(user, reg)} for reg in listed.registered
@@ -56,6 +58,7 @@ def list_session_registrations(session_id: int):
         {**registration_json(reg, position), "learner": _learner_json(user, reg)}
         for position, reg in enumerate(listed.waitlisted, start=1)
     ]
+    record_download(user, "registrations", fmt="json", rows=len(items), session_id=session.id)
     return {
         "session_id": session.id,
         "capacity": session.capacity,

@@ -22,7 +22,7 @@ from app.curricula.models import CourseVersion, Skill
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.inputs import page_or_first
-from app.people import bp, cards, learners
+from app.people import bp, cards, learners, matches
 from app.people.forms import (
     LearnerFilterForm,
     LearnerForm,
@@ -33,9 +33,9 @@ from app.people.forms import (
 )
 from app.people.models import Card, Learner, Registration, RegistrationStatus
 from app.people.parsing import check_furigana, phone_digits
+from app.people.privacy import fields_seen, may_see_phone, roster_sessions
 from app.scheduling.forms import int_or_none
 from app.scheduling.models import Session
-from app.scheduling.services import visibility_clause
 from app.text import clean
 from app.timeutil import utcnow
 
@@ -81,13 +81,15 @@ def learner_list():
         "people/learner_list.html",
         form=form,
         query=query,
-        rows=[(lr, learners.may_see_phone(current_user, lr)) for lr in found[:PER_PAGE]],
+        seen=fields_seen(current_user),
+        rows=[(lr, may_see_phone(current_user, lr)) for lr in found[:PER_PAGE]],
         page=page,
         has_next=len(found) > PER_PAGE,
         args=args,
         first_number=(page - 1) * PER_PAGE + 1,
         new_learner_args=_new_learner_args(query),
         planner=_is_planner(),
+        pending_matches=matches.pending_count() if _is_planner() else 0,
     )
 
 
@@ -133,12 +135,14 @@ class LearnerPage:
     history: list[AuditEntry]
 
 
-def _visible_session_ids(user: User, session_ids: list[int]) -> set[int]:
+def _readable_session_ids(user: User, session_ids: list[int]) -> set[int]:
     if not session_ids:
         return set()
     return set(
         db.session.scalars(
-            sa.select(Session.id).where(Session.id.in_(session_ids), visibility_clause(user))
+            sa.select(Session.id).where(
+                Session.id.in_(session_ids), Session.id.in_(roster_sessions(user))
+            )
         )
     )
 
@@ -146,9 +150,14 @@ def _visible_session_ids(user: User, session_ids: list[int]) -> set[int]:
 def _classes(user: User, learner: Learner) -> tuple[list[ClassRow], list[ClassRow]]:
     registrations = learners.learner_sessions(learner)
     if user.role not in PLANNERS:
-        # A partner or instructor sees this person's classes only where they see the class.
-        shown = _visible_session_ids(user, [r.session_id for r in registrations])
-        registrations = [r for r in registrations if r.session_id in shown]
+        # A partner or instructor sees this person's classes only where they may read the
+        # class's people, and not where the registration was cancelled.
+        shown = _readable_session_ids(user, [r.session_id for r in registrations])
+        registrations = [
+            r
+            for r in registrations
+            if r.session_id in shown and r.status != RegistrationStatus.CANCELLED
+        ]
     if not registrations:
         return [], []
     # Every session's course in one query, rather than one per row.
@@ -194,9 +203,7 @@ def _skills(user: User, learner: Learner) -> list[CourseSkills]:
         .order_by(Skill.course_version_id, Skill.position)
     )
     if user.role not in PLANNERS:
-        statement = statement.where(
-            SkillReached.session_id.in_(sa.select(Session.id).where(visibility_clause(user)))
-        )
+        statement = statement.where(SkillReached.session_id.in_(roster_sessions(user)))
     by_course: dict[int, CourseSkills] = {}
     for reached, skill in db.session.execute(statement):
         course = skill.course_version.course
@@ -239,13 +246,16 @@ def _learner_page(user: User, learner: Learner) -> LearnerPage:
 @roles(*ALL_STAFF)
 def learner_detail(learner_id: int):
     learner = learners.get_learner(current_user, learner_id)
+    planner = _is_planner()
     return render_template(
         "people/learner_detail.html",
         page=_learner_page(current_user, learner),
         learner=learner,
-        show_phone=learners.may_see_phone(current_user, learner),
-        planner=_is_planner(),
+        seen=fields_seen(current_user, learner),
+        show_phone=may_see_phone(current_user, learner),
+        planner=planner,
         may_print_card=current_user.role != "partner",
+        pending_matches=matches.pending_for(learner) if planner else 0,
     )
 
 

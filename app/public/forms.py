@@ -28,6 +28,12 @@ class SignupForm(FlaskForm):
     consent = BooleanField(_l("どうい します"), [DataRequired(PLAIN_MESSAGES["consent"])])
     # A random key made when the form is shown: a double click sends it twice.
     form_key = HiddenField()
+    # The honeypot: no person sees it (templates/public/signup.html, .hp in app.css), a bot
+    # that fills every field fills it. Its name means nothing to a browser's autofill.
+    website = StringField(_l("この らんには なにも かかないで ください"))
+
+    def is_bot(self) -> bool:
+        return bool((self.website.data or "").strip())
 
     def learner_raw(self) -> dict:
         return {

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from datetime import datetime
 
-from flask import redirect, render_template, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_limiter import RequestLimit
+from itsdangerous import URLSafeSerializer
 
 from app.auth.access import public
 from app.errors import Conflict, ValidationError
+from app.extensions import limiter
 from app.labels import WEEKDAY
-from app.people import cards
+from app.people import cards, learners
 from app.people.models import RegistrationStatus
+from app.people.parsing import phone_digits
 from app.people.registration import counts_for
 from app.people.registration_routes import waitlist_position
 from app.public import bp, signup
 from app.public.forms import SignupForm
+from app.throttle import config_limit, minutes_to_wait, too_many_tries
 from app.timeutil import local
 
 
@@ -53,22 +60,63 @@ def session_list():
     )
 
 
+def _phone_key() -> str:
+    """The limit's key for the number typed: keyed-hashed, so that the limiter's storage
+    (Redis, perhaps) never holds a phone number."""
+    digits = phone_digits(request.form.get("phone")) or "-"
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, digits.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _sent(_response) -> bool:
+    return g.get("signup_sent", False)
+
+
+def _too_many(limit: RequestLimit):
+    return too_many_tries(limit, "public/too_many.html", minutes=minutes_to_wait(limit))
+
+
+# Counted: sign-ups that went through (or that the honeypot swallowed); a form sent back to
+# be fixed is not, so a person who mistypes is never stopped.
+_sign_ups_only = {"methods": ["POST"], "deduct_when": _sent, "on_breach": _too_many}
+
+
+def _decoy_location() -> str:
+    """A confirmation address like a real one (signed data), which leads to no sign-up."""
+    decoy = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="public-decoy")
+    token = decoy.dumps({"r": secrets.randbelow(10**6), "c": secrets.randbelow(10**6)})
+    return url_for("public.confirmation", token=token)
+
+
+def _sign_up(session, form: SignupForm) -> str:
+    """Sign the person up; where the answer sends them."""
+    if form.is_bot():
+        # The same checks and the same kind of answer as for a person, and nothing recorded:
+        # the bot cannot tell it was caught.
+        learners.read_learner(form.learner_raw())
+        return _decoy_location()
+    signed = signup.sign_up(session, form.learner_raw(), form.form_key.data or "")
+    return url_for("public.confirmation", token=signup.confirmation_token(signed))
+
+
 @bp.route("/public/sessions/<int:session_id>/signup", methods=["GET", "POST"])
 @public
+@limiter.limit(config_limit("SIGNUP_LIMIT_PER_ADDRESS"), **_sign_ups_only)
+@limiter.limit(config_limit("SIGNUP_LIMIT_PER_PHONE"), key_func=_phone_key, **_sign_ups_only)
 def signup_form(session_id: int):
     session = signup.open_session(session_id)
     form = SignupForm()
     problem = None
     if form.validate_on_submit():
         try:
-            signed = signup.sign_up(session, form.learner_raw(), form.form_key.data or "")
+            location = _sign_up(session, form)
         except ValidationError as exc:
             form.show_plain_errors(exc.fields)
         except Conflict as exc:
             problem = exc.message
         else:
-            token = signup.confirmation_token(signed)
-            return redirect(url_for("public.confirmation", token=token), code=303)
+            g.signup_sent = True
+            return redirect(location, code=303)
     if not form.form_key.data:
         form.form_key.data = secrets.token_urlsafe(24)
     seats = _seats(session, counts_for([session.id])[session.id])

@@ -1,11 +1,13 @@
 """Signing up for a public session without an account, and the confirmation page's link.
 
-A sign-up is one transaction under the session's lock: find the learner by furigana and
-phone or record a new one (with a card), then register (or waitlist). A double click's
-second request waits for the first, finds the learner it made and lands on the same
-confirmation, instead of making a second learner. The learner's card is shown only to the
-form that made the learner: its random key is logged with the new learner, so someone who
-merely types the same name and phone number never sees another person's card.
+A sign-up is one transaction under the session's lock: record the learner (with a card),
+then register (or waitlist). Whoever fills in the form is nobody we know, so someone already
+on record with the same furigana and phone is never used: the sign-up makes a new record and
+a pending match that a coordinator confirms or rejects (app.people.matches). The answer is
+thus the same whether or not the person was on record: a new card, and nothing of anyone
+else. A double click's second request waits for the first, finds the learner that very form
+made (its random key is logged with the new learner) and lands on the same confirmation,
+instead of making a second learner.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from app.core.models import AuditEntry, record
 from app.curricula.models import CourseVersion
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.people import cards, learners, registration
-from app.people.models import Card, Learner, Registration, RegistrationSource
+from app.people import cards, learners, matches, registration
+from app.people.models import Card, Learner, MatchSource, Registration, RegistrationSource
 from app.scheduling.models import Session, SessionStatus
 from app.timeutil import utcnow
 from app.transaction import atomic
@@ -128,16 +130,22 @@ def sign_up(session: Session, raw: dict[str, Any], form_key: str) -> SignUp:
 
 @atomic
 def _record_sign_up(session: Session, raw: dict[str, Any], form_digest: str) -> SignUp:
-    """Find or record the learner (with a card), then register: one transaction."""
+    """Record the learner (with a card) unless this very form did, then register: one
+    transaction."""
     registration.lock_session(session.id)
-    found = learners.possible_duplicates(
-        {"furigana": raw.get("furigana"), "phone": raw.get("phone")}
+    known = matches.known(raw, sa.false())
+    made_here = next(
+        (
+            (learner, card)
+            for learner in known.unseen
+            if (card := _card_made_by(learner, form_digest)) is not None
+        ),
+        None,
     )
-    if found:
-        learner = found[0]
-        card = _card_made_by(learner, form_digest)
+    if made_here is not None:  # a double click: the learner this form recorded
+        learner, card = made_here
     else:
-        learner = learners.create_learner(raw)
+        learner = matches.record_new(raw, None, source=MatchSource.PUBLIC, unseen=known.unseen)
         card = cards.issue_card(learner)
         record(
             SIGNED_UP,

@@ -17,6 +17,7 @@ from app.errors import Conflict, NotFound, ServiceError, ValidationError
 from app.extensions import db
 from app.inputs import page_or_first
 from app.labels import WEEKDAY
+from app.people.privacy import may_read_roster
 from app.people.registration import counts_for
 from app.scheduling import bp, services, venues
 from app.scheduling.forms import (
@@ -152,6 +153,7 @@ def session_detail(session_id: int):
         planner=_is_planner(),
         counts=counts_for([session.id])[session.id],
         can_check_in=may_check_in(current_user, session),
+        can_read_roster=may_read_roster(current_user, session),
     )
 
 

@@ -20,6 +20,7 @@ from flask_wtf.file import FileField, FileRequired
 from app.auth.access import roles
 from app.orgs import partner_services as partners
 from app.orgs.partner_routes import PAGE_ROLES
+from app.people.privacy import record_download
 from app.sheets import bp, files
 
 FILE_ROLES = PAGE_ROLES  # the organization's partner users, coordinators, administrators
@@ -45,6 +46,16 @@ def _attachment(response: Response, filename: str) -> Response:
 def download(org_id: int, table: str, fmt: str):
     org = partners.get_partner_org(current_user, org_id)
     content = files.table_for(org, table)
+    if table == "roster":  # the one table with people in it
+        record_download(
+            current_user,
+            "roster",
+            fmt=fmt,
+            rows=len(content.rows),
+            subject_type="org",
+            subject_id=org.id,
+            org=org.slug,
+        )
     if fmt == "xlsx":
         response = Response(files.table_xlsx(content), content_type=files.XLSX_TYPE)
     else:

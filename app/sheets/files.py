@@ -46,7 +46,7 @@ from app.orgs.models import Organization
 from app.people.models import Registration
 from app.scheduling.models import Session
 from app.sheets.models import SyncRun
-from app.sheets.signups import ImportResult, SignupRow, UnusableSheet, import_rows
+from app.sheets.signups import ImportResult, SignupRow, UnusableSheet, import_rows, match_note
 from app.sheets.signups import read_rows as read_signup_rows
 from app.sheets.tables import (
     CLASSES,
@@ -532,6 +532,8 @@ def _fates(upload: Upload, result: ImportResult, *, preview: bool) -> Fates:
             kind = status or "registered"
             # A preview's registration ids are rolled back: say what will happen, not which id.
             fate = registration_status_text(kind) if preview else outcome.status_text
+            if preview and outcome.awaits_match:
+                fate += match_note()
         else:
             kind, fate = "done", _("取り込み済み(%(status)s)", status=outcome.status_text)
         fates.rows.append(

@@ -21,9 +21,10 @@ from app.curricula.models import CourseVersion
 from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.orgs.models import Organization
-from app.people import learners, registration
-from app.people.models import Learner, RegistrationSource
+from app.people import learners, matches, registration
+from app.people.models import Learner, MatchSource, RegistrationSource
 from app.people.parsing import furigana_key, phone_digits
+from app.people.privacy import org_visibility
 from app.scheduling.models import Session, SessionStatus, Venue
 from app.sheets.models import SignupImport
 from app.sheets.tables import SIGNUP_COLUMNS, registration_status_text
@@ -138,6 +139,13 @@ class RowOutcome:
     refused: bool = False
     imported: bool = False
     registration_id: int | None = None
+    awaits_match: bool = False  # a new record was made; a coordinator checks for a match
+
+
+def match_note() -> str:
+    """Said after the status of a row that made a new record because someone on record may
+    be the same person: without naming anyone."""
+    return _("(新しい記録を作りました。同じ方の記録がないか、市の担当者が確認します)")
 
 
 @dataclass
@@ -217,7 +225,13 @@ def _find_session(org: Organization, row: SignupRow) -> Session:
     return candidates[0]
 
 
-def _learner_for(row: SignupRow, actor: User | None) -> Learner:
+def _learner_for(org: Organization, row: SignupRow, actor: User | None) -> tuple[Learner, bool]:
+    """The row's learner, and whether a match with someone on record awaits a coordinator.
+
+    Someone on record is used only when the organization already sees them (on its lists);
+    anyone else with the same furigana and phone is not handed to the partner: the row gets
+    a new record of its own, whoever started the sync.
+    """
     raw = {
         "name": row.values.get("name", ""),
         "furigana": row.values.get("furigana", ""),
@@ -226,10 +240,13 @@ def _learner_for(row: SignupRow, actor: User | None) -> Learner:
         "notes": row.values.get("notes", ""),
     }
     learners.read_learner(raw)  # refuses bad input before anything is looked up
-    same = learners.possible_duplicates({"furigana": raw["furigana"], "phone": raw["phone"]})
-    if same:
-        return same[0]
-    return learners.create_learner(raw, actor)
+    known = matches.known(raw, org_visibility(org.id))
+    if known.seen is not None:
+        return known.seen, False
+    learner = matches.record_new(
+        raw, actor, source=MatchSource.SIGNUPS, unseen=known.unseen, org_id=org.id
+    )
+    return learner, bool(known.unseen)
 
 
 def _refusal_text(exc: Exception, row: SignupRow) -> str:
@@ -283,7 +300,7 @@ def import_rows(
         savepoint = db.session.begin_nested()
         try:
             session = _find_session(org, row)
-            learner = _learner_for(row, actor)
+            learner, awaits_match = _learner_for(org, row, actor)
             try:
                 reg = registration.register(
                     session, learner, source=RegistrationSource.PARTNER, actor=actor
@@ -293,6 +310,8 @@ def import_rows(
                     raise
                 reg = registration.get_registration(exc.extra["registration_id"])
             text = f"{registration_status_text(reg.status)} R-{reg.id}"
+            if awaits_match:
+                text += match_note()
             db.session.add(
                 SignupImport(
                     org_id=org.id,
@@ -305,7 +324,13 @@ def import_rows(
             savepoint.commit()
             known[key] = SignupImport(fingerprint=key, status_text=text, registration_id=reg.id)
             result.outcomes.append(
-                RowOutcome(row.number, text, imported=True, registration_id=reg.id)
+                RowOutcome(
+                    row.number,
+                    text,
+                    imported=True,
+                    registration_id=reg.id,
+                    awaits_match=awaits_match,
+                )
             )
         except (ValidationError, Conflict, ValueError) as exc:
             savepoint.rollback()

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.labels import label
 from app.orgs.models import Organization
 from app.people.models import Learner, Registration, RegistrationStatus
+from app.people.privacy import Field, Viewer, fields_seen_by
 from app.people.registration import counts_for
 from app.scheduling.models import Session, SessionStaff
 from app.timeutil import local, utcnow
@@ -129,7 +130,8 @@ def classes_rows(sessions: list[Session]) -> list[list[str]]:
 
 
 def roster_rows(sessions: list[Session]) -> list[list[str]]:
-    """One row per registration; a phone only where the learner agreed to share it."""
+    """One row per registration, with what a partner sees of each person (app.people.privacy):
+    a phone only where the learner agreed to share it."""
     by_id = {s.id: s for s in sessions}
     if not by_id:
         return []
@@ -162,7 +164,9 @@ def roster_rows(sessions: list[Session]) -> list[list[str]]:
                 session.course_version.title_ja,
                 learner.name,
                 learner.furigana,
-                (learner.phone or "") if learner.share_with_partner else "",
+                (learner.phone or "")
+                if Field.PHONE in fields_seen_by(Viewer.PARTNER, learner)
+                else "",
                 registration_status_text(reg.status),
                 _time(at) if at else "",
             ]

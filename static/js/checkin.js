@@ -350,10 +350,10 @@
       options.hint = TEXT.unknown_hint;
     } else if (error.code === "not_registered" && error.registration_status !== "waitlisted") {
       kind = "warn";
-      options.actions = walkInActions(learner, error.can_walk_in);
+      options.actions = walkInActions(learner, error.can_walk_in, body.code);
     } else if (error.code === "session_full" && learner) {
       kind = "warn";
-      options.actions = walkInActions(learner, false);
+      options.actions = walkInActions(learner, false, body.code);
     }
     signal("error");
     showResult(kind, error.code, options);
@@ -363,12 +363,16 @@
     }
   }
 
-  function walkInActions(learner, room) {
+  // A card shown at the door walks its holder in by the card itself: by id, an instructor
+  // reaches only the people of their own classes.
+  function walkInActions(learner, room, code) {
     function walkIn(extra) {
       return function () {
         var body = learner.newcomer
           ? { new_learner: learner.newcomer, walk_in: true }
-          : { learner_id: learner.id, walk_in: true };
+          : code
+            ? { code: code, walk_in: true }
+            : { learner_id: learner.id, walk_in: true };
         Object.keys(extra).forEach(function (key) {
           body[key] = extra[key];
         });

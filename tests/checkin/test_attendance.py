@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
+
+from app.checkin.models import SkillReached
+from app.extensions import db
 from app.people.registration import register
 from tests.checkin.support import attendance_rows, audit, learner, open_session, registration_of
 from tests.conftest import login
@@ -127,3 +131,52 @@ def test_a_non_staff_instructor_may_not_tick_skills(make, client):
     login(client, make.user("instructor", org=org))
     assert client.get(f"/sessions/{session.id}/skills").status_code == 403
     assert client.post(f"/sessions/{session.id}/skills", data={}).status_code == 403
+
+
+def _reached(person) -> set[tuple[int, int]]:
+    db.session.expire_all()
+    return set(
+        db.session.execute(
+            sa.select(SkillReached.skill_id, SkillReached.session_id).where(
+                SkillReached.learner_id == person.id
+            )
+        ).all()
+    )
+
+
+def test_saving_the_grid_keeps_skills_another_session_recorded(make, door, client):
+    skills = {s.key: s.id for s in door.session.course_version.skills}
+    # Another session of the same course (another organization's): "power" was recorded there.
+    earlier = open_session(
+        make, started_minutes_ago=-60, course=door.session.course_version.course.slug
+    )
+    register(earlier, door.hanako, source="phone")
+    db.session.add(
+        SkillReached(learner_id=door.hanako.id, skill_id=skills["power"], session_id=earlier.id)
+    )
+    db.session.commit()
+
+    login(client, door.teacher)
+    url = f"/sessions/{door.session.id}/skills"
+    page = client.get(url).get_data(as_text=True)
+    # Reached elsewhere: shown as such, not a box this session could untick.
+    assert f'id="skill-{door.hanako.id}-{skills["power"]}"' not in page
+    assert "ほかの講座で記録済み" in page
+    assert page.count('type="checkbox"') == 2 * 3 - 1
+
+    client.post(
+        url,
+        data={
+            "learner": [str(door.hanako.id), str(door.taro.id)],
+            f"skills-{door.hanako.id}": [str(skills["tap"])],
+        },
+    )
+    assert _reached(door.hanako) == {
+        (skills["power"], earlier.id),
+        (skills["tap"], door.session.id),
+    }
+
+    # Unticking everything here removes only what this session recorded.
+    client.post(url, data={"learner": [str(door.hanako.id), str(door.taro.id)]})
+    assert _reached(door.hanako) == {(skills["power"], earlier.id)}
+    assert re.search("ほかの講座で記録済み", client.get(url).get_data(as_text=True))

@@ -249,9 +249,12 @@ def _fill(session, count):
         register(session, learner(f"満員 {n}", "まんいん" + "あいうえお"[n]), source="phone")
 
 
-def test_a_walk_in_when_full_is_session_full_or_waitlisted(door, api_for):
+def test_a_walk_in_when_full_is_session_full_or_waitlisted(make, door, api_for):
     _fill(door.session, door.session.capacity - 2)
+    # Someone the teacher may walk in by id: registered in another class they teach.
     stranger = learner("鈴木 次郎", "すずき じろう")
+    tomorrow = open_session(make, started_minutes_ago=-24 * 60, instructor_ids=[door.teacher.id])
+    register(tomorrow, stranger, source="phone")
     api = api_for(door.teacher)
 
     asked = api.check_in(door.session, learner_id=stranger.id)

@@ -79,13 +79,16 @@ def test_the_page_checks_in_with_its_csrf_token_in_the_header(database, tmp_path
     assert len(attendance_rows(door.session)) == 1
 
 
-def test_the_page_gets_refusals_as_json_with_their_code(door, client):
+def test_the_page_gets_refusals_as_json_with_their_code(make, door, client):
     login(client, door.teacher)
     url = f"/sessions/{door.session.id}/checkin"
     unknown = client.post(url, json={"code": "ZZ-ZZZZ"})
     assert unknown.status_code == 404
     assert unknown.get_json()["error"]["code"] == "unknown_code"
+    # Someone the teacher may walk in by id: registered in another class they teach.
     stranger = learner("鈴木 次郎", "すずき じろう")
+    tomorrow = open_session(make, started_minutes_ago=-24 * 60, instructor_ids=[door.teacher.id])
+    register(tomorrow, stranger, source="phone")
     asked = client.post(url, json={"learner_id": stranger.id})
     assert asked.status_code == 409
     assert asked.get_json()["error"]["can_walk_in"] is True

@@ -126,6 +126,7 @@ def test_list_queries_do_not_grow_with_courses(get, make):
 
     for _ in range(3):
         make.course()
+    get("/courses")  # the token's first use is written down once; count the reads after it
     few = queries()
     for _ in range(27):
         make.course()

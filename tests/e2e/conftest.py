@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from werkzeug.serving import make_server
 
 from app.config import REPO_ROOT
 from app.extensions import db
-from tests.conftest import PASSWORD, Maker, make_app
+from tests.conftest import PASSWORD, Maker, clock_instant, make_app
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -109,10 +110,30 @@ def chromium(path: str, *extra_flags: str) -> Iterator[Browser]:
             browser.close()
 
 
+# Every page records what its Content-Security-Policy refused (read with csp_violations).
+CSP_RECORDER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.effectiveDirective} refused ${event.blockedURI || "inline"} ` +
+    `at ${event.sourceFile || document.location.pathname}:${event.lineNumber}`);
+});
+"""
+
+
 def new_page(browser: Browser, live: Live) -> tuple[Page, list[str]]:
     """A page at phone size, and the list of every request it makes that leaves the app
-    (none should: no CDN, nothing but 127.0.0.1)."""
+    (none should: no CDN, nothing but 127.0.0.1).
+
+    axe-core comes in as an init script, which the page's CSP does not govern: a <script>
+    tag added to the page would be refused, as the CSP refuses any script without its nonce.
+    """
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
+    if clock_instant() is not None:
+        # The page's clock (scan times, the door's state) runs from the server's test clock.
+        context.clock.install(time=datetime.now(UTC))
+    context.add_init_script(script=CSP_RECORDER)
+    context.add_init_script(path=str(AXE))
     page = context.new_page()
     page.set_default_timeout(20_000)
     outside: list[str] = []
@@ -136,8 +157,12 @@ def log_in(page: Page, live: Live, email: str) -> None:
     assert "/login" not in page.url, page.content()[:500]
 
 
+def csp_violations(page: Page) -> list[str]:
+    page.wait_for_timeout(100)  # the events are sent a moment after the refusal
+    return page.evaluate("window.__cspViolations")
+
+
 def axe_violations(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         """() => axe.run(document, {runOnly: {type: "tag",
             values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})"""
@@ -146,6 +171,24 @@ def axe_violations(page: Page) -> list[dict]:
         {"id": v["id"], "help": v["help"], "nodes": [n["html"][:200] for n in v["nodes"]]}
         for v in result["violations"]
     ]
+
+
+def fake_camera(png: bytes, path: Path) -> tuple[str, ...]:
+    """Chromium flags for a camera that shows the QR image `png` (a video written to path)."""
+    return (
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={y4m_showing(png, path)}",
+    )
+
+
+def sign_up(page: Page, **fields: str) -> None:
+    """Fill the public sign-up form (name, furigana, phone, birth_year), consent and send."""
+    for name, value in fields.items():
+        page.fill(f"input[name={name}]", value)
+    page.check("input[name=consent]")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
 
 
 def y4m_showing(png: bytes, path: Path, frames: int = 5) -> Path:

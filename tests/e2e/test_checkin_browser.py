@@ -17,7 +17,7 @@ from app.people.learners import create_learner
 from app.people.registration import register
 from app.scheduling import services as scheduling
 from app.timeutil import utcnow
-from tests.e2e.conftest import axe_violations, chromium, log_in, new_page, y4m_showing
+from tests.e2e.conftest import axe_violations, chromium, fake_camera, log_in, new_page
 
 pytestmark = pytest.mark.e2e
 
@@ -73,13 +73,7 @@ def test_a_card_shown_to_the_camera_is_checked_in(live, chromium_path, tmp_path)
     door = _open_door(live)
     with live.data():
         png = cards.qr_png(door.token, box_size=9)  # ~300 px: big modules, as on the card
-    video = y4m_showing(png, tmp_path / "card.y4m")
-    camera = (
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    )
-    with chromium(chromium_path, *camera) as browser:
+    with chromium(chromium_path, *fake_camera(png, tmp_path / "card.y4m")) as browser:
         page, outside = new_page(browser, live)
         log_in(page, live, door.teacher_email)
         fetched: list[str] = []

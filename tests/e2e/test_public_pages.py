@@ -12,7 +12,7 @@ from app.extensions import db
 from app.people.models import Registration
 from app.scheduling import services as scheduling
 from app.timeutil import utcnow
-from tests.e2e.conftest import axe_violations, chromium, new_page
+from tests.e2e.conftest import axe_violations, chromium, new_page, sign_up
 
 pytestmark = pytest.mark.e2e
 
@@ -73,13 +73,13 @@ def test_public_sign_up_is_accessible_from_list_to_confirmation(live, chromium_p
         assert axe_violations(page) == []
         small = _too_small(page)
         assert small == [], "\n".join(small)
-        page.fill("input[name=name]", "山田 花子")
-        page.fill("input[name=furigana]", "やまだ はなこ")
-        page.fill("input[name=phone]", "０９０ー１２３４ー５６７８")
-        page.fill("input[name=birth_year]", "昭和23年")
-        page.check("input[name=consent]")
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
+        sign_up(
+            page,
+            name="山田 花子",
+            furigana="やまだ はなこ",
+            phone="０９０ー１２３４ー５６７８",
+            birth_year="昭和23年",
+        )
         assert "/public/registrations/" in page.url
         confirmation = page.inner_text("main")
         assert "中央公民館" in confirmation

@@ -114,9 +114,10 @@ def test_the_form_is_plain_big_and_has_a_text_size_control_and_english(make, cli
         assert label in page
     assert 'name="consent"' in page and "ほかの ことには つかいません" in page
     assert 'data-text-size="1"' in page and 'data-text-size="-1"' in page
-    assert "localStorage" in page
+    assert "/static/js/text-size.js" in page  # remembers the size (localStorage)
     assert 'action="/language"' in page and 'value="en"' in page
-    assert len(re.findall(r'<input[^>]*type="text"', page)) == 3  # name, furigana, birth year
+    # name, furigana, birth year; and the honeypot, which no person sees (test_signup_bots)
+    assert len(re.findall(r'<input[^>]*type="text"', page)) == 4
 
 
 def _rem(token: str) -> float:
@@ -205,28 +206,33 @@ def test_a_full_session_waitlists_and_the_confirmation_says_the_place(make, clie
     assert db.session.scalars(sa.select(Registration.status)).all()[-1] == "waitlisted"
 
 
-def test_an_existing_learner_found_by_furigana_and_phone_is_registered_without_a_card(
+def test_an_existing_learners_furigana_and_phone_make_a_new_record_with_its_own_card(
     make, client, course
 ):
+    """Whoever fills in the form is nobody we know: the person on record is not registered
+    (nor shown), a new record with a card of its own is, and a coordinator checks the match."""
     session = make.session(course=course)
     known = learners.create_learner(
         {"name": "田中道子", "furigana": "タナカ ミチコ", "phone": "090-5555-6666"}
     )
     from app.people import cards
+    from app.people.models import PendingMatch
 
     card = cards.issue_card(known)
 
     response = _sign_up(client, session, name="たなか")
 
-    assert _count(Learner) == 1
+    assert _count(Learner) == 2
     db.session.expire_all()
     [reg] = db.session.scalars(sa.select(Registration)).all()
-    assert (reg.learner_id, reg.source) == (known.id, "public")
+    assert reg.learner_id != known.id and reg.source == "public"
     page = _get(client, response.headers["Location"])
     assert "<ruby>申<rt>もう</rt></ruby>しこみが できました" in page
-    assert card.short_code not in page
-    assert "<svg" not in page
-    assert "田中道子" not in page
+    assert card.short_code not in page and "田中道子" not in page
+    new_card = db.session.scalar(sa.select(Card).where(Card.learner_id == reg.learner_id))
+    assert new_card.short_code in page and "<svg" in page
+    [match] = db.session.scalars(sa.select(PendingMatch)).all()
+    assert (match.new_learner_id, match.existing_learner_id) == (reg.learner_id, known.id)
 
 
 def test_a_double_submit_registers_once_and_lands_on_the_same_confirmation(make, client, course):
@@ -246,14 +252,15 @@ def test_a_double_submit_registers_once_and_lands_on_the_same_confirmation(make,
 def test_someone_else_typing_the_same_name_and_phone_does_not_see_the_card(make, client, course):
     session = make.session(course=course)
     mine = _sign_up(client, session, form_key="key-of-my-page-view")
+    card = db.session.scalar(sa.select(Card))
 
     theirs = _sign_up(client, session, form_key="key-of-their-page-view")
 
     assert theirs.headers["Location"] != mine.headers["Location"]
-    card = db.session.scalar(sa.select(Card))
     page = _get(client, theirs.headers["Location"])
-    assert card.short_code not in page and "<svg" not in page
-    assert _count(Registration) == 1
+    # A record and a card of their own (awaiting a coordinator's match), never mine.
+    assert card.short_code not in page and "<svg" in page
+    assert _count(Registration) == 2 and _count(Card) == 2
 
 
 def test_a_post_without_the_pages_key_never_shows_a_card_made_by_another(make, client, course):
@@ -263,9 +270,11 @@ def test_a_post_without_the_pages_key_never_shows_a_card_made_by_another(make, c
         client, keyless.headers["Location"]
     )
 
+    first = db.session.scalar(sa.select(Card)).short_code
+
     again = _sign_up(client, session, form_key="")
 
-    assert "<svg" not in _get(client, again.headers["Location"])
+    assert first not in _get(client, again.headers["Location"])
 
 
 def test_bad_input_gets_a_plain_message_beside_the_field_and_nothing_is_written(

@@ -590,3 +590,53 @@ def test_a_file_near_the_size_limit_survives_the_trip_between_steps(shop, client
     assert result.status_code == 200
     rows = list(csv.reader(io.StringIO(result.data.decode("utf-8"), newline="")))
     assert len(rows) == 301 and "90299" in rows[300][STATUS]
+
+
+def test_an_uploaded_row_matching_someone_unseen_makes_a_new_record_awaiting_a_match(
+    shop, make, client
+):
+    from app.people.models import PendingMatch
+
+    known = create_learner(
+        {"name": "山田 花子", "furigana": "やまだ はなこ", "phone": "090-1111-2222"}
+    )
+    login(client, shop.partner)
+    upload = io.StringIO()
+    csv.writer(upload).writerows([SIGNUPS_HEADER, _signup(shop.basics)])
+    preview = _upload(client, shop.org, "申込.csv", upload.getvalue().encode("utf-8-sig"))
+    done = _confirm(client, shop.org, preview.get_data(as_text=True))
+
+    db.session.expire_all()
+    (reg,) = db.session.scalars(
+        sa.select(Registration).where(Registration.session_id == shop.basics.id)
+    ).all()
+    assert reg.learner_id != known.id
+    assert "確認" in _row_html(done, 2)
+    (match,) = db.session.scalars(sa.select(PendingMatch)).all()
+    assert (match.new_learner_id, match.existing_learner_id, match.source) == (
+        reg.learner_id,
+        known.id,
+        "signups",
+    )
+
+
+def test_roster_downloads_are_written_to_the_audit_log(shop, make, client):
+    from app.core.models import AuditEntry
+    from app.people.privacy import DOWNLOADED
+
+    login(client, shop.partner)
+    _get(client, f"/orgs/{shop.org.id}/files/roster.csv")
+    login(client, shop.coordinator)
+    _get(client, f"/orgs/{shop.other.id}/files/roster.xlsx")  # no one on its roster
+
+    db.session.expire_all()
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == DOWNLOADED).order_by(AuditEntry.id)
+    ).all()
+    assert [
+        (e.actor_id, e.details["what"], e.details["format"], e.details["rows"]) for e in entries
+    ] == [
+        (shop.partner.id, "roster", "csv", 2),
+        (shop.coordinator.id, "roster", "xlsx", 0),
+    ]
+    assert entries[0].details["filter"] == {"org": "npo-sakura"}

@@ -263,3 +263,33 @@ def test_the_same_person_written_differently_is_registered_once(synced):
     assert partner.signup_status(2) == partner.signup_status(3) == f"登録済 R-{reg.id}"
     assert db.session.scalar(sa.select(sa.func.count(Learner.id))) == 1
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
+
+
+def test_a_row_matching_someone_the_partner_does_not_see_makes_a_new_record_awaiting_a_match(
+    synced, make
+):
+    """Typing a stranger's furigana and phone must not register that stranger (after which
+    the partner would read their record): a new record is made, and a coordinator decides."""
+    from app.people.learners import create_learner
+    from app.people.models import PendingMatch
+
+    partner = synced
+    known = create_learner(
+        {"name": "山田 花子", "furigana": "やまだ はなこ", "phone": "090-1111-2222"}
+    )
+    partner.type_signups([signup(partner.sessions["basics"])])
+
+    partner.sync()
+
+    (reg,) = partner.registrations()
+    assert reg.learner_id != known.id
+    status = partner.signup_status(2)
+    assert status.startswith(f"登録済 R-{reg.id}")
+    assert "確認" in status and str(known.id) not in status.replace(f"R-{reg.id}", "")
+    (match,) = db.session.scalars(sa.select(PendingMatch)).all()
+    assert (match.new_learner_id, match.existing_learner_id) == (reg.learner_id, known.id)
+    assert (match.source, match.org_id) == ("signups", partner.org.id)
+    # A second sync leaves the row and the match as they are.
+    partner.sync()
+    assert partner.signup_status(2) == status
+    assert len(db.session.scalars(sa.select(PendingMatch)).all()) == 1

@@ -1,0 +1,26 @@
+/* Larger or smaller text, remembered on this device. Loaded in <head> without defer, so that
+   the chosen size is applied before anything is drawn and the page does not jump; the
+   buttons are wired once the page is read. A file, not an inline script: the public pages
+   may be cached whole, and a cached page cannot carry a per-answer CSP nonce. */
+(function () {
+  var steps = [100, 115, 130, 150, 175];
+  var key = "dekiru-text-size";
+  try {
+    var size = localStorage.getItem(key);
+    if (size) document.documentElement.style.fontSize = size + "%";
+  } catch (e) {}
+  document.addEventListener("DOMContentLoaded", function () {
+    var group = document.querySelector(".text-size");
+    if (!group) return;
+    var current = parseFloat(document.documentElement.style.fontSize) || 100;
+    var index = Math.max(0, steps.indexOf(current));
+    group.hidden = false;
+    group.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-text-size]");
+      if (!button) return;
+      index = Math.min(steps.length - 1, Math.max(0, index + Number(button.dataset.textSize)));
+      document.documentElement.style.fontSize = steps[index] + "%";
+      try { localStorage.setItem(key, String(steps[index])); } catch (e) {}
+    });
+  });
+})();
