@@ -386,6 +386,8 @@ def test_the_error_shape_is_kept_for_an_unknown_route_without_a_token(client):
         (f"/sessions?venue_id={TOO_BIG}", 200),
         ("/reports/sessions?page=²", 200),
         ("/sessions/week?week=9999-12-31", 200),
+        ("/cards/print?learner=²", 404),
+        (f"/cards/print?learner={TOO_BIG}", 404),
     ],
 )
 def test_the_pages_take_the_same_numbers_without_a_crash(make, client, world, path, status):
