@@ -80,7 +80,7 @@ def _register_blueprints(app: Flask) -> None:
 
     _import_views()
     # Before any route is added: every <int:...> in a URL is an id or a number the database
-    # must hold, so a number past 64 bits is no match (404) rather than a crashed query.
+    # must hold, so a number past its integer columns is no match (404), not a crashed query.
     from app.inputs import IdConverter
 
     app.url_map.converters["int"] = IdConverter

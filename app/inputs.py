@@ -1,7 +1,7 @@
 """Reading what arrives from outside: JSON bodies, whole numbers, page numbers.
 
 Bad input costs little: each reader here refuses, naming the field, what would otherwise
-crash deeper down (a number past the database's 64-bit integers, JSON nested a thousand deep,
+crash deeper down (a number past the database's integer columns, JSON nested a thousand deep,
 a string no database can store) or cost a lot (a page number whose offset never ends).
 The areas' readers (read_plan, read_learner, read_checkin, ...) check the fields' meaning;
 these check that the input is something they can read at all.
@@ -19,9 +19,11 @@ from werkzeug.routing import IntegerConverter
 
 from app.errors import ValidationError
 
-# What a BIGINT column (PostgreSQL) or an INTEGER (SQLite) holds; past it, a query fails.
-DB_INT_MIN = -(2**63)
-DB_INT_MAX = 2**63 - 1
+# What an INTEGER column holds on PostgreSQL (32 bits; SQLite's hold 64): every id, capacity,
+# count and year fits, and past it a query fails ("integer out of range", or on SQLite an
+# OverflowError past 64 bits).
+DB_INT_MIN = -(2**31)
+DB_INT_MAX = 2**31 - 1
 # Deepest legitimate body: a check-in's new_learner object (2). Past this, nothing reads it.
 MAX_JSON_DEPTH = 8
 # A list of 50 a page past this is 5 million rows in: nobody pages that far by hand.
@@ -47,10 +49,10 @@ def _digits_up_to(limit: int) -> str:
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in every route: ASCII digits that fit a 64-bit column, else no match (404).
+    """`<int:...>` in every route: ASCII digits that fit an integer column, else no match (404).
 
-    Werkzeug's own takes any Unicode digit and any size, and a size past 64 bits crashed the
-    query that looked the id up. The bound is in the pattern, not only in to_python: a number
+    Werkzeug's own takes any Unicode digit and any size, and a size past the column's crashed
+    the query that looked the id up. The bound is in the pattern, not only in to_python: a number
     the pattern takes but to_python refuses answers 405 where another method's route matched.
     """
 
@@ -61,7 +63,7 @@ class IdConverter(IntegerConverter):
 
 
 def digits_int(text: str | None) -> int | None:
-    """The number written in ASCII digits, if it fits a 64-bit column; else None.
+    """The number written in ASCII digits, if it fits an integer column; else None.
 
     `str.isdigit` says yes to "²" and "١", which `int` then refuses or reads; this does not.
     """
@@ -116,7 +118,7 @@ def parse_json_object(data: bytes) -> dict[str, Any]:
     """A JSON object whose every value a reader can take; ValidationError naming the field.
 
     Refused: text that is not JSON, anything but an object at the top, nesting deeper than
-    MAX_JSON_DEPTH, integers past 64 bits, strings with NUL or a lone surrogate.
+    MAX_JSON_DEPTH, integers past the integer columns, strings with NUL or a lone surrogate.
     """
     try:
         body = json.loads(data, parse_constant=_refuse_constant)

@@ -30,7 +30,7 @@ class FieldErrors:
 
 
 def _whole_number(value: Any) -> int | None:
-    """An int, or text of one (full-width digits too), that a 64-bit column holds."""
+    """An int, or text of one (full-width digits too), that an integer column holds."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         return None
     try:

@@ -1,7 +1,7 @@
 """Bad input costs little: every malformed request answers a 4xx in the API's error shape.
 
 Each case here crashed the API with a 500 (or answered HTML) before: numbers past the
-database's 64-bit integers, dates at the ends of the calendar, strings no database can store,
+database's integer columns, dates at the ends of the calendar, strings no database can store,
 JSON nested a thousand deep, values of the wrong type, non-ASCII digits, unknown routes and
 unknown fields.
 """
@@ -23,7 +23,8 @@ from app.scheduling.models import Session
 from app.timeutil import japan_today
 from tests.conftest import login
 
-TOO_BIG = 2**63  # one past the largest id a 64-bit integer column holds
+TOO_BIG = 2**63  # past what any integer column holds (SQLite's are 64 bits)
+PAST_INTEGER = 2**31  # one past PostgreSQL's INTEGER, the type of every id column
 DAY = japan_today() + timedelta(days=10)
 
 
@@ -92,6 +93,11 @@ BIG_NUMBERS = [
     ("PATCH", f"/sessions/{TOO_BIG}", {"notes": "x"}, 404, None),
     ("PATCH", "/sessions/28296260279337082880", {"notes": "x"}, 404, None),
     ("GET", f"/learners/{TOO_BIG}", None, 404, None),
+    ("GET", f"/sessions/{PAST_INTEGER}/registrations", None, 404, None),
+    ("POST", f"/sessions/{PAST_INTEGER}/checkins", {}, 404, None),
+    ("DELETE", f"/registrations/{PAST_INTEGER}", None, 404, None),
+    ("POST", "/sessions", lambda w: _session_body(w, assistant_ids=[PAST_INTEGER]), 422, None),
+    ("GET", f"/sessions?venue_id={PAST_INTEGER}", None, 422, "venue_id"),
     ("DELETE", f"/registrations/{TOO_BIG}", None, 404, None),
     ("GET", "/sessions?page=4611686018427387904", None, 422, "page"),
     ("GET", "/sessions?page=1&per_page=99999999999999999999", None, 422, "per_page"),
@@ -228,7 +234,7 @@ NON_ASCII_DIGITS = [
 
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "field"), BIG_NUMBERS)
-def test_numbers_past_64_bits_answer_4xx_naming_the_field(
+def test_numbers_past_the_integer_columns_answer_4xx_naming_the_field(
     client, world, method, path, body, status, field
 ):
     assert_error_shape(_send(client, world, method, path, body), status, field)
