@@ -79,6 +79,11 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     _import_views()
+    # Before any route is added: every <int:...> in a URL is an id or a number the database
+    # must hold, so a number past its integer columns is no match (404), not a crashed query.
+    from app.inputs import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     areas = (
         core,
         auth,

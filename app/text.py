@@ -9,10 +9,15 @@ _SPACES = re.compile(r"\s+")
 
 
 def clean(value: str | None) -> str:
-    """NFKC-normalise, trim and fold runs of white space (including 全角スペース)."""
+    """NFKC-normalise, trim and fold runs of white space (including 全角スペース).
+
+    NUL goes too: nobody types it, and PostgreSQL cannot store it. (The API refuses it, and a
+    lone surrogate, before this: app.inputs.)
+    """
     if value is None:
         return ""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    text = unicodedata.normalize("NFKC", str(value)).replace("\x00", "")
+    return _SPACES.sub(" ", text).strip()
 
 
 def clean_or_none(value: str | None) -> str | None:

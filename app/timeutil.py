@@ -5,10 +5,37 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+# The dates the app takes from people and devices. Wide enough for any class, report or
+# scan; narrow enough that arithmetic never leaves the calendar (year 1 in Japan is year 0
+# in UTC, 9999-12-31 has no next day) and that Tokyo has its modern offset (before 1888 its
+# local mean time was +09:18:59).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
+class OutOfRange(ValueError):
+    """A date or time outside FIRST_DAY..LAST_DAY; the message says the range."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "%(first)sから%(last)sまでの日付にしてください。",
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+            )
+        )
+
+
+def check_day(day: date) -> date:
+    """The day itself, or OutOfRange."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise OutOfRange()
+    return day
 
 
 class UTCDateTime(TypeDecorator):
@@ -64,8 +91,13 @@ def iso(dt: datetime | None) -> str | None:
 
 
 def parse_iso(text: str) -> datetime:
-    """Parse an ISO 8601 time; a time without offset is taken as Japan time."""
+    """Parse an ISO 8601 time; a time without offset is taken as Japan time.
+
+    ValueError when it is not one; OutOfRange (a ValueError) when its day, as written, is
+    outside FIRST_DAY..LAST_DAY.
+    """
     dt = datetime.fromisoformat(text)
+    check_day(dt.date())
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=TOKYO)
     return dt.astimezone(UTC)

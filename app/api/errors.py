@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import jsonify
-from werkzeug.exceptions import HTTPException
+from flask import jsonify, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RequestRedirect
 
 from app.api import bp
 from app.errors import ServiceError
+from app.inputs import unstorable
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
@@ -23,4 +26,43 @@ def service_error(exc: ServiceError):
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     code = (exc.name or "error").lower().replace(" ", "_")
-    return error_response(exc.code or 500, code, exc.description or exc.name)
+    response, status = error_response(exc.code or 500, code, exc.description or exc.name)
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response, status
+
+
+def _under_api(path: str) -> bool:
+    return path == bp.url_prefix or path.startswith(bp.url_prefix + "/")
+
+
+@bp.before_app_request
+def unmatched_api_route():
+    """No such route, or not with this method, under /api/v1: the error shape, not HTML.
+
+    The handlers above never see these: no route matched, so no blueprint did either, and
+    the app's HTML 404 page would answer. Hooks before the request run all the same.
+    """
+    exc = request.routing_exception
+    if exc is None or isinstance(exc, RequestRedirect) or not _under_api(request.path):
+        return None
+    if isinstance(exc, MethodNotAllowed):
+        exc.description = _("このURLでは %(method)s は使えません。", method=request.method)
+    elif isinstance(exc, HTTPException) and exc.code == 404:
+        exc.description = _("このURLのAPIはありません。/api/v1/openapi.json をご覧ください。")
+    return http_error(exc)
+
+
+@bp.before_request
+def refuse_unstorable_query():
+    """A NUL in the query string or the path reaches no query (PostgreSQL refuses it there)."""
+    if any(isinstance(v, str) and unstorable(v) for v in (request.view_args or {}).values()):
+        return error_response(404, "not_found", _("見つかりません。"))
+    bad = {
+        name if not unstorable(name) else "query": _("使えない文字(NUL)が含まれています。")
+        for name, value in request.args.items(multi=True)
+        if unstorable(name) or unstorable(value)
+    }
+    if bad:
+        return error_response(422, "invalid_input", _("検索条件を確認してください。"), bad)
+    return None

@@ -20,7 +20,10 @@ def _errors(*statuses: int) -> dict:
 
 _TIME = {"type": "string", "format": "date-time", "examples": ["2026-12-01T10:00:00+09:00"]}
 _IDS = {"type": "array", "items": {"type": "integer"}}
-_DATE_QUERY = {"type": "string", "format": "date"}
+# A day as YYYY-MM-DD, 2000-01-01 to 2100-12-31; empty is the same as not given.
+_DATE_QUERY = {"type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"}
+# The reports read a day as people type it: 2026-04-01, 2026/4/1, 2026年4月1日, full width.
+_TYPED_DATE_QUERY = {"type": "string", "examples": ["2026-04-01"]}
 
 SESSION_INPUT = {
     "type": "object",
@@ -609,8 +612,13 @@ REPORT_FILTER_PARAMS = [
         {"type": "string", "examples": ["2026", "令和8年度"]},
         description="年度 (April to March); the current one when neither from nor to is given",
     ),
-    _param("from", _DATE_QUERY, description="First day (Japan time); full-width digits accepted"),
-    _param("to", _DATE_QUERY, description="Last day, inclusive"),
+    _param(
+        "from",
+        _TYPED_DATE_QUERY,
+        description="First day (Japan time), 2000-01-01 to 2100-12-31; 2026/4/1, 2026年4月1日 "
+        "and full-width digits accepted. At most 10 years from `from` to `to`",
+    ),
+    _param("to", _TYPED_DATE_QUERY, description="Last day, inclusive"),
     _param("course", {"type": "string"}, description="Course slug"),
     _param("track", {"enum": ["basic", "applied", "leader", "supporter"]}),
     _param("delivery", {"enum": ["regional", "nationwide", "dispatch", "independent"]}),
@@ -618,7 +626,7 @@ REPORT_FILTER_PARAMS = [
         "partner",
         {"type": "string"},
         description="Organization slug; a partner's token is always its own organization "
-        "(another's slug: 404)",
+        "(another's or an unknown slug: 404)",
     ),
     _param("venue", {"type": "string"}, description="Venue slug"),
     _param("district", {"type": "string"}),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import request
-
 from app.api import bp
 from app.api.access import api_roles, api_user
 from app.auth.access import ALL_STAFF
 from app.auth.models import Role
 from app.checkin.door import check_in_or_walk_in, checkin_json, read_checkin, roster_json
+from app.inputs import json_object
 from app.people.privacy import record_download, require_roster_rights
 from app.scheduling.services import get_session
 
@@ -17,7 +16,7 @@ from app.scheduling.services import get_session
 @api_roles(Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR)
 def create_checkin(session_id: int):
     session = get_session(api_user(), session_id)
-    wanted = read_checkin(request.get_json(silent=True))
+    wanted = read_checkin(json_object())
     return checkin_json(session, check_in_or_walk_in(session, api_user(), wanted))
 
 

@@ -30,7 +30,7 @@ from app.people.privacy import Field, learner_visibility, may_see
 from app.people.registration import counts_for, register
 from app.scheduling.models import Session
 from app.templating import format_time
-from app.timeutil import iso, parse_iso
+from app.timeutil import OutOfRange, iso, parse_iso
 from app.transaction import atomic
 
 CLIENT_ID_MAX = 64  # the column's width; a UUID is 36
@@ -52,6 +52,21 @@ class CheckinRequest:
 
 
 NEWCOMER_FIELDS = ("name", "furigana", "phone")
+# What the API document allows (additionalProperties: false): anything else is refused,
+# so that a misspelt "walkin" is not silently a check-in without the walk-in.
+CHECKIN_FIELDS = frozenset(
+    {
+        "code",
+        "learner_id",
+        "client_id",
+        "scanned_at",
+        "method",
+        "walk_in",
+        "waitlist",
+        "override_capacity",
+        "new_learner",
+    }
+)
 
 
 def _flag(body: dict, name: str, fields: dict[str, str]) -> bool:
@@ -70,6 +85,8 @@ def read_checkin(body: Any) -> CheckinRequest:
             fields={"body": _("JSON オブジェクトが必要です。")},
         )
     fields: dict[str, str] = {}
+    for name in sorted(set(body) - CHECKIN_FIELDS):
+        fields[name] = _("この項目は使えません。")
     wanted = CheckinRequest()
     code = body.get("code")
     if code is not None and not isinstance(code, str):
@@ -89,14 +106,18 @@ def read_checkin(body: Any) -> CheckinRequest:
     scanned_at = body.get("scanned_at")
     if scanned_at is not None:
         try:
-            wanted.scanned_at = parse_iso(str(scanned_at))
+            if not isinstance(scanned_at, str):
+                raise ValueError(scanned_at)
+            wanted.scanned_at = parse_iso(scanned_at)
+        except OutOfRange as exc:
+            fields["scanned_at"] = str(exc)
         except ValueError:
             fields["scanned_at"] = _(
                 "読み取った時刻は ISO 8601 で送ってください(例: 2026-12-01T10:02:00+09:00)。"
             )
     method = body.get("method")
     if method is not None:
-        if method not in DEVICE_METHODS:
+        if not isinstance(method, str) or method not in DEVICE_METHODS:
             fields["method"] = _(
                 "method は %(choices)s のいずれかです。", choices=", ".join(sorted(DEVICE_METHODS))
             )
@@ -107,14 +128,18 @@ def read_checkin(body: Any) -> CheckinRequest:
     wanted.override_capacity = _flag(body, "override_capacity", fields)
     newcomer = body.get("new_learner")
     if newcomer is not None:
-        if not isinstance(newcomer, dict) or set(newcomer) - set(NEWCOMER_FIELDS):
+        if (
+            not isinstance(newcomer, dict)
+            or set(newcomer) - set(NEWCOMER_FIELDS)
+            or not all(isinstance(v, str | None) for v in newcomer.values())
+        ):
             fields["new_learner"] = _(
                 "new_learner は name・furigana・phone だけを持つオブジェクトです。"
             )
         elif not wanted.walk_in:
             fields["walk_in"] = _("新しい方の受付は walk_in: true で送ってください。")
         else:
-            wanted.new_learner = {k: str(v) for k, v in newcomer.items() if v is not None}
+            wanted.new_learner = {k: v for k, v in newcomer.items() if v is not None}
     if fields:
         raise ValidationError(_("受付の内容を確認してください。"), fields=fields)
     return wanted

@@ -19,6 +19,7 @@ from app.checkin.forms import METHOD_LABEL, AttendanceForm, SkillsForm, status_l
 from app.checkin.models import Attendance
 from app.errors import NotFound, ServiceError, ValidationError
 from app.extensions import db
+from app.inputs import digits_int, json_object
 from app.people import learners
 from app.people.models import Registration, RegistrationStatus
 from app.people.privacy import record_download, require_roster_rights
@@ -119,7 +120,7 @@ def checkin_post(session_id: int):
     """The page's check-in: the API's body and answer, with the login cookie and CSRF."""
     try:
         session = get_session(_user(), session_id)
-        wanted = door.read_checkin(request.get_json(silent=True))
+        wanted = door.read_checkin(json_object())
         return door.checkin_json(session, door.check_in_or_walk_in(session, _user(), wanted))
     except ServiceError as exc:
         return _json_error(exc)
@@ -256,7 +257,7 @@ def attendance_set(session_id: int, registration_id: int):
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    return [n for n in (digits_int(v) for v in values) if n is not None]
 
 
 @bp.route("/sessions/<int:session_id>/skills", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from app.auth.access import ALL_STAFF
 from app.curricula import services
 from app.curricula.models import CourseVersion
 from app.errors import ValidationError
+from app.inputs import digits_int
 from app.timeutil import iso
 
 
@@ -48,12 +49,13 @@ def get_course(slug: str):
     shown = course.current_version
     wanted = request.args.get("version")
     if wanted:
-        if not wanted.isdigit():
+        number = digits_int(wanted)
+        if number is None:
             raise ValidationError(
                 _("version を確認してください。"),
                 fields={"version": _("1以上の整数で指定してください。")},
             )
-        shown = services.version_of(course, int(wanted))
+        shown = services.version_of(course, number)
     body = course_json(shown)
     body["current_version"] = course.current_version.version
     body["versions"] = [

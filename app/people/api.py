@@ -12,6 +12,7 @@ from app.api.access import api_roles, api_user
 from app.auth.access import ALL_STAFF, PLANNERS
 from app.auth.models import User
 from app.errors import ValidationError
+from app.inputs import json_object, page_number
 from app.people import learners
 from app.people.models import Learner
 from app.people.privacy import Field, fields_seen, record_download
@@ -57,16 +58,14 @@ def learner_json(user: User, learner: Learner) -> dict[str, Any]:
 
 def _learner_body() -> dict[str, Any]:
     """The request's learner fields in the service's words: `needs` becomes needs_*."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError(
-            _("JSON オブジェクトを送ってください。"),
-            fields={"body": _("JSON オブジェクトが必要です。")},
-        )
-    raw = dict(body)
+    raw = json_object()
     if "needs" in raw:
         needs = raw.pop("needs")
-        if not isinstance(needs, dict) or set(needs) - set(NEEDS):
+        if (
+            not isinstance(needs, dict)
+            or set(needs) - set(NEEDS)
+            or not all(isinstance(v, bool) for v in needs.values())
+        ):
             raise ValidationError(
                 _("入力内容を確認してください。"),
                 fields={"needs": _("needs は vision, hearing, mobility の true/false です。")},
@@ -76,21 +75,11 @@ def _learner_body() -> dict[str, Any]:
     return raw
 
 
-def _page_number() -> int:
-    text = request.args.get("page") or "1"
-    if not text.isdigit() or int(text) < 1:
-        raise ValidationError(
-            _("検索条件を確認してください。"),
-            fields={"page": _("1以上の整数で指定してください。")},
-        )
-    return int(text)
-
-
 @bp.get("/learners")
 @api_roles(*ALL_STAFF)
 def list_learners():
     user = api_user()
-    page = _page_number()
+    page = page_number(request.args.get("page"))
     found = learners.search(
         user,
         request.args.get("q") or "",

@@ -23,6 +23,7 @@ from app.auth.models import Role
 from app.checkin.services import roster
 from app.errors import NotFound
 from app.extensions import db
+from app.inputs import digits_int
 from app.people import bp, cards
 from app.people.learners import get_learner
 from app.people.models import Card, Learner, Registration, RegistrationStatus
@@ -107,9 +108,9 @@ def _selected_ids() -> list[int]:
     """The learner ids of the query string, in the order given, each once."""
     ids: list[int] = []
     for value in request.args.getlist("learner"):
-        if not value.strip().isdigit():
+        learner_id = digits_int(value.strip())
+        if learner_id is None:
             raise NotFound(_("受講者(ID %(id)s)は見つかりません。", id=value))
-        learner_id = int(value)
         if learner_id not in ids:
             ids.append(learner_id)
     return ids

@@ -28,6 +28,7 @@ from wtforms.widgets import HiddenInput
 
 from app.auth.models import User
 from app.extensions import db
+from app.inputs import digits_int
 from app.labels import (
     ATTENDANCE_STATUS,
     AUDIENCE,
@@ -198,9 +199,8 @@ class NewLearnerForm(LearnerForm):
     duplicates_seen = HiddenField()
 
     def seen_ids(self) -> set[int]:
-        return {
-            int(part) for part in (self.duplicates_seen.data or "").split(",") if part.isdigit()
-        }
+        parts = (digits_int(part) for part in (self.duplicates_seen.data or "").split(","))
+        return {number for number in parts if number is not None}
 
 
 # ---------------------------------------------------------------- merging

@@ -65,10 +65,38 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,4})?$")
 SEARCH_LIMIT = 30
 
 
-def _flag(value: Any) -> bool:
+FLAG_FIELDS = ("needs_vision", "needs_hearing", "needs_mobility", "share_with_partner", "consent")
+_YES = frozenset({"1", "true", "yes", "on", "y"})
+_NO = frozenset({"", "0", "false", "no", "off", "n"})
+
+
+def _flag(value: Any) -> bool | None:
+    """True or False from a form's, a sheet's or the API's value; None when it is neither."""
     if isinstance(value, bool):
         return value
-    return clean(str(value or "")).lower() in ("1", "true", "yes", "on", "y")
+    if value is None:
+        return False
+    text = clean(value).lower() if isinstance(value, str | int) else None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    return None
+
+
+def _type_errors(present: Mapping[str, Any]) -> dict[str, str]:
+    """Fields whose value is of a kind no check below can read (an object, a list)."""
+    errors: dict[str, str] = {}
+    for name, value in present.items():
+        if name in FLAG_FIELDS:
+            if _flag(value) is None:
+                errors[name] = _("true か false で指定してください。")
+        elif name == "birth_year":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | str)):
+                errors[name] = _("生まれた年は 1948 や 昭和23年 のように入力してください。")
+        elif value is not None and not isinstance(value, str):
+            errors[name] = _("文字で入力してください。")
+    return errors
 
 
 def read_learner(raw: Mapping[str, Any], base: Learner | None = None) -> dict[str, Any]:
@@ -77,6 +105,9 @@ def read_learner(raw: Mapping[str, Any], base: Learner | None = None) -> dict[st
     for name in sorted(set(raw) - LEARNER_FIELDS):
         errors[name] = _("この項目は使えません。")
     present = {k: v for k, v in raw.items() if k in LEARNER_FIELDS}
+    # A value of the wrong kind is left out of the checks below, and named after them.
+    mistyped = _type_errors(present)
+    present = {k: v for k, v in present.items() if k not in mistyped}
     values: dict[str, Any] = {}
 
     if base is None or "name" in present:
@@ -127,19 +158,19 @@ def read_learner(raw: Mapping[str, Any], base: Learner | None = None) -> dict[st
         values["language"] = clean(present.get("language")).lower() or "ja"
         if not _LANGUAGE.match(values["language"]):
             errors["language"] = _("言語は ja や en のような言語コードで入力してください。")
-    for flag in ("needs_vision", "needs_hearing", "needs_mobility", "share_with_partner"):
+    for flag in FLAG_FIELDS:
         if flag in present:
             values[flag] = _flag(present[flag])
-    if "consent" in present:
-        values["consent"] = _flag(present["consent"])
     if "notes" in present:
-        values["notes"] = str(present.get("notes") or "").strip()
+        # Line breaks are kept; NUL, which no one types and PostgreSQL cannot store, is not.
+        values["notes"] = (present.get("notes") or "").replace("\x00", "").strip()
     if values.get("share_with_partner") and not (
         values.get("consent") or (base is not None and base.consent_on and "consent" not in values)
     ):
         errors["share_with_partner"] = _(
             "協力団体への共有には、個人情報の利用への同意が先に必要です。"
         )
+    errors.update(mistyped)
     if errors:
         raise ValidationError(_("入力内容を確認してください。"), fields=errors)
     return values

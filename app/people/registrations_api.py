@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_babel import gettext as _
 
 from app.api import bp
@@ -10,6 +9,7 @@ from app.api.access import api_roles, api_user
 from app.auth.access import ALL_STAFF, PLANNERS
 from app.auth.models import User
 from app.errors import ValidationError
+from app.inputs import json_object
 from app.people import learners, registration
 from app.people.models import Registration, RegistrationSource, RegistrationStatus
 from app.people.privacy import may_see_phone, record_download, require_roster_rights
@@ -68,16 +68,6 @@ def list_session_registrations(session_id: int):
     }
 
 
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError(
-            _("JSON オブジェクトを送ってください。"),
-            fields={"body": _("JSON オブジェクトが必要です。")},
-        )
-    return body
-
-
 def _read_input(body: dict) -> tuple[int, str, bool]:
     fields: dict[str, str] = {}
     for name in sorted(set(body) - INPUT_FIELDS):
@@ -86,7 +76,7 @@ def _read_input(body: dict) -> tuple[int, str, bool]:
     if isinstance(learner_id, bool) or not isinstance(learner_id, int):
         fields["learner_id"] = _("受講者のID(整数)を指定してください。")
     source = body.get("source", DEFAULT_SOURCE)
-    if source not in set(RegistrationSource):
+    if not isinstance(source, str) or source not in set(RegistrationSource):
         fields["source"] = _(
             "登録経路は %(choices)s のいずれかです。", choices=", ".join(RegistrationSource)
         )
@@ -102,7 +92,7 @@ def _read_input(body: dict) -> tuple[int, str, bool]:
 @api_roles(*PLANNERS)
 def create_registration(session_id: int):
     user = api_user()
-    learner_id, source, override = _read_input(_json_body())
+    learner_id, source, override = _read_input(json_object())
     session = get_session(user, session_id)
     learner = learners.get_learner(user, learner_id)
     reg = registration.register(

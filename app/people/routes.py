@@ -21,6 +21,7 @@ from app.core.models import AuditEntry
 from app.curricula.models import CourseVersion, Skill
 from app.errors import NotFound, ValidationError
 from app.extensions import db
+from app.inputs import page_or_first
 from app.people import bp, cards, learners, matches
 from app.people.forms import (
     LearnerFilterForm,
@@ -66,7 +67,7 @@ def learner_list():
     form = LearnerFilterForm(formdata=request.args)
     form.load_choices(current_user)
     query = clean(form.q.data)
-    page = max(1, int_or_none(request.args.get("page")) or 1)
+    page = page_or_first(clean(request.args.get("page")))
     # One more than a page tells whether there is a next page without counting them all.
     found = learners.search(
         current_user,

@@ -29,7 +29,7 @@ from app.fiscal import FiscalYear
 from app.orgs.models import Organization
 from app.scheduling.models import DeliveryType, Session, SessionStatus, Venue
 from app.text import clean
-from app.timeutil import from_local, japan_today
+from app.timeutil import check_day, from_local, japan_today
 
 # Query parameter names, shared by the pages, the exports and the API.
 FILTER_PARAMS = (
@@ -55,6 +55,9 @@ PARAM_LABELS = {
     "venue": _l("会場"),
     "district": _l("地区"),
 }
+# The longest period a report covers: each figure is counted month by month and day by day,
+# so a period of centuries took minutes. Ten years is twice what a city keeps in view.
+MAX_YEARS = 10
 # Late is present; excused and absent are not.
 PRESENT = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 
@@ -202,6 +205,14 @@ def _parse_day(text: str) -> date:
     raise ValueError(_("日付は 2026-04-01 のように入力してください。"))
 
 
+def _years_after(day: date, years: int) -> date:
+    """The same day `years` later (29 February becomes 1 March)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
 def _by_slug(model: type, value: str, field_name: str, what: str) -> Any:
     found = db.session.scalar(sa.select(model).where(model.slug == value))
     if found is None:
@@ -234,13 +245,19 @@ def parse_filter(args: Mapping[str, str], user: User, today: date | None = None)
     for name in ("from", "to"):
         if text(name):
             try:
-                days[name] = _parse_day(text(name))
+                days[name] = check_day(_parse_day(text(name)))
             except ValueError as exc:
                 errors[name] = str(exc)
     first_day = days.get("from", year.first_day)
     last_day = days.get("to", year.last_day)
-    if "from" not in errors and "to" not in errors and first_day > last_day:
-        errors["to"] = _("終わりの日は始まりの日より後にしてください。")
+    if "from" not in errors and "to" not in errors:
+        if first_day > last_day:
+            errors["to"] = _("終わりの日は始まりの日より後にしてください。")
+        elif last_day >= _years_after(first_day, MAX_YEARS):
+            # Named where the person chose a day: the other one is the 年度's edge.
+            errors["to" if "to" in days else "from"] = _(
+                "期間は%(n)d年以内にしてください。", n=MAX_YEARS
+            )
 
     track = text("track") or None
     if track and track not in set(Track):
@@ -265,8 +282,9 @@ def parse_filter(args: Mapping[str, str], user: User, today: date | None = None)
     pinned = user.role == Role.PARTNER
     if pinned:
         asked = lookups.get("partner")
-        if asked is not None and asked.id != user.org_id:
-            # Another organization's figures: as if it did not exist.
+        if text("partner") and (asked is None or asked.id != user.org_id):
+            # Another organization's figures, or no organization: the same answer to both, so
+            # that a partner cannot tell which slugs exist.
             raise NotFound(_("協力団体「%(value)s」は見つかりません。", value=text("partner")))
         errors.pop("partner", None)
         lookups["partner"] = db.session.get(Organization, user.org_id)

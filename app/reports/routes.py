@@ -14,6 +14,7 @@ from flask_login import current_user
 from app.auth.access import PLANNERS, roles
 from app.auth.models import Role
 from app.errors import ValidationError
+from app.inputs import page_or_first
 from app.reports import bp, drilldown, figure_tables, figures
 from app.reports.charts import Bars
 from app.reports.choices import filter_choices, filter_fields
@@ -41,8 +42,7 @@ VIEW_TITLES = {
 
 
 def _page_number() -> int:
-    text = request.args.get("page", "1")
-    return int(text) if text.isdigit() else 1
+    return page_or_first(request.args.get("page"))
 
 
 def _failed(template: str, exc: ValidationError, **context):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -13,11 +14,13 @@ from app.api.access import api_roles, api_user
 from app.auth.access import ALL_STAFF, PLANNERS
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import digits_int, json_object, page_number
 from app.scheduling import services
 from app.scheduling.models import Session, SessionStatus, Venue
-from app.timeutil import iso
+from app.timeutil import OutOfRange, check_day, iso
 
 MAX_PER_PAGE = 200
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def session_json(session: Session) -> dict:
@@ -61,36 +64,37 @@ def venue_json(venue: Venue) -> dict:
     }
 
 
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError(
-            _("JSON オブジェクトを送ってください。"),
-            fields={"body": _("JSON オブジェクトが必要です。")},
-        )
-    return body
-
-
 def _query_date(name: str, fields: dict[str, str]) -> date | None:
     value = request.args.get(name)
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        if not _ISO_DAY.fullmatch(value):
+            raise ValueError(value)  # fromisoformat also takes 20260401 and week dates
+        return check_day(date.fromisoformat(value))
+    except OutOfRange as exc:
+        fields[name] = str(exc)
     except ValueError:
         fields[name] = _("日付は 2026-04-01 の形式で指定してください。")
-        return None
+    return None
 
 
-def _query_int(name: str, fields: dict[str, str], default: int | None = None) -> int | None:
+def _query_int(name: str, fields: dict[str, str]) -> int | None:
     value = request.args.get(name)
     if value in (None, ""):
-        return default
+        return None
+    number = digits_int(value)
+    if number is None:
+        fields[name] = _("0以上の整数で指定してください。")
+    return number
+
+
+def _query_page(name: str, fields: dict[str, str]) -> int:
     try:
-        return int(value)
-    except ValueError:
-        fields[name] = _("整数で指定してください。")
-        return default
+        return page_number(request.args.get(name), name)
+    except ValidationError as exc:
+        fields.update(exc.fields)
+        return 1
 
 
 @bp.get("/sessions")
@@ -112,8 +116,12 @@ def list_sessions():
         instructor_id=_query_int("instructor_id", fields),
         status=status,
     )
-    page = _query_int("page", fields, 1) or 1
-    per_page = min(MAX_PER_PAGE, max(1, _query_int("per_page", fields, 50) or 50))
+    page = _query_page("page", fields)
+    per_page = _query_int("per_page", fields)
+    if per_page is None:
+        per_page = 50
+    elif not 1 <= per_page <= MAX_PER_PAGE:
+        fields["per_page"] = _("1から%(max)dまでの整数で指定してください。", max=MAX_PER_PAGE)
     if fields:
         raise ValidationError(_("検索条件を確認してください。"), fields=fields)
     result = services.list_sessions(api_user(), filters, page=page, per_page=per_page)
@@ -129,7 +137,7 @@ def list_sessions():
 @bp.post("/sessions")
 @api_roles(*PLANNERS)
 def create_session():
-    session = services.create_session(_json_body())
+    session = services.create_session(json_object())
     return session_json(services.get_session(api_user(), session.id)), 201
 
 
@@ -143,7 +151,7 @@ def get_session(session_id: int):
 @api_roles(*PLANNERS)
 def update_session(session_id: int):
     session = services.get_session(api_user(), session_id)
-    body = _json_body()
+    body = json_object()
     scope = request.args.get("scope", "this")
     if scope == "following":
         services.update_series_from(session, body)
@@ -161,15 +169,14 @@ def update_session(session_id: int):
 @api_roles(*PLANNERS)
 def cancel_session(session_id: int):
     session = services.get_session(api_user(), session_id)
-    body = request.get_json(silent=True) or {}
-    services.cancel_session(session, body.get("reason") if isinstance(body, dict) else None)
+    services.cancel_session(session, json_object().get("reason"))
     return session_json(services.get_session(api_user(), session_id))
 
 
 @bp.post("/series")
 @api_roles(*PLANNERS)
 def create_series():
-    sessions = services.create_series(_json_body())
+    sessions = services.create_series(json_object())
     skipped = sessions[0].series.skipped_dates if sessions else []
     body = {"items": [session_json(s) for s in sessions], "total": len(sessions)}
     return body | {"skipped_dates": skipped}, 201

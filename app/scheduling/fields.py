@@ -13,8 +13,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from app.inputs import fits_db_int
 from app.text import clean
-from app.timeutil import parse_iso
+from app.timeutil import OutOfRange, parse_iso
 
 
 @dataclass
@@ -28,18 +29,25 @@ class FieldErrors:
         return bool(self.errors)
 
 
+def _whole_number(value: Any) -> int | None:
+    """An int, or text of one (full-width digits too), that an integer column holds."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        number = int(clean(str(value)))
+    except ValueError:
+        return None
+    return number if fits_db_int(number) else None
+
+
 def read_int(
     raw: Mapping, name: str, errors: FieldErrors, *, minimum: int | None = None
 ) -> int | None:
     value = raw.get(name)
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        errors.add(name, _("整数で入力してください。"))
-        return None
-    try:
-        number = int(clean(str(value)))
-    except ValueError:
+    number = _whole_number(value)
+    if number is None:
         errors.add(name, _("整数で入力してください。"))
         return None
     if minimum is not None and number < minimum:
@@ -59,13 +67,11 @@ def read_int_list(raw: Mapping, name: str, errors: FieldErrors) -> list[int] | N
         return None
     numbers: list[int] = []
     for item in value:
-        try:
-            if isinstance(item, bool):
-                raise ValueError
-            numbers.append(int(clean(str(item))))
-        except ValueError:
+        number = _whole_number(item)
+        if number is None:
             errors.add(name, _("IDの一覧で指定してください。"))
             return None
+        numbers.append(number)
     return list(dict.fromkeys(numbers))
 
 
@@ -73,10 +79,14 @@ def read_time(raw: Mapping, name: str, errors: FieldErrors) -> datetime | None:
     value = raw.get(name)
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        return parse_iso(value.isoformat())
+    if not isinstance(value, datetime | str):
+        errors.add(name, _("日時は 2026-04-01T10:00:00+09:00 の形式で入力してください。"))
+        return None
     try:
-        return parse_iso(clean(str(value)))
+        return parse_iso(value.isoformat() if isinstance(value, datetime) else clean(value))
+    except OutOfRange as exc:
+        errors.add(name, str(exc))
+        return None
     except ValueError:
         errors.add(name, _("日時は 2026-04-01T10:00:00+09:00 の形式で入力してください。"))
         return None
@@ -97,9 +107,14 @@ def read_bool(raw: Mapping, name: str, errors: FieldErrors) -> bool | None:
     return None
 
 
-def read_text(raw: Mapping, name: str, *, multiline: bool = False) -> str | None:
+def read_text(
+    raw: Mapping, name: str, errors: FieldErrors, *, multiline: bool = False
+) -> str | None:
     value: Any = raw.get(name)
     if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        errors.add(name, _("文字で入力してください。"))
         return None
     if multiline:  # keep the line breaks a coordinator typed in notes
         return "\n".join(clean(line) for line in str(value).strip().splitlines())

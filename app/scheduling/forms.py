@@ -32,26 +32,37 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.auth.models import Role, User
 from app.curricula.models import Course
 from app.extensions import db
+from app.inputs import digits_int
 from app.labels import DELIVERY_TYPE, SESSION_STATUS, WEEKDAY
 from app.orgs.models import Organization, OrgKind
 from app.scheduling.models import Session
 from app.scheduling.venues import districts, list_venues
 from app.text import clean
-from app.timeutil import from_local, local
+from app.timeutil import OutOfRange, check_day, from_local, local
 
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _TIME = re.compile(r"^(\d{1,2})(?:\s*[:時]\s*(\d{1,2})?\s*分?)?$")
 _TIME_DIGITS = re.compile(r"^(\d{1,2})(\d{2})$")
 
 
-def parse_local_date(text: str | None) -> date | None:
-    """2026-04-01, 2026/4/1, 2026年4月1日 (full-width too); None when it is not a date."""
+def _typed_date(text: str | None) -> date | None:
+    """2026-04-01, 2026/4/1, 2026年4月1日 (full-width too); None when it is not a date,
+    OutOfRange when it is one outside FIRST_DAY..LAST_DAY (app.timeutil)."""
     match = _DATE.match(clean(text))
     if not match:
         return None
     try:
-        return date(*(int(part) for part in match.groups()))
+        day = date(*(int(part) for part in match.groups()))
     except ValueError:
+        return None
+    return check_day(day)
+
+
+def parse_local_date(text: str | None) -> date | None:
+    """A typed date as _typed_date reads it; None when it is not one within the range."""
+    try:
+        return _typed_date(text)
+    except OutOfRange:
         return None
 
 
@@ -77,7 +88,10 @@ class _TypedField(StringField):
     def process_formdata(self, valuelist):
         self.data = None
         if valuelist and clean(valuelist[0]):
-            self.data = self.parse(valuelist[0])
+            try:
+                self.data = self.parse(valuelist[0])
+            except OutOfRange as exc:  # a date, but not one the app takes: say which
+                raise ValueError(str(exc)) from None
             if self.data is None:
                 raise ValueError(str(self.invalid_message))
 
@@ -92,7 +106,7 @@ class _TypedField(StringField):
 
 
 class LocalDateField(_TypedField):
-    parse = staticmethod(parse_local_date)
+    parse = staticmethod(_typed_date)
     invalid_message = _l("日付は 2026-04-01 の形式で入力してください。")
 
     @staticmethod
@@ -408,5 +422,5 @@ class SessionFilterForm(Form):
 
 
 def int_or_none(text: str | None) -> int | None:
-    text = clean(text)
-    return int(text) if text.isdigit() else None
+    """A whole number typed in a box or a query string (full-width too), if a column holds it."""
+    return digits_int(clean(text))

@@ -15,6 +15,7 @@ from app.auth.models import Role
 from app.checkin.services import may_check_in
 from app.errors import Conflict, NotFound, ServiceError, ValidationError
 from app.extensions import db
+from app.inputs import page_or_first
 from app.labels import WEEKDAY
 from app.people.privacy import may_read_roster
 from app.people.registration import counts_for
@@ -31,6 +32,7 @@ from app.scheduling.forms import (
 )
 from app.scheduling.models import Series, Session, SessionStatus
 from app.templating import format_date
+from app.text import clean
 from app.timeutil import from_local, japan_today, local, local_day_bounds, parse_iso
 
 OVERLAP_CODES = ("venue_conflict", "instructor_conflict")
@@ -76,7 +78,7 @@ def _kept_args(*drop: str) -> dict[str, str]:
 @roles(*ALL_STAFF)
 def session_list():
     form, filters = _read_filters()
-    page = max(1, int_or_none(request.args.get("page")) or 1)
+    page = page_or_first(clean(request.args.get("page")))
     result = services.list_sessions(current_user, filters, page=page, per_page=_per_page())
     return render_template(
         "scheduling/session_list.html",

@@ -40,7 +40,7 @@ from app.scheduling.models import (
     Venue,
 )
 from app.templating import format_date, format_datetime, format_time
-from app.timeutil import from_local, local, local_day_bounds, utcnow
+from app.timeutil import OutOfRange, check_day, from_local, local, local_day_bounds, utcnow
 from app.transaction import atomic
 
 SESSION_FIELDS = frozenset(
@@ -253,7 +253,7 @@ def read_plan(raw: Mapping[str, Any], base: Session | None = None) -> SessionPla
     values.update({k: v for k, v in raw.items() if k in SESSION_FIELDS})
 
     course_version = None
-    slug = read_text(values, "course")
+    slug = read_text(values, "course", errors)
     if not slug:
         errors.add("course", _("講座(コース)を選んでください。"))
     elif base is not None and slug == base.course_version.course.slug:
@@ -300,7 +300,7 @@ def read_plan(raw: Mapping[str, Any], base: Session | None = None) -> SessionPla
             _("定員は会場の収容人数(%(n)d人)以下にしてください。", n=venue.capacity),
         )
 
-    delivery_type = read_text(values, "delivery_type") or DeliveryType.REGIONAL
+    delivery_type = read_text(values, "delivery_type", errors) or DeliveryType.REGIONAL
     if delivery_type not in set(DeliveryType):
         errors.add(
             "delivery_type",
@@ -308,7 +308,7 @@ def read_plan(raw: Mapping[str, Any], base: Session | None = None) -> SessionPla
         )
 
     partner = None
-    partner_slug = read_text(values, "partner_org")
+    partner_slug = read_text(values, "partner_org", errors)
     if partner_slug:
         partner = db.session.scalar(
             sa.select(Organization).where(Organization.slug == partner_slug)
@@ -328,9 +328,9 @@ def read_plan(raw: Mapping[str, Any], base: Session | None = None) -> SessionPla
     assistants = _staff(assistant_ids, "assistant_ids", errors)
 
     public = read_bool(values, "public", errors)
-    notes = read_text(values, "notes", multiline=True) or ""
+    notes = read_text(values, "notes", errors, multiline=True) or ""
 
-    status = read_text(values, "status") or SessionStatus.SCHEDULED
+    status = read_text(values, "status", errors) or SessionStatus.SCHEDULED
     if status == SessionStatus.CANCELLED and (base is None or base.status != status):
         errors.add("status", _("中止は中止の操作(理由を添えて)で行ってください。"))
     elif status not in set(SessionStatus):
@@ -604,7 +604,12 @@ def update_session(session: Session, raw: Mapping[str, Any]) -> Session:
 
 
 @atomic
-def cancel_session(session: Session, reason: str | None) -> Session:
+def cancel_session(session: Session, reason: Any) -> Session:
+    if reason is not None and not isinstance(reason, str):
+        raise ValidationError(
+            _("中止の理由を確認してください。"),
+            fields={"reason": _("中止の理由は文字で入力してください。")},
+        )
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(
@@ -647,10 +652,12 @@ def _read_series_rule(raw: Mapping[str, Any], first: date | None, errors: FieldE
     elif weekdays and any(d < 0 or d > 6 for d in weekdays):
         errors.add("weekdays", _("曜日は 0(月)から 6(日)の数で指定してください。"))
     until = None
-    until_raw = read_text(raw, "until")
+    until_raw = read_text(raw, "until", errors)
     if until_raw:
         try:
-            until = date.fromisoformat(until_raw)
+            until = check_day(date.fromisoformat(until_raw))
+        except OutOfRange as exc:
+            errors.add("until", str(exc))
         except ValueError:
             errors.add("until", _("日付は 2026-04-01 の形式で入力してください。"))
     count = read_int(raw, "count", errors, minimum=1)
@@ -676,7 +683,7 @@ def create_series(raw: Mapping[str, Any]) -> list[Session]:
         template = None
     first = local(template.starts_at).date() if template else None
     weekdays, until, count = _read_series_rule(raw, first, errors)
-    on_closed = read_text(raw, "on_closed") or "refuse"
+    on_closed = read_text(raw, "on_closed", errors) or "refuse"
     if on_closed not in ("refuse", "skip"):
         errors.add("on_closed", _("休館日の扱いは refuse(作らない)か skip(その日を飛ばす)です。"))
     dates = series_dates(first, weekdays, until, count) if template and not errors else []

@@ -66,7 +66,7 @@ def _current_values(venue: Venue) -> dict[str, Any]:
 
 
 def _required_text(values: Mapping, name: str, limit: int, errors: FieldErrors, missing: str):
-    text = read_text(values, name) or ""
+    text = read_text(values, name, errors) or ""
     if not text:
         errors.add(name, missing)
     elif len(text) > limit:
@@ -109,7 +109,7 @@ def read_venue(raw: Mapping[str, Any], base: Venue | None = None) -> dict[str, A
         )
         if taken is not None:
             errors.add("slug", _("識別名「%(slug)s」はほかの会場が使っています。", slug=slug))
-    address = read_text(values, "address") or ""
+    address = read_text(values, "address", errors) or ""
     if len(address) > 300:
         errors.add("address", _("%(n)d文字以内で入力してください。", n=300))
     district = _required_text(values, "district", 100, errors, _("地区を入力してください。"))
@@ -122,7 +122,7 @@ def read_venue(raw: Mapping[str, Any], base: Venue | None = None) -> dict[str, A
     flags = {
         flag: read_bool(values, flag, errors) for flag in ("has_wifi", "step_free", "hearing_loop")
     }
-    notes = read_text(values, "accessibility_notes", multiline=True) or ""
+    notes = read_text(values, "accessibility_notes", errors, multiline=True) or ""
 
     if errors:
         raise ValidationError(_("入力内容を確認してください。"), fields=errors.errors)

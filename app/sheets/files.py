@@ -72,7 +72,13 @@ CSV_TYPES = {"utf-8-sig": "utf-8", "utf-8": "utf-8", "cp932": "windows-31j"}
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000  # sign-up rows in one file; a bigger batch is split, not waited on
+# Lines of the sheet, blank ones included: room for gaps between rows, none for the million
+# empty rows a small file can declare (one cell in row 2,000,000 is a 5 KB XLSX).
+MAX_LINES = 2 * MAX_ROWS
 MAX_COLUMNS = 100
+# What an XLSX's parts may add up to once unpacked (a zip's declared sizes; zipfile never
+# unpacks more than it declares). 1000 sign-up rows take well under 1 MB.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 UPLOAD_MAX_AGE = 60 * 60  # seconds between the preview and the confirmation
 RESULT_MAX_AGE = 24 * 60 * 60
 # Werkzeug refuses a multipart text field over 500 kB by default (MAX_FORM_MEMORY_SIZE), so
@@ -355,6 +361,13 @@ def _csv_grid(text: str, delimiter: str) -> list[list[str]]:
 
 def _count_row(grid: list[list[str]], row: list[str], filled: int) -> int:
     """Rows with something in them below the header, refused past the limits."""
+    if len(grid) > MAX_LINES:
+        raise UploadRefused(
+            _(
+                "行が多すぎます(空の行も数えます)。%(max)d行目までに入力してください。",
+                max=MAX_LINES,
+            )
+        )
     if len(grid) == 1 or not any(v.strip() for v in row):
         return filled
     if len(row) > MAX_COLUMNS and any(v.strip() for v in row[MAX_COLUMNS:]):
@@ -375,7 +388,24 @@ def _count_row(grid: list[list[str]], row: list[str], filled: int) -> int:
     return filled + 1
 
 
+def _unpacked_size(data: bytes) -> int:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
 def _xlsx_grid(data: bytes) -> tuple[str, list[list[str]]]:
+    try:
+        unpacked = _unpacked_size(data)
+    except (zipfile.BadZipFile, ValueError, OSError):
+        unpacked = 0  # not a zip at all: the reader below says so
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise UploadRefused(
+            _(
+                "ファイルの中身が大きすぎます(展開すると%(size)s)。%(limit)s までにしてください。",
+                size=_megabytes(unpacked),
+                limit=_megabytes(MAX_UNPACKED_BYTES),
+            )
+        )
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 — whatever the reader trips on, the file is unreadable
@@ -392,7 +422,8 @@ def _xlsx_grid(data: bytes) -> tuple[str, list[list[str]]]:
         grid: list[list[str]] = []
         filled = 0
         try:
-            for values in sheet.iter_rows(values_only=True):
+            # One line past the limit is enough to refuse; the rest is never built.
+            for values in sheet.iter_rows(max_row=MAX_LINES + 1, values_only=True):
                 row = [_xlsx_text(v) for v in values]
                 while row and row[-1] == "":
                     row.pop()

@@ -85,6 +85,20 @@ def spreadsheet_key(text: str) -> str:
 @atomic
 def link_sheet(org: Organization, text: str, actor: User | None = None) -> SheetLink:
     key = spreadsheet_key(text)
+    taken = db.session.scalar(
+        sa.select(SheetLink.id).where(SheetLink.spreadsheet_key == key, SheetLink.org_id != org.id)
+    )
+    if taken is not None:
+        # Two organizations syncing one sheet would write each other's rosters into it. Whose
+        # it is stays unsaid: the key may have been guessed or copied from someone else.
+        raise ValidationError(
+            _("このスプレッドシートはつなげません。"),
+            fields={
+                "spreadsheet": _(
+                    "このスプレッドシートは別の団体につながっています。この団体用に新しいスプレッドシートを作ってください。"
+                )
+            },
+        )
     link = db.session.scalar(sa.select(SheetLink).where(SheetLink.org_id == org.id))
     if link is None:
         link = SheetLink(org_id=org.id, spreadsheet_key=key)
