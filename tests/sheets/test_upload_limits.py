@@ -7,7 +7,6 @@ rows (9 s, 270 MB). A zip's parts may also unpack to far more than the file's si
 from __future__ import annotations
 
 import io
-import time
 import tracemalloc
 import zipfile
 
@@ -70,16 +69,14 @@ def test_a_row_numbered_two_million_is_refused_before_the_grid_is_built():
     assert b'r="2000000"' in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
     assert len(data) < 10_000  # a small file: the size limit alone would let it in
     tracemalloc.start()
-    started = time.perf_counter()
     with pytest.raises(files.UploadRefused) as refused:
         files.read_upload("signups.xlsx", data)
-    elapsed = time.perf_counter() - started
     _now, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert f"{files.MAX_LINES}行目まで" in refused.value.message
     assert "空の行も数えます" in refused.value.message
-    # Two million rows took 9 s and 270 MB; the limit is reached after two thousand.
-    assert elapsed < 3
+    # Two million rows took 270 MB (and 9 s); the limit is reached after two thousand. Memory,
+    # unlike time, does not depend on how busy the machine is.
     assert peak < 50 * 1024 * 1024
 
 
