@@ -22,18 +22,17 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.checkin.models import Attendance, AttendanceStatus
-from app.core.models import AuditEntry, record
+from app.core.models import AuditEntry
 from app.curricula.models import CourseVersion, in_locale
 from app.extensions import db
 from app.people.models import Learner, Registration, RegistrationStatus
+from app.people.privacy import record_download
 from app.reports.filters import PRESENT, ReportFilter, held_clause
 from app.scheduling.models import Session
-from app.transaction import atomic
 
 NEVER = "never"
 ABSENT_TWICE = "absent_twice"
 LISTS = (NEVER, ABSENT_TWICE)
-EXPORT_ACTION = "export_call_list"
 STREAM_BATCH = 500
 
 
@@ -187,18 +186,11 @@ def followup_counts(report: ReportFilter, now: datetime) -> dict[str, int]:
     return {name: count_call_list(name, report, now) for name in LISTS}
 
 
-@atomic
 def record_export(
     user: User, report: ReportFilter, list_name: str, fmt: str, rows: int
 ) -> AuditEntry:
-    """Write down that `user` took a call list away (personal data), even an empty one."""
-    return record(
-        EXPORT_ACTION,
-        "report",
-        0,
-        actor=user,
-        list=list_name,
-        format=fmt,
-        filter=report.describe(),
-        rows=rows,
+    """Write down that `user` took a call list away (personal data), even an empty one, as
+    every download of personal data is written down: app.people.privacy.record_download."""
+    return record_download(
+        user, "call_list", fmt=fmt, rows=rows, list=list_name, **report.describe()
     )

@@ -19,6 +19,7 @@ from app.curricula.models import Course
 from app.extensions import db
 from app.orgs.models import Organization
 from app.people.models import Learner, Registration
+from app.people.privacy import DOWNLOADED
 from app.reports import followup
 from app.reports.filters import parse_filter
 from app.scheduling.models import Session, Venue
@@ -350,7 +351,10 @@ def _export_entries() -> list[AuditEntry]:
     return list(
         db.session.scalars(
             sa.select(AuditEntry)
-            .where(AuditEntry.action == followup.EXPORT_ACTION)
+            .where(
+                AuditEntry.action == DOWNLOADED,
+                AuditEntry.details["what"].as_string() == "call_list",
+            )
             .order_by(AuditEntry.id)
         )
     )
@@ -373,7 +377,7 @@ def test_a_csv_download_has_the_bom_its_rows_and_leaves_one_audit_entry(
 
     (entry,) = _export_entries()
     assert entry.actor_id == coordinator.id
-    assert entry.details["list"] == "never"
+    assert entry.details["filter"]["list"] == "never"
     assert entry.details["format"] == "csv"
     assert entry.details["rows"] == 2
     assert entry.details["filter"]["district"] == "中央"
@@ -392,7 +396,7 @@ def test_an_xlsx_download_keeps_phone_numbers_as_text_and_is_recorded(called, co
     assert rows[1][3] == called.people["P"].phone  # the leading zero is kept
 
     (entry,) = _export_entries()
-    assert (entry.details["list"], entry.details["format"], entry.details["rows"]) == (
+    assert (entry.details["filter"]["list"], entry.details["format"], entry.details["rows"]) == (
         "absent_twice",
         "xlsx",
         1,
