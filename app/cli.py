@@ -253,6 +253,28 @@ def import_closures(file: Path, venue_slug: str | None) -> None:
     click.echo("\n".join(report.summary()))
 
 
+@click.command("audit-log")
+@with_appcontext
+@click.option("--action", help="Only this action, e.g. personal_data.downloaded or learner.merged.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="From this day (Japan time).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="To this day, included.")
+def audit_log(action: str | None, since, until) -> None:
+    """Print the audit log, oldest first, one JSON object per line: when (Japan time), who
+    (their e-mail), the action, what it concerned and its details (for downloads of personal
+    data: what, format, rows and filter)."""
+    import json
+
+    from app.core.audit import entries, entry_json
+
+    found = entries(
+        action=action,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+    )
+    for entry in found:
+        click.echo(json.dumps(entry_json(entry), ensure_ascii=False))
+
+
 COMMANDS = (
     init_db,
     load_curricula,
@@ -263,6 +285,7 @@ COMMANDS = (
     link_sheet,
     sync_sheets,
     import_closures,
+    audit_log,
 )
 
 
