@@ -21,8 +21,10 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.people.models import Registration
 from app.people.registration import register
+from app.templating import format_time
 from app.timeutil import utcnow
 from tests.checkin.support import attendance_rows, audit, learner, minute, open_session
+from tests.querycount import counting_queries
 
 PRESENT, LATE, ABSENT, EXCUSED = (
     AttendanceStatus.PRESENT,
@@ -90,11 +92,31 @@ def test_check_in_is_refused_a_second_before_it_opens(make, frozen):
     with pytest.raises(Conflict) as refused:
         services.check_in(session, teacher, code=_code(hanako))
     assert refused.value.code == "session_not_open"
+    # The refusal says when the door opens: the start less 60 minutes.
+    assert format_time(session.starts_at - timedelta(minutes=60)) in refused.value.message
+    assert format_time(session.starts_at + timedelta(minutes=60)) not in refused.value.message
     assert attendance_rows(session) == []
 
 
 def test_the_door_opens_sixty_minutes_before_the_start():
     assert timedelta(minutes=60) == services.OPENS_BEFORE_START
+
+
+def test_the_answer_to_a_check_in_is_read_without_going_back_to_the_database(make, frozen):
+    # The busiest request of the day: what it answers (time, status, name) is what it wrote,
+    # not reloaded row by row after the commit.
+    session, teacher = _door(make, starts_in_minutes=-5)
+    hanako = _registered(session)
+    result = services.check_in(session, teacher, code=_code(hanako))
+    with counting_queries() as statements:
+        shown = (
+            result.attendance.status,
+            result.attendance.checked_in_at,
+            result.attendance.method,
+            result.learner.name,
+        )
+    assert shown[0] == PRESENT and shown[3] == "山田 花子"
+    assert statements == []
 
 
 # ---------------------------------------------------------------- late

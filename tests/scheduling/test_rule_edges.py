@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 
 from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.scheduling import services
 from app.scheduling.models import LEARNERS_PER_STAFF, Closure, Session
-from app.timeutil import japan_today, local
+from app.timeutil import japan_today, local, utcnow
 from tests.conftest import at
 
 DAY = japan_today() + timedelta(days=10)
@@ -397,6 +398,47 @@ def test_a_session_is_completed_only_once_it_ended(make):
     with pytest.raises(ValidationError) as refused:
         services.update_session(session, {"status": "completed"})
     assert set(refused.value.fields) == {"status"}
+
+
+def test_a_session_may_be_marked_completed_at_its_very_end(make):
+    session = make.session(day=DAY)
+    with time_machine.travel(session.ends_at, tick=False):
+        assert services.update_session(session, {"status": "completed"}).status == "completed"
+
+
+def test_saving_a_session_unchanged_does_not_mark_it_changed(make):
+    teacher = make.user("instructor")
+    session = make.session(day=DAY, instructor_ids=[teacher.id])
+    before = session.updated_at
+    with time_machine.travel(utcnow() + timedelta(hours=1), tick=False):
+        services.update_session(session, {"notes": session.notes})
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).updated_at == before
+
+
+def test_a_refusal_names_the_first_clash_and_lists_them_all(make):
+    course, venue = make.course(), make.venue(buffer=0)
+    second_week = make.session(
+        venue=venue, day=DAY + timedelta(weeks=1), start="10:30", end="11:30"
+    )
+    third_week = make.session(venue=venue, day=DAY + timedelta(weeks=2), start="10:30", end="11:30")
+    with pytest.raises(Conflict) as refused:
+        services.create_series(
+            {
+                "course": course.slug,
+                "venue_id": venue.id,
+                "starts_at": at(DAY, "10:00"),
+                "ends_at": at(DAY, "11:00"),
+                "capacity": 4,
+                "weekdays": [DAY.weekday()],
+                "count": 3,
+            }
+        )
+    assert refused.value.extra["session_id"] == second_week.id
+    assert [c["session_id"] for c in refused.value.extra["conflicts"]] == [
+        second_week.id,
+        third_week.id,
+    ]
 
 
 # ---------------------------------------------------------------- calendar apps see changes
