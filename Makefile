@@ -7,7 +7,7 @@ PORT ?= 5000
 # the app allows only when DEKIRU_ENV says development (app/config.py, check_secret_key).
 FLASK := DEKIRU_ENV=development $(BIN)/flask --app app
 
-.PHONY: setup run test test-clock lint format translations-extract clean chromium
+.PHONY: setup run test test-clock mutation lint format translations-extract clean chromium
 
 setup: $(VENV)/.installed static/vendor/.copied translations/.compiled
 
@@ -66,6 +66,13 @@ test: setup chromium
 
 test-clock: setup chromium
 	DEKIRU_TEST_CLOCK=$(CLOCK) TEST_DATABASE_URL= $(PYTEST) $(CLOCK_TESTS)
+
+# Mutation testing of the rule modules ([tool.dekiru.mutation] in pyproject.toml): slow, so
+# not part of `make test`. Prints each module's score and its surviving mutants; fails below
+# the aim. `make mutation MODULE=app/people/registration.py` runs one module;
+# `make mutation ARGS=--write` records the run in BENCHMARKS.md.
+mutation: setup
+	$(BIN)/python -m bench.mutation $(if $(MODULE),--module $(MODULE)) --jobs $(JOBS) $(ARGS)
 
 lint:
 	$(BIN)/ruff check .
