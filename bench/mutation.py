@@ -291,6 +291,13 @@ def retest_module(module: Module, settings: dict, equivalents: list[Equivalent])
     return execute(where, config, session, module, equivalents)
 
 
+def report_module(module: Module, _settings: dict, equivalents: list[Equivalent]) -> Result:
+    where = BUILD / module.slug
+    if not (where / "session.sqlite").exists():
+        return Result(module, [], "not run yet")
+    return Result(module, collect(where / "session.sqlite", where, module, equivalents))
+
+
 def report(results: list[Result], minimum: float) -> str:
     out = [
         "| module | mutants | killed | survived | equivalent | score |",
@@ -322,6 +329,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--write", action="store_true", help="record the run in BENCHMARKS.md")
     parser.add_argument(
+        "--report", action="store_true", help="report the earlier runs again, running nothing"
+    )
+    parser.add_argument(
         "--retest",
         action="store_true",
         help="go on with the earlier run: survivors (and mutants not yet run) against the tests now",
@@ -336,7 +346,7 @@ def main() -> int:
     BUILD.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        run = retest_module if args.retest else run_module
+        run = report_module if args.report else retest_module if args.retest else run_module
         results = list(pool.map(lambda m: run(m, settings, equivalents), modules))
     text = report(results, settings["minimum"])
     (BUILD / "report.md").write_text(text)
@@ -350,8 +360,9 @@ def main() -> int:
             "## Mutation testing of the rule modules (`bench/mutation.py`)\n\n"
             "Command: `make mutation` (`.venv/bin/python -m bench.mutation --write`); "
             "Cosmic Ray, the mutations and the modules' tests as in `[tool.dekiru.mutation]` "
-            f"of pyproject.toml; SQLite.\nMachine: {machine()}, {args.jobs} modules at once; "
-            f"{minutes:.0f} minutes. Measured {time.strftime('%Y-%m-%d')}.\n\n"
+            f"of pyproject.toml; SQLite.\nMachine: {machine()}, {args.jobs} modules at once"
+            + ("" if args.report else f"; {minutes:.0f} minutes")
+            + f". Measured {time.strftime('%Y-%m-%d')}.\n\n"
             "The score is killed ÷ (killed + survived); equivalent mutants (the same behaviour "
             "written another way) are listed with the reason and not counted.\n\n" + text,
         )

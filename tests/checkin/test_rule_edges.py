@@ -357,3 +357,28 @@ def test_a_retry_with_the_same_client_id_answers_the_first_check_in(make, frozen
     assert (first.result, again.result) == ("checked_in", "already_checked_in")
     assert again.attendance.id == first.attendance.id
     assert again.attendance.checked_in_at == first.attendance.checked_in_at
+
+
+# ---------------------------------------------------------------- the roster
+
+
+def test_the_roster_lists_the_registered_first_then_the_waitlist_each_by_furigana(make, frozen):
+    session, _teacher = _door(make, starts_in_minutes=-5, capacity=2)
+    for name, furigana in (
+        ("渡辺 花", "わたなべ はな"),
+        ("伊藤 一", "いとう はじめ"),
+        ("安藤 愛", "あんどう あい"),  # first in the あいうえお order, but waitlisted
+        ("上野 海", "うえの うみ"),  # waitlisted too
+    ):
+        _registered(session, name, furigana)
+
+    rows = services.roster(session).rows
+
+    assert [(r.learner.furigana, r.registration.status) for r in rows] == [
+        ("いとう はじめ", "registered"),
+        ("わたなべ はな", "registered"),
+        ("あんどう あい", "waitlisted"),
+        ("うえの うみ", "waitlisted"),
+    ]
+    # The waitlisted have no attendance state; the registered have theirs.
+    assert [r.status for r in rows] == [None, None, None, None]

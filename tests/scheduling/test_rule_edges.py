@@ -221,8 +221,8 @@ def test_capacity_may_equal_the_venue_but_not_exceed_it(make):
 # ---------------------------------------------------------------- series
 
 
-def _series(make, **rule):
-    course, venue = make.course(), make.venue()
+def _series(make, buffer=15, **rule):
+    course, venue = make.course(), make.venue(buffer=buffer)
     raw = {
         "course": course.slug,
         "venue_id": venue.id,
@@ -284,12 +284,14 @@ def test_a_this_and_later_edit_keeps_each_sessions_course_version(make):
     db.session.add(newer)
     db.session.flush()
     course.current_version = newer
+    # The last one was re-planned on its own since, with the newer version.
+    sessions[2].course_version = newer
     db.session.commit()
 
     edited = services.update_series_from(sessions[1], {"notes": "持ち物: スマートフォン"})
 
     assert [s.id for s in edited] == [sessions[1].id, sessions[2].id]
-    assert {s.course_version_id for s in edited} == {planned_with}
+    assert [s.course_version_id for s in edited] == [planned_with, newer.id]
     assert {s.notes for s in edited} == {"持ち物: スマートフォン"}
     assert sessions[0].notes == ""
 
@@ -525,8 +527,17 @@ def test_a_count_of_one_is_one_session(make):
     assert len(_series(make, count=1)) == 1
 
 
-def test_a_this_and_later_edit_that_puts_two_of_its_sessions_together_is_refused(make):
+def test_a_this_and_later_edit_to_another_course_gives_each_that_courses_version(make):
     first, second, third = _series(make, count=3)
+    other = make.course(title="タブレット入門")
+    edited = services.update_series_from(second, {"course": other.slug})
+    assert {s.course_version_id for s in edited} == {other.current_version_id}
+    assert first.course_version_id != other.current_version_id
+
+
+def test_a_this_and_later_edit_that_puts_two_of_its_sessions_together_is_refused(make):
+    # A setup time longer than the sessions: the clash is seen through the time itself.
+    first, second, third = _series(make, buffer=120, count=3)
     # The second was moved on its own to the third's day, in the afternoon...
     third_day = local(third.starts_at).date()
     services.update_session(
