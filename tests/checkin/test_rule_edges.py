@@ -20,7 +20,7 @@ from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.people.models import Registration
-from app.people.registration import register
+from app.people.registration import cancel, register
 from app.templating import format_time
 from app.timeutil import utcnow
 from tests.checkin.support import attendance_rows, audit, learner, minute, open_session
@@ -357,6 +357,33 @@ def test_a_retry_with_the_same_client_id_answers_the_first_check_in(make, frozen
     assert (first.result, again.result) == ("checked_in", "already_checked_in")
     assert again.attendance.id == first.attendance.id
     assert again.attendance.checked_in_at == first.attendance.checked_in_at
+
+
+# ---------------------------------------------------------------- not registered
+
+
+def test_a_waitlisted_person_at_the_door_is_told_they_are_waiting(make, frozen):
+    session, teacher = _door(make, starts_in_minutes=-5, capacity=1)
+    _registered(session)
+    waiting = _registered(session, "佐藤 太郎", "さとう たろう")
+    with pytest.raises(Conflict) as refused:
+        services.check_in(session, teacher, code=_code(waiting))
+    assert refused.value.code == "not_registered"
+    assert "キャンセル待ち" in refused.value.message
+    assert refused.value.extra["registration_status"] == "waitlisted"
+    assert refused.value.extra["can_walk_in"] is False
+
+
+def test_a_cancelled_person_at_the_door_is_told_they_are_not_registered(make, frozen):
+    session, teacher = _door(make, starts_in_minutes=-5, capacity=2)
+    person = _registered(session)
+    cancel(_registration(session, person))
+    with pytest.raises(Conflict) as refused:
+        services.check_in(session, teacher, code=_code(person))
+    assert "申し込まれていません" in refused.value.message
+    assert "キャンセル待ち" not in refused.value.message
+    assert refused.value.extra["registration_status"] == "cancelled"
+    assert refused.value.extra["can_walk_in"] is True
 
 
 # ---------------------------------------------------------------- the roster
