@@ -98,6 +98,7 @@ class Result:
     module: Module
     mutants: list[Mutant]
     error: str = ""
+    not_run: int = 0  # an interrupted run: go on with --retest
 
     def count(self, outcome: str) -> int:
         return sum(m.outcome == outcome for m in self.mutants)
@@ -293,20 +294,28 @@ def retest_module(module: Module, settings: dict, equivalents: list[Equivalent])
 
 def report_module(module: Module, _settings: dict, equivalents: list[Equivalent]) -> Result:
     where = BUILD / module.slug
-    if not (where / "session.sqlite").exists():
+    session = where / "session.sqlite"
+    if not session.exists():
         return Result(module, [], "not run yet")
-    return Result(module, collect(where / "session.sqlite", where, module, equivalents))
+    return Result(module, collect(session, where, module, equivalents), not_run=pending(session))
+
+
+def pending(session: Path) -> int:
+    from cosmic_ray.work_db import WorkDB, use_db
+
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        return sum(1 for _ in db.pending_work_items)
 
 
 def report(results: list[Result], minimum: float) -> str:
     out = [
-        "| module | mutants | killed | survived | equivalent | score |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| module | mutants | killed | survived | equivalent | not run | score |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         out.append(
-            f"| `{r.module.path}` | {len(r.mutants)} | {r.count('killed')} | "
-            f"{r.count('survived')} | {r.count('equivalent')} | "
+            f"| `{r.module.path}` | {len(r.mutants) + r.not_run} | {r.count('killed')} | "
+            f"{r.count('survived')} | {r.count('equivalent')} | {r.not_run} | "
             f"{'error' if r.error else f'{r.score:.0%}'} |"
         )
     for r in results:
@@ -370,7 +379,7 @@ def main() -> int:
         for m in r.mutants:
             if m.outcome == "survived":
                 print(f"\n{r.module.path}:{m.line_number} {m.operator}\n{m.diff}")
-    failed = [r for r in results if r.error or r.score < settings["minimum"]]
+    failed = [r for r in results if r.error or r.not_run or r.score < settings["minimum"]]
     return 1 if failed else 0
 
 

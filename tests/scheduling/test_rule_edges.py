@@ -221,8 +221,8 @@ def test_capacity_may_equal_the_venue_but_not_exceed_it(make):
 # ---------------------------------------------------------------- series
 
 
-def _series(make, buffer=15, **rule):
-    course, venue = make.course(), make.venue(buffer=buffer)
+def _series(make, buffer=15, venue=None, **rule):
+    course, venue = make.course(), venue or make.venue(buffer=buffer)
     raw = {
         "course": course.slug,
         "venue_id": venue.id,
@@ -419,23 +419,13 @@ def test_saving_a_session_unchanged_does_not_mark_it_changed(make):
 
 
 def test_a_refusal_names_the_first_clash_and_lists_them_all(make):
-    course, venue = make.course(), make.venue(buffer=0)
+    venue = make.venue(buffer=0)
     second_week = make.session(
         venue=venue, day=DAY + timedelta(weeks=1), start="10:30", end="11:30"
     )
     third_week = make.session(venue=venue, day=DAY + timedelta(weeks=2), start="10:30", end="11:30")
     with pytest.raises(Conflict) as refused:
-        services.create_series(
-            {
-                "course": course.slug,
-                "venue_id": venue.id,
-                "starts_at": at(DAY, "10:00"),
-                "ends_at": at(DAY, "11:00"),
-                "capacity": 4,
-                "weekdays": [DAY.weekday()],
-                "count": 3,
-            }
-        )
+        _series(make, venue=venue, count=3)
     assert refused.value.extra["session_id"] == second_week.id
     assert [c["session_id"] for c in refused.value.extra["conflicts"]] == [
         second_week.id,
