@@ -245,6 +245,29 @@ def test_a_correction_to_present_after_the_end_is_at_the_end_and_later(make, fro
     assert (entry.details["before"], entry.details["after"]) == (ABSENT, PRESENT)
 
 
+def test_a_correction_at_the_very_end_is_not_recorded_later(make, frozen):
+    session, teacher = _door(make, starts_in_minutes=-60, length_minutes=60)
+    hanako = _registered_before_the_end(session, frozen)
+    assert utcnow() == session.ends_at
+    attendance = services.set_status(session, _registration(session, hanako), PRESENT, teacher)
+    assert attendance.recorded_later is False
+    assert attendance.checked_in_at == session.ends_at
+
+
+def test_after_a_check_in_later_commits_see_what_others_changed(make, frozen):
+    # A check-in keeps its own rows through its commit (to answer without reloading), and
+    # puts the usual rule back: what another request changes is read afresh afterwards.
+    session, teacher = _door(make, starts_in_minutes=-5)
+    hanako = _registered(session)
+    attendance = services.check_in(session, teacher, code=_code(hanako)).attendance
+    with db.engine.begin() as other_request:
+        other_request.execute(
+            sa.update(Attendance).where(Attendance.id == attendance.id).values(status=LATE)
+        )
+    db.session.commit()
+    assert attendance.status == LATE
+
+
 def test_a_correction_to_absent_clears_the_check_in_time(make, frozen):
     session, teacher = _door(make, starts_in_minutes=-5)
     hanako = _registered(session)
@@ -384,6 +407,24 @@ def test_a_cancelled_person_at_the_door_is_told_they_are_not_registered(make, fr
     assert "キャンセル待ち" not in refused.value.message
     assert refused.value.extra["registration_status"] == "cancelled"
     assert refused.value.extra["can_walk_in"] is True
+
+
+def test_another_session_is_named_only_while_it_has_not_ended(make, frozen):
+    here, _teacher = _door(make, starts_in_minutes=-5)
+    coordinator = make.user("coordinator")
+    other, _other_teacher = _door(make, starts_in_minutes=-30, length_minutes=60)
+    person = _registered(other)
+    frozen.move_to(other.ends_at - timedelta(seconds=1))
+    with pytest.raises(Conflict) as refused:
+        services.check_in(here, coordinator, code=_code(person))
+    assert refused.value.extra["other_session_id"] == other.id
+    assert "別の講座" in refused.value.message
+
+    frozen.move_to(other.ends_at)  # that one is over now: nothing to point to
+    with pytest.raises(Conflict) as refused:
+        services.check_in(here, coordinator, code=_code(person))
+    assert refused.value.extra["other_session_id"] is None
+    assert "申し込まれていません" in refused.value.message
 
 
 # ---------------------------------------------------------------- the roster
