@@ -228,12 +228,20 @@ class Maker:
     ) -> Course:
         n = self._n()
         course = Course(slug=slug or f"course-{n}")
-        version = CourseVersion(
+        db.session.add(course)
+        self.course_version(course, 1, title, skills=skills)
+        return course
+
+    def course_version(
+        self, course, version, title, title_en="Smartphone basics", skills=()
+    ) -> CourseVersion:
+        """A version of `course`, made its current one (a curriculum update)."""
+        made = CourseVersion(
             course=course,
-            version=1,
-            content_hash="x" * 64,
+            version=version,
+            content_hash=("x" if version == 1 else str(version)) * 64,
             title_ja=title,
-            title_en="Smartphone basics",
+            title_en=title_en,
             track="basic",
             audience=["senior"],
             duration_minutes=60,
@@ -241,11 +249,11 @@ class Maker:
             materials=[],
             skills=[Skill(key=k, label_ja=k, label_en=k, position=i) for i, k in enumerate(skills)],
         )
-        db.session.add_all([course, version])
+        db.session.add(made)
         db.session.flush()
-        course.current_version = version
+        course.current_version = made
         db.session.commit()
-        return course
+        return made
 
     def session(self, course=None, venue=None, day=None, start="10:00", end="11:00", **extra):
         course = course or self.course()

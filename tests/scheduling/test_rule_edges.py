@@ -269,21 +269,9 @@ def test_a_this_and_later_edit_keeps_each_sessions_course_version(make):
     course = sessions[0].course_version.course
     planned_with = sessions[0].course_version_id
     # The curriculum gets a new version after the series was planned.
-    newer = type(sessions[0].course_version)(
-        course=course,
-        version=2,
-        content_hash="y" * 64,
-        title_ja="スマートフォンの基本操作(改訂)",
-        title_en="Smartphone basics (revised)",
-        track="basic",
-        audience=["senior"],
-        duration_minutes=60,
-        prerequisites=[],
-        materials=[],
+    newer = make.course_version(
+        course, 2, "スマートフォンの基本操作(改訂)", title_en="Smartphone basics (revised)"
     )
-    db.session.add(newer)
-    db.session.flush()
-    course.current_version = newer
     # The last one was re-planned on its own since, with the newer version.
     sessions[2].course_version = newer
     db.session.commit()
