@@ -141,6 +141,7 @@ def _import_views() -> None:
     import app.reports.summary_api
     import app.scheduling.api
     import app.scheduling.closure_routes
+    import app.scheduling.receivers
     import app.scheduling.routes
     import app.sheets.file_routes
     import app.sheets.models

@@ -85,14 +85,16 @@ def demo_data(if_empty: bool, scale: str) -> None:
 @click.option("--name", default="", help="Display name.")
 def create_user(email: str, role: str, org_slug: str | None, name: str) -> None:
     """Create a staff user. The password is read from standard input."""
-    from app.auth.services import create_user as create
+    from app.orgs.services import create_staff_user
 
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
     try:
-        user = create(email, role, password, name=name, org_slug=org_slug)
+        user = create_staff_user(
+            {"email": email, "role": role, "password": password, "name": name, "org": org_slug}
+        )
     except ServiceError as exc:
         details = "; ".join(f"{field}: {why}" for field, why in exc.fields.items())
         _fail(f"{exc.message} {details}")

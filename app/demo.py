@@ -551,8 +551,14 @@ def _build_people(report: DemoReport) -> dict[str, User]:
         if user is None:
             known = logins.get(person.email)
             password = known[1] if known else secrets.token_urlsafe(12)
-            user = accounts.create_user(
-                person.email, person.role, password, name=person.name, org_slug=person.org
+            user = orgs.create_staff_user(
+                {
+                    "email": person.email,
+                    "role": person.role,
+                    "password": password,
+                    "name": person.name,
+                    "org": person.org,
+                }
             )
             logins[person.email] = (person.role, password, person.name)
             report.created["users"] += 1

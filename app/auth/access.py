@@ -14,6 +14,7 @@ from flask import abort
 from flask_login import current_user
 
 from app.auth.models import Role
+from app.extensions import login_manager
 
 ALL_STAFF = (Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR, Role.PARTNER)
 PLANNERS = (Role.ADMIN, Role.COORDINATOR)
@@ -26,8 +27,6 @@ def roles(*allowed: str) -> Callable:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            from app.extensions import login_manager
-
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in allowed_set:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -13,10 +14,12 @@ from sqlalchemy.orm import joinedload
 from app.auth.models import ApiToken, Role, User, password_matches
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.orgs.models import Organization
 from app.text import clean
 from app.timeutil import utcnow
 from app.transaction import atomic
+
+if TYPE_CHECKING:  # an account names its organization; app.orgs is the layer above
+    from app.orgs.models import Organization
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "dk_"
@@ -32,10 +35,18 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def create_user(
-    email: str, role: str, password: str, *, name: str = "", org_slug: str | None = None
+    email: str,
+    role: str,
+    password: str,
+    *,
+    name: str = "",
+    org: Organization | None = None,
+    errors: dict[str, str] | None = None,
 ) -> User:
+    """A new account. `org` is already found (which organization a role may belong to is
+    app.orgs' rule); `errors` are the caller's own field checks, reported with these."""
     email = clean(email).lower()
-    errors: dict[str, str] = {}
+    errors = dict(errors or {})
     if "@" not in email or len(email) > 254:
         errors["email"] = _("メールアドレスの形式で入力してください。")
     elif find_user_by_email(email):
@@ -44,17 +55,6 @@ def create_user(
         errors["role"] = _("役割は %(roles)s のいずれかです。", roles=", ".join(Role))
     if len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = _too_short()
-    org = None
-    if org_slug:
-        org = db.session.scalar(sa.select(Organization).where(Organization.slug == org_slug))
-        if org is None:
-            errors["org"] = _("団体「%(slug)s」は見つかりません。", slug=org_slug)
-    if role == Role.PARTNER and not org_slug:
-        errors["org"] = _("協力団体の利用者には所属団体が必要です。")
-    elif role == Role.PARTNER and org is not None and not org.is_partner:
-        errors["org"] = _(
-            "協力団体の利用者は、自治体以外の団体(NPO・携帯電話ショップ・自治会)に所属させてください。"
-        )
     if errors:
         raise ValidationError(_("入力内容を確認してください。"), fields=errors)
     user = User(email=email, role=role, name=clean(name) or email.split("@")[0], org=org)

@@ -13,9 +13,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.curricula import signals
 from app.curricula.models import Audience, Course, CourseVersion, Track
 from app.errors import NotFound, ValidationError
 from app.extensions import db
+from app.signals import answers
 
 TRACK_ORDER = tuple(Track)
 
@@ -123,13 +125,8 @@ def current_by_slug(slugs: list[str]) -> dict[str, CourseVersion]:
 
 def sessions_per_version(course: Course) -> dict[int, int]:
     """How many sessions were planned with each version: what a new version leaves alone."""
-    # Imported here: scheduling's models import this package's models at import time.
-    from app.scheduling.models import Session
-
-    rows = db.session.execute(
-        sa.select(CourseVersion.version, sa.func.count(Session.id))
-        .join(Session, Session.course_version_id == CourseVersion.id)
-        .where(CourseVersion.course_id == course.id)
-        .group_by(CourseVersion.version)
-    )
-    return {version: count for version, count in rows}
+    counts: dict[int, int] = {}
+    for answer in answers(signals.version_sessions_counted, course):
+        for version, count in answer.items():
+            counts[version] = counts.get(version, 0) + count
+    return counts

@@ -20,10 +20,11 @@ from app.auth import services as accounts
 from app.auth.models import Role, User
 from app.errors import NotFound, ValidationError
 from app.extensions import db
+from app.orgs import signals
 from app.orgs.models import Organization, OrgKind
 from app.people.parsing import normalize_phone
+from app.signals import total
 from app.text import clean, clean_or_none, is_slug
-from app.timeutil import utcnow
 from app.transaction import atomic
 
 SLUG_MAX = 64
@@ -141,13 +142,7 @@ def _partner_ties(org: Organization) -> dict[str, str]:
                 n=partners,
             )
         }
-    # Imported here, not at the top: this module loads with the orgs pages while app.auth is
-    # still being imported, and app.scheduling imports app.auth.
-    from app.scheduling.models import Session
-
-    sessions = db.session.scalar(
-        sa.select(sa.func.count(Session.id)).where(Session.partner_org_id == org.id)
-    )
+    sessions = total(signals.partner_sessions_counted, org)
     if sessions:
         return {
             "kind": _("この団体は%(n)d件の講座の協力団体のため、自治体にはできません。", n=sessions)
@@ -215,35 +210,22 @@ def _org_for(role: str, org_slug: str | None, errors: dict[str, str]) -> Organiz
 
 
 def create_staff_user(raw: Mapping[str, Any]) -> User:
-    """A new account; the rules of accounts themselves are app.auth.services.create_user's."""
+    """A new account; the rules of accounts themselves are app.auth.services.create_user's,
+    which reports its fields' problems together with these."""
     role = clean(raw.get("role"))
-    org_slug = clean_or_none(raw.get("org"))
     errors: dict[str, str] = {}
-    _org_for(role, org_slug, errors)
+    org = _org_for(role, clean_or_none(raw.get("org")), errors)
     name = clean(raw.get("name"))
     if len(name) > NAME_MAX:
         errors["name"] = _("氏名は%(n)d文字以内で入力してください。", n=NAME_MAX)
-    if errors:
-        raise ValidationError(_("入力内容を確認してください。"), fields=errors)
     return accounts.create_user(
-        raw.get("email") or "", role, raw.get("password") or "", name=name, org_slug=org_slug
+        raw.get("email") or "", role, raw.get("password") or "", name=name, org=org, errors=errors
     )
 
 
 def upcoming_staffed_sessions(user: User) -> int:
     """How many scheduled, not yet finished sessions list this person as instructor or assistant."""
-    # Imported here for the same reason as in _partner_ties.
-    from app.scheduling.models import Session, SessionStaff, SessionStatus
-
-    return db.session.scalar(
-        sa.select(sa.func.count(Session.id))
-        .join(SessionStaff, SessionStaff.session_id == Session.id)
-        .where(
-            SessionStaff.user_id == user.id,
-            Session.status == SessionStatus.SCHEDULED,
-            Session.ends_at > utcnow(),
-        )
-    )
+    return total(signals.upcoming_staffing_counted, user)
 
 
 def _self_demotion(actor: User, user: User, role: str) -> str | None:
