@@ -117,6 +117,7 @@ def _import_views() -> None:
     import app.calendars.routes
     import app.checkin.api
     import app.checkin.models
+    import app.checkin.receivers
     import app.checkin.routes
     import app.core.errors
     import app.core.models

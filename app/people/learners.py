@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
-from app.checkin.models import Attendance, SkillReached
 from app.core.models import record
 from app.errors import NotFound, ValidationError
 from app.extensions import db
+from app.people import signals
 from app.people.cards import SHORT_CODE_LENGTH, normalize_code
 from app.people.models import (
     Card,
@@ -35,6 +35,7 @@ from app.people.parsing import (
 )
 from app.people.privacy import Field, learner_visibility, may_see, phone_visible
 from app.scheduling.models import Session
+from app.signals import answers
 from app.text import clean
 from app.timeutil import japan_today, utcnow
 from app.transaction import atomic
@@ -330,13 +331,7 @@ def merge(keep: Learner, other: Learner, actor: User) -> Learner:
             sa.select(Registration).where(Registration.learner_id == keep.id)
         )
     }
-    attended = set(
-        db.session.scalars(
-            sa.select(Attendance.registration_id).where(
-                Attendance.learner_id.in_([keep.id, other.id])
-            )
-        )
-    )
+    attended: set[int] = set().union(*answers(signals.attended_registrations, [keep.id, other.id]))
     moved = {"registrations": 0, "attendances": 0, "skills": 0, "cards": 0}
     for reg in db.session.scalars(
         sa.select(Registration).where(Registration.learner_id == other.id)
@@ -350,27 +345,13 @@ def merge(keep: Learner, other: Learner, actor: User) -> Learner:
             mine.id not in attended and rank.get(reg.status, 0) > rank.get(mine.status, 0)
         )
         loser, winner = (mine, reg) if theirs_better else (reg, mine)
-        db.session.execute(sa.delete(Attendance).where(Attendance.registration_id == loser.id))
+        signals.registration_dropping.send(loser)
         db.session.delete(loser)
         db.session.flush()
         winner.learner_id = keep.id
     db.session.flush()
-    moved["attendances"] = db.session.execute(
-        sa.update(Attendance).where(Attendance.learner_id == other.id).values(learner_id=keep.id)
-    ).rowcount
-    have = set(
-        db.session.scalars(
-            sa.select(SkillReached.skill_id).where(SkillReached.learner_id == keep.id)
-        )
-    )
-    for reached in db.session.scalars(
-        sa.select(SkillReached).where(SkillReached.learner_id == other.id)
-    ):
-        if reached.skill_id in have:
-            db.session.delete(reached)
-        else:
-            reached.learner_id = keep.id
-            moved["skills"] += 1
+    for answer in answers(signals.learner_merging, keep, other=other):
+        moved.update(answer)
     keep_card = keep.active_card
     for card in list(other.cards):
         card.learner = keep

@@ -22,7 +22,7 @@ from app.curricula.models import CourseVersion, Skill
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.inputs import page_or_first
-from app.people import bp, cards, learners, matches
+from app.people import bp, cards, learners, matches, signals
 from app.people.forms import (
     LearnerFilterForm,
     LearnerForm,
@@ -36,6 +36,7 @@ from app.people.parsing import check_furigana, phone_digits
 from app.people.privacy import fields_seen, may_see_phone, roster_sessions
 from app.scheduling.forms import int_or_none
 from app.scheduling.models import Session
+from app.signals import answers
 from app.text import clean
 from app.timeutil import utcnow
 
@@ -374,7 +375,9 @@ def _merge_preview(keep: Learner, other: Learner) -> MergePreview:
         return db.session.scalar(statement) or 0
 
     kept_sessions = sa.select(Registration.session_id).where(Registration.learner_id == keep.id)
-    kept_skills = sa.select(SkillReached.skill_id).where(SkillReached.learner_id == keep.id)
+    elsewhere = {"attendances": 0, "skills": 0, "skills_already_kept": 0}
+    for answer in answers(signals.merge_previewed, keep, other=other):
+        elsewhere.update(answer)
     return MergePreview(
         registrations=count(
             sa.select(sa.func.count(Registration.id)).where(Registration.learner_id == other.id)
@@ -384,18 +387,8 @@ def _merge_preview(keep: Learner, other: Learner) -> MergePreview:
                 Registration.learner_id == other.id, Registration.session_id.in_(kept_sessions)
             )
         ),
-        attendances=count(
-            sa.select(sa.func.count(Attendance.id)).where(Attendance.learner_id == other.id)
-        ),
-        skills=count(
-            sa.select(sa.func.count(SkillReached.id)).where(SkillReached.learner_id == other.id)
-        ),
-        skills_already_kept=count(
-            sa.select(sa.func.count(SkillReached.id)).where(
-                SkillReached.learner_id == other.id, SkillReached.skill_id.in_(kept_skills)
-            )
-        ),
         cards=len(other.cards),
+        **elsewhere,
     )
 
 

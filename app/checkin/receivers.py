@@ -1,0 +1,69 @@
+"""Check-in's answers to what app.people asks (app.people.signals): attendance and skills
+reached are this area's rows, so a merge of two learner records moves them here."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.checkin.models import Attendance, SkillReached
+from app.extensions import db
+from app.people import signals as people_signals
+from app.people.models import Learner, Registration
+
+
+@people_signals.attended_registrations.connect
+def _attended(learner_ids: list[int], **_kwargs: object) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(Attendance.registration_id).where(Attendance.learner_id.in_(learner_ids))
+        )
+    )
+
+
+@people_signals.registration_dropping.connect
+def _drop_attendance(registration: Registration, **_kwargs: object) -> None:
+    db.session.execute(sa.delete(Attendance).where(Attendance.registration_id == registration.id))
+
+
+@people_signals.learner_merging.connect
+def _move_records(keep: Learner, *, other: Learner, **_kwargs: object) -> dict[str, int]:
+    attendances = db.session.execute(
+        sa.update(Attendance).where(Attendance.learner_id == other.id).values(learner_id=keep.id)
+    ).rowcount
+    have = set(
+        db.session.scalars(
+            sa.select(SkillReached.skill_id).where(SkillReached.learner_id == keep.id)
+        )
+    )
+    skills = 0
+    for reached in db.session.scalars(
+        sa.select(SkillReached).where(SkillReached.learner_id == other.id)
+    ):
+        # A skill both records reached is kept once, with the learner that stays.
+        if reached.skill_id in have:
+            db.session.delete(reached)
+        else:
+            reached.learner_id = keep.id
+            skills += 1
+    return {"attendances": attendances, "skills": skills}
+
+
+@people_signals.merge_previewed.connect
+def _preview(keep: Learner, *, other: Learner, **_kwargs: object) -> dict[str, int]:
+    def count(statement: sa.Select) -> int:
+        return db.session.scalar(statement) or 0
+
+    kept_skills = sa.select(SkillReached.skill_id).where(SkillReached.learner_id == keep.id)
+    return {
+        "attendances": count(
+            sa.select(sa.func.count(Attendance.id)).where(Attendance.learner_id == other.id)
+        ),
+        "skills": count(
+            sa.select(sa.func.count(SkillReached.id)).where(SkillReached.learner_id == other.id)
+        ),
+        "skills_already_kept": count(
+            sa.select(sa.func.count(SkillReached.id)).where(
+                SkillReached.learner_id == other.id, SkillReached.skill_id.in_(kept_skills)
+            )
+        ),
+    }
