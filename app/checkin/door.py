@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from app.auth.models import Role, User
 from app.checkin import services
+from app.checkin.counts import counts_for
 from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod
 from app.errors import Conflict, Forbidden, ValidationError
 from app.extensions import db
@@ -27,7 +28,7 @@ from app.people.models import (
     RegistrationStatus,
 )
 from app.people.privacy import Field, learner_visibility, may_see
-from app.people.registration import counts_for, register
+from app.people.registration import register
 from app.scheduling.models import Session
 from app.templating import format_time
 from app.timeutil import OutOfRange, iso, parse_iso

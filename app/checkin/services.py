@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import Role, User
+from app.checkin.counts import counts_for
 from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod, SkillReached
 from app.core.models import record
 from app.curricula.models import Skill
@@ -24,7 +25,7 @@ from app.extensions import db
 from app.people import cards
 from app.people.models import Learner, Registration, RegistrationStatus
 from app.people.privacy import is_session_staff, learner_visibility, roster_sessions
-from app.people.registration import counts_for, registered_count
+from app.people.registration import registered_count
 from app.scheduling.models import Session, SessionStatus
 from app.templating import format_datetime, format_time
 from app.timeutil import utcnow

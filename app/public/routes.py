@@ -13,13 +13,13 @@ from flask_limiter import RequestLimit
 from itsdangerous import URLSafeSerializer
 
 from app.auth.access import public
+from app.checkin.counts import counts_for
 from app.errors import Conflict, ValidationError
 from app.extensions import limiter
 from app.labels import WEEKDAY
 from app.people import cards, learners
 from app.people.models import RegistrationStatus
 from app.people.parsing import phone_digits
-from app.people.registration import counts_for
 from app.people.registration_routes import waitlist_position
 from app.public import bp, signup
 from app.public.forms import SignupForm

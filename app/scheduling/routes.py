@@ -12,13 +12,13 @@ from flask_login import current_user
 
 from app.auth.access import ALL_STAFF, PLANNERS, roles
 from app.auth.models import Role
+from app.checkin.counts import counts_for
 from app.checkin.services import may_check_in
 from app.errors import Conflict, NotFound, ServiceError, ValidationError
 from app.extensions import db
 from app.inputs import page_or_first
 from app.labels import WEEKDAY
 from app.people.privacy import may_read_roster
-from app.people.registration import counts_for
 from app.scheduling import bp, services, venues
 from app.scheduling.forms import (
     CancelForm,

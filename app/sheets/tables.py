@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.checkin.counts import counts_for
 from app.checkin.models import Attendance
 from app.curricula.models import CourseVersion
 from app.extensions import db
@@ -19,7 +20,6 @@ from app.labels import label
 from app.orgs.models import Organization
 from app.people.models import Learner, Registration, RegistrationStatus
 from app.people.privacy import Field, Viewer, fields_seen_by
-from app.people.registration import counts_for
 from app.scheduling.models import Session, SessionStaff
 from app.timeutil import local, utcnow
 

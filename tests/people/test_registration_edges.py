@@ -13,13 +13,14 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from app.checkin.counts import counts_for
 from app.checkin.services import check_in
 from app.core.models import AuditEntry
 from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.people.cards import issue_card
 from app.people.models import Registration, RegistrationStatus
-from app.people.registration import cancel, counts_for, register, registered_count
+from app.people.registration import cancel, register, registered_count
 from app.scheduling import services as scheduling
 from app.timeutil import utcnow
 from tests.checkin.support import move, open_session
