@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from flask import abort
 from flask_login import current_user
@@ -19,6 +20,12 @@ from app.extensions import login_manager
 ALL_STAFF = (Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR, Role.PARTNER)
 PLANNERS = (Role.ADMIN, Role.COORDINATOR)
 PUBLIC = "public"
+
+
+def is_planner(user: Any) -> bool:
+    """Whether a person plans the program (administrator or coordinator): what many pages
+    show more of."""
+    return getattr(user, "role", None) in PLANNERS
 
 
 def roles(*allowed: str) -> Callable:

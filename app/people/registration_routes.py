@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from app.auth.access import ALL_STAFF, PLANNERS, roles
+from app.auth.access import ALL_STAFF, PLANNERS, is_planner, roles
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 from app.labels import REGISTRATION_SOURCE
@@ -84,10 +84,6 @@ def waitlist_position(reg: Registration) -> int:
 # ---------------------------------------------------------------- the page
 
 
-def _is_planner() -> bool:
-    return current_user.role in PLANNERS
-
-
 def _prefilled_new_form(query: str) -> NewLearnerForm:
     """What was searched for starts the new learner's form: the kana, or the phone number."""
     form = NewLearnerForm(formdata=None)
@@ -111,7 +107,7 @@ def _page(
     status: int = 200,
 ):
     listed = registrations_of(session)
-    planner = _is_planner()
+    planner = is_planner(current_user)
     return (
         render_template(
             "people/registrations.html",
@@ -139,7 +135,7 @@ def session_registrations(session_id: int):
     session = get_session(current_user, session_id)
     require_roster_rights(current_user, session)
     query = clean(request.args.get("q"))
-    if request.args.get("partial") and _is_planner():
+    if request.args.get("partial") and is_planner(current_user):
         # The few lines of script on the page ask for the results alone while one types.
         listed = registrations_of(session)
         return render_template(

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from app.auth.access import ALL_STAFF, PLANNERS, roles
+from app.auth.access import ALL_STAFF, PLANNERS, is_planner, roles
 from app.auth.models import User
 from app.checkin.models import Attendance, SkillReached
 from app.checkin.services import derived_status
@@ -55,10 +55,6 @@ def _people_words() -> dict[str, Any]:
     return {"people_label": people_label}
 
 
-def _is_planner() -> bool:
-    return current_user.role in PLANNERS
-
-
 # ---------------------------------------------------------------- the list
 
 
@@ -89,8 +85,8 @@ def learner_list():
         args=args,
         first_number=(page - 1) * PER_PAGE + 1,
         new_learner_args=_new_learner_args(query),
-        planner=_is_planner(),
-        pending_matches=matches.pending_count() if _is_planner() else 0,
+        planner=is_planner(current_user),
+        pending_matches=matches.pending_count() if is_planner(current_user) else 0,
     )
 
 
@@ -247,7 +243,7 @@ def _learner_page(user: User, learner: Learner) -> LearnerPage:
 @roles(*ALL_STAFF)
 def learner_detail(learner_id: int):
     learner = learners.get_learner(current_user, learner_id)
-    planner = _is_planner()
+    planner = is_planner(current_user)
     return render_template(
         "people/learner_detail.html",
         page=_learner_page(current_user, learner),

@@ -10,7 +10,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.access import ALL_STAFF, PLANNERS, roles
+from app.auth.access import ALL_STAFF, PLANNERS, is_planner, roles
 from app.auth.models import Role
 from app.checkin.counts import counts_for
 from app.checkin.services import may_check_in
@@ -44,16 +44,12 @@ def _per_page() -> int:
     return current_app.config.get("SESSIONS_PER_PAGE", 50)
 
 
-def _is_planner() -> bool:
-    return current_user.role in PLANNERS
-
-
 # ---------------------------------------------------------------- lists
 
 
 def _read_filters() -> tuple[SessionFilterForm, services.SessionFilters]:
     form = SessionFilterForm(formdata=request.args)
-    form.load_choices(planner=_is_planner())
+    form.load_choices(planner=is_planner(current_user))
     form.validate()
     status = form.status.data if form.status.data in set(SessionStatus) else None
     filters = services.SessionFilters(
@@ -150,7 +146,7 @@ def session_detail(session_id: int):
         "scheduling/session_detail.html",
         s=session,
         siblings=siblings,
-        planner=_is_planner(),
+        planner=is_planner(current_user),
         counts=counts_for([session.id])[session.id],
         can_check_in=may_check_in(current_user, session),
         can_read_roster=may_read_roster(current_user, session),
