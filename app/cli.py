@@ -66,7 +66,7 @@ def demo_data(if_empty: bool, scale: str) -> None:
     and skills reached (see --scale); later runs add none. Needs the curricula loaded first.
     Prints the demo logins, whose random passwords are kept in instance/demo-logins.txt.
     """
-    from app.demo import build_demo_city, build_demo_city_if_empty
+    from demo import build_demo_city, build_demo_city_if_empty
 
     try:
         report = build_demo_city_if_empty(scale) if if_empty else build_demo_city(scale)

@@ -1,4 +1,4 @@
-"""The demo city's past (app.demo_history): built once by demo-data, and believable.
+"""The demo city's past (demo.history): built once by demo-data, and believable.
 
 The full city (`--scale city`, 20,000 sessions) is too slow for a test; a tiny city with the
 same code stands in for it.
@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from app.checkin.models import Attendance, SkillReached
 from app.config import REPO_ROOT
 from app.curricula.loader import load_directory
-from app.demo_history import SCALES, DemoCityMissing, HistoryScale, build_history, history_period
 from app.extensions import db
 from app.people import learners as learner_service
 from app.people import registration as registrations
@@ -23,6 +22,7 @@ from app.people.models import Card, Learner, Registration
 from app.people.parsing import check_furigana, normalize_phone
 from app.scheduling.models import Session, Venue
 from app.timeutil import japan_today, utcnow
+from demo.history import SCALES, DemoCityMissing, HistoryScale, build_history, history_period
 
 DEMO_DISTRICTS = {"中央地区", "緑が丘地区", "港南地区", "北部地区"}
 

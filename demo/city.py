@@ -25,7 +25,6 @@ from flask_babel import gettext as _
 from app.auth import services as accounts
 from app.auth.models import User
 from app.curricula.models import Course
-from app.demo_history import HistoryReport, build_history
 from app.errors import ServiceError
 from app.extensions import db
 from app.orgs import services as orgs
@@ -34,6 +33,7 @@ from app.scheduling import services as scheduling
 from app.scheduling import venues
 from app.scheduling.models import DeliveryType, Session, SessionStatus, Venue
 from app.timeutil import from_local, japan_today, utcnow
+from demo.history import HistoryReport, build_history
 
 LOGINS_FILE = "demo-logins.txt"
 WEEKS = 8
@@ -652,7 +652,7 @@ def build_demo_city_if_empty(scale: str = "demo") -> str:
 def build_demo_city(scale: str = "demo") -> str:
     """Build what is missing of the demo city; return a report with the demo logins.
 
-    With the planned classes, and only then, comes their past (app.demo_history): this 年度
+    With the planned classes, and only then, comes their past (demo.history): this 年度
     so far, or with scale "city" five 年度 of a city of 700,000.
     """
     _require_curricula()
