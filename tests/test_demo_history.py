@@ -22,7 +22,9 @@ from app.people.models import Card, Learner, Registration
 from app.people.parsing import check_furigana, normalize_phone
 from app.scheduling.models import Session, Venue
 from app.timeutil import japan_today, utcnow
-from demo.history import SCALES, DemoCityMissing, HistoryScale, build_history, history_period
+from demo.data_history import SCALES, HistoryScale
+from demo.history import build_history, history_period
+from demo.world import DemoCityMissing
 
 DEMO_DISTRICTS = {"中央地区", "緑が丘地区", "港南地区", "北部地区"}
 
