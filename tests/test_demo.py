@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -187,3 +189,20 @@ def test_without_curricula_the_demo_stops_and_says_what_to_run(demo_app):
     with demo_app.app_context():
         assert _count(Organization) == 0
     assert not _logins_file(demo_app).exists()
+
+
+def test_the_app_never_loads_the_demo_package():
+    """demo/ is seed tooling beside the app: only the demo-data command imports it, when run.
+
+    In a fresh interpreter: the test run imports demo itself.
+    """
+    code = (
+        "import sys\n"
+        "from app import create_app\n"
+        "create_app({'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'SECRET_KEY': 't'})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'demo'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
