@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod, SkillReached
 from app.extensions import db
 from app.fiscal import FiscalYear
+from app.parsing import furigana_key
 from app.people.cards import new_short_code, new_token
 from app.people.models import (
     Card,
@@ -29,7 +30,6 @@ from app.people.models import (
     RegistrationSource,
     RegistrationStatus,
 )
-from app.people.parsing import furigana_key
 from app.timeutil import local, utcnow
 from demo.data_history import ATTENDANCE_ODDS, ROW_RATE, SKILLS_MARKED, WALK_IN_SHARE
 from demo.data_people import DEVICES, MEN, SURNAMES, WOMEN, YOUNGER_MEN, YOUNGER_WOMEN

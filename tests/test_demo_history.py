@@ -15,11 +15,11 @@ from app.checkin.models import Attendance, SkillReached
 from app.config import REPO_ROOT
 from app.curricula.loader import load_directory
 from app.extensions import db
+from app.parsing import check_furigana, normalize_phone
 from app.people import learners as learner_service
 from app.people import registration as registrations
 from app.people.cards import ensure_card
 from app.people.models import Card, Learner, Registration
-from app.people.parsing import check_furigana, normalize_phone
 from app.scheduling.models import Session, Venue
 from app.timeutil import japan_today, utcnow
 from demo.data_history import SCALES, HistoryScale

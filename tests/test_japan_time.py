@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime
 import time_machine
 
 from app.fiscal import FiscalYear
+from app.parsing import parse_birth_year
 from app.people.learners import create_learner
-from app.people.parsing import parse_birth_year
 from app.reports.filters import parse_filter
 from app.timeutil import japan_today
 from tests.conftest import login

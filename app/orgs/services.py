@@ -22,7 +22,7 @@ from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.orgs import signals
 from app.orgs.models import Organization, OrgKind
-from app.people.parsing import normalize_phone
+from app.parsing import normalize_phone
 from app.signals import total
 from app.text import clean, clean_or_none, is_slug
 from app.transaction import atomic

@@ -1,7 +1,7 @@
 """Forms of the learner pages, and the words they show for stored codes.
 
 The forms carry what was typed, as typed (full-width digits, 昭和23年, katakana); the rules
-live in app.people.learners and app.people.parsing, whose field errors are shown beside these
+live in app.people.learners and app.parsing, whose field errors are shown beside these
 fields.
 """
 

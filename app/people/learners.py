@@ -14,6 +14,13 @@ from app.auth.models import User
 from app.core.models import record
 from app.errors import NotFound, ValidationError
 from app.extensions import db
+from app.parsing import (
+    check_furigana,
+    furigana_key,
+    normalize_phone,
+    parse_birth_year,
+    phone_digits,
+)
 from app.people import signals
 from app.people.cards import SHORT_CODE_LENGTH, normalize_code
 from app.people.models import (
@@ -25,13 +32,6 @@ from app.people.models import (
     PendingMatch,
     Registration,
     RegistrationStatus,
-)
-from app.people.parsing import (
-    check_furigana,
-    furigana_key,
-    normalize_phone,
-    parse_birth_year,
-    phone_digits,
 )
 from app.people.privacy import Field, learner_visibility, may_see, phone_visible
 from app.scheduling.models import Session

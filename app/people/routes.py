@@ -22,6 +22,7 @@ from app.curricula.models import CourseVersion, Skill
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.inputs import page_or_first
+from app.parsing import check_furigana, phone_digits
 from app.people import bp, cards, learners, matches, signals
 from app.people.forms import (
     LearnerFilterForm,
@@ -32,7 +33,6 @@ from app.people.forms import (
     people_label,
 )
 from app.people.models import Card, Learner, Registration, RegistrationStatus
-from app.people.parsing import check_furigana, phone_digits
 from app.people.privacy import fields_seen, may_see_phone, roster_sessions
 from app.scheduling.forms import int_or_none
 from app.scheduling.models import Session

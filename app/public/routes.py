@@ -17,9 +17,9 @@ from app.checkin.counts import counts_for
 from app.errors import Conflict, ValidationError
 from app.extensions import limiter
 from app.labels import WEEKDAY
+from app.parsing import phone_digits
 from app.people import cards, learners
 from app.people.models import RegistrationStatus
-from app.people.parsing import phone_digits
 from app.people.registration_routes import waitlist_position
 from app.public import bp, signup
 from app.public.forms import SignupForm

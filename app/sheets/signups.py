@@ -21,9 +21,9 @@ from app.curricula.models import CourseVersion
 from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.orgs.models import Organization
+from app.parsing import furigana_key, phone_digits
 from app.people import learners, matches, registration
 from app.people.models import Learner, MatchSource, RegistrationSource
-from app.people.parsing import furigana_key, phone_digits
 from app.people.privacy import org_visibility
 from app.scheduling.models import Session, SessionStatus, Venue
 from app.sheets.models import SignupImport

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from app.people.parsing import (
+from app.parsing import (
     check_furigana,
     furigana_key,
     normalize_phone,
