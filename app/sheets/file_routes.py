@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -22,6 +22,7 @@ from app.orgs import partner_services as partners
 from app.orgs.partner_routes import PAGE_ROLES
 from app.people.privacy import record_download
 from app.sheets import bp, files
+from app.tabular import file_chunks, file_response, media_type
 
 FILE_ROLES = PAGE_ROLES  # the organization's partner users, coordinators, administrators
 
@@ -31,14 +32,6 @@ class UploadForm(FlaskForm):
         _l("申込を入力したファイル"),
         validators=[FileRequired(message=_l("ファイルを選んでください。"))],
     )
-
-
-def _attachment(response: Response, filename: str) -> Response:
-    response.headers["Content-Disposition"] = files.content_disposition(filename)
-    # Rosters carry names and phone numbers: no shared cache keeps a copy.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @bp.get("/orgs/<int:org_id>/files/<any(classes, roster, signups):table>.<any(xlsx, csv):fmt>")
@@ -56,11 +49,7 @@ def download(org_id: int, table: str, fmt: str):
             subject_id=org.id,
             org=org.slug,
         )
-    if fmt == "xlsx":
-        response = Response(files.table_xlsx(content), content_type=files.XLSX_TYPE)
-    else:
-        response = Response(files.table_csv(content), content_type=files.media_type("csv"))
-    return _attachment(response, files.download_name(org, table, fmt))
+    return file_response(file_chunks(content, fmt), files.download_name(org, table, fmt))
 
 
 def _read_posted(storage) -> tuple[bytes, int]:
@@ -131,7 +120,7 @@ def upload_confirm(org_id: int):
         user=current_user.id,
         run=done.run.id,
         name=done.result_name,
-        type=files.media_type(upload.kind, upload.encoding),
+        type=media_type(upload.kind, upload.encoding),
     )
     return render_template(
         "sheets/upload_done.html", org=org, upload=upload, done=done, carried=result
@@ -154,4 +143,4 @@ def upload_result(org_id: int, run_id: int):
         )
     except files.UploadRefused as exc:
         return _start_again(org.id, exc.message)
-    return _attachment(Response(carried["data"], content_type=carried["type"]), carried["name"])
+    return file_response([carried["data"]], carried["name"], carried["type"])

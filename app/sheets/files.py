@@ -19,23 +19,18 @@ import codecs
 import csv
 import io
 import time
-import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock
 from typing import Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
@@ -62,13 +57,12 @@ from app.sheets.tables import (
     registration_status_text,
 )
 from app.sheets.tables import roster_rows as roster_table_rows
+from app.tabular import Table, csv_chunks, measured_widths, plain_filename, xlsx_chunks
 from app.timeutil import japan_today, local, utcnow
 from app.transaction import atomic, dry_run
 
 TABLES = {"classes": CLASSES, "roster": ROSTER, "signups": SIGNUPS}
 FORMATS = ("xlsx", "csv")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPES = {"utf-8-sig": "utf-8", "utf-8": "utf-8", "cp932": "windows-31j"}
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000  # sign-up rows in one file; a bigger batch is split, not waited on
@@ -88,8 +82,9 @@ FIELD_CHUNK = 400_000
 STATUS_HEADER = SIGNUP_COLUMNS[-1].header
 SIGNUP_TEXT_INDEXES = tuple(i for i, c in enumerate(SIGNUP_COLUMNS) if c.key in SIGNUP_TEXT_COLUMNS)
 ROSTER_TEXT_INDEXES = (ROSTER_HEADER.index("電話番号"),)
-# Excel and LibreOffice run a CSV cell that starts with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+STATUS_INDEX = len(SIGNUPS_HEADER) - 1
+# Room in the status column for a refusal reason, which the upload's result file writes there.
+REASON_WIDTH = 40.0
 
 
 class UploadRefused(ValueError):
@@ -103,142 +98,32 @@ class UploadRefused(ValueError):
 # ---------------------------------------------------------------- downloads
 
 
-@dataclass(frozen=True)
-class Table:
-    name: str  # classes | roster | signups
-    title: str  # the worksheet's title, as in the Google Sheet
-    header: list[str]
-    rows: list[list[str]]
-    text_columns: tuple[int, ...] = ()  # 0-based; Excel keeps these as typed (leading zeros)
-    wide_columns: tuple[int, ...] = ()  # where long text goes (refusal reasons)
-
-
 def table_for(org: Organization, name: str) -> Table:
     """The same rows the Google Sheets sync writes; Signups is the empty form to fill in."""
     if name == "signups":
         return Table(
-            name,
             SIGNUPS,
             SIGNUPS_HEADER,
             [],
+            widths=measured_widths([], at_least={STATUS_INDEX: REASON_WIDTH}),
             text_columns=SIGNUP_TEXT_INDEXES,
-            wide_columns=(len(SIGNUPS_HEADER) - 1,),
         )
     sessions = org_sessions(org)
     if name == "classes":
-        return Table(name, CLASSES, CLASSES_HEADER, classes_rows(sessions))
+        rows = classes_rows(sessions)
+        return Table(CLASSES, CLASSES_HEADER, rows, widths=measured_widths(rows))
+    rows = roster_table_rows(sessions)
     return Table(
-        name, ROSTER, ROSTER_HEADER, roster_table_rows(sessions), text_columns=ROSTER_TEXT_INDEXES
+        ROSTER,
+        ROSTER_HEADER,
+        rows,
+        widths=measured_widths(rows),
+        text_columns=ROSTER_TEXT_INDEXES,
     )
 
 
 def download_name(org: Organization, table: str, fmt: str) -> str:
     return f"dekiru-{org.slug}-{table}-{japan_today().isoformat()}.{fmt}"
-
-
-def content_disposition(filename: str) -> str:
-    """An attachment header every browser reads: an ASCII name, and the real one (RFC 5987)."""
-    name = _plain_filename(filename)
-    stem, dot, extension = name.rpartition(".") if "." in name else (name, "", "")
-    ascii_stem = stem.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
-    ascii_stem = ascii_stem.strip(" -_.")
-    if not any(ch.isalnum() for ch in ascii_stem):  # an all-Japanese name: a plain stand-in
-        ascii_stem = "dekiru"
-    ascii_name = ascii_stem + dot + extension.encode("ascii", "ignore").decode()
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def _plain_filename(filename: str) -> str:
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    return "".join(ch for ch in name if unicodedata.category(ch)[0] != "C") or "dekiru"
-
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _widths(grid: list[list[str]], wide: Iterable[int]) -> list[float]:
-    """Each column as wide as its longest cell (a kanji counts double), within limits."""
-    count = max((len(row) for row in grid), default=0)
-    widths = [10.0] * count
-    for row in grid:
-        for index, value in enumerate(row):
-            widths[index] = max(widths[index], min(display_width(value) + 2, 50))
-    for index in wide:
-        if index < count:
-            widths[index] = max(widths[index], 40)
-    return widths
-
-
-def xlsx_text_cell(sheet, value: str, *, bold: bool = False, text: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    # A string beginning with "=" would otherwise be stored as a formula.
-    cell.data_type = "s"
-    if bold:
-        cell.font = Font(bold=True)
-    if text:
-        cell.number_format = "@"
-    return cell
-
-
-def xlsx_bytes(
-    title: str,
-    grid: list[list[str]],
-    text_columns: Iterable[int] = (),
-    wide_columns: Iterable[int] = (),
-) -> bytes:
-    """A workbook of one sheet: the first row is the header (bold, frozen), every cell text.
-
-    Text columns are formatted '@' for the whole column, so that what a person later types
-    into them (090…, 0422…) keeps its leading zero.
-    """
-    text_columns = set(text_columns)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(_widths(grid, wide_columns)):
-        dimension = sheet.column_dimensions[get_column_letter(index + 1)]
-        dimension.width = width
-        if index in text_columns:
-            dimension.number_format = "@"
-    for number, row in enumerate(grid):
-        sheet.append(
-            [
-                xlsx_text_cell(sheet, value, bold=number == 0, text=index in text_columns)
-                for index, value in enumerate(row)
-            ]
-        )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def table_xlsx(table: Table) -> bytes:
-    return xlsx_bytes(
-        table.title, [table.header, *table.rows], table.text_columns, table.wide_columns
-    )
-
-
-def formula_safe(value: str) -> str:
-    # A learner's name typed on the public page reaches the roster: never let it run.
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
-def table_csv(table: Table, batch: int = 500) -> Iterator[bytes]:
-    """UTF-8 with a BOM (so that Excel in Japan opens it right) and CRLF, in pieces."""
-    yield codecs.BOM_UTF8
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table.header)
-    for start in range(0, len(table.rows), batch):
-        writer.writerows(
-            [formula_safe(v) for v in row] for row in table.rows[start : start + batch]
-        )
-        yield buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue().encode("utf-8")
 
 
 # ---------------------------------------------------------------- reading an upload
@@ -263,7 +148,7 @@ def read_upload(filename: str, data: bytes, size: int | None = None) -> Upload:
 
     `size` is the whole file's size when only its beginning was read.
     """
-    name = _plain_filename(filename or "")
+    name = plain_filename(filename or "")
     size = max(size or 0, len(data))
     if not data:
         raise UploadRefused(_("ファイルが空です。申込を入力したファイルを選んでください。"))
@@ -657,25 +542,26 @@ def result_grid(upload: Upload, statuses: dict[int, str]) -> list[list[str]]:
 
 def result_file(upload: Upload, statuses: dict[int, str]) -> bytes:
     grid = result_grid(upload, statuses)
-    if upload.kind == "xlsx":
-        text = [upload.positions[k] for k in SIGNUP_TEXT_COLUMNS if k in upload.positions]
-        status = upload.positions.get("status", len(upload.grid[0]))
-        return xlsx_bytes(upload.sheet, grid, text, (status,))
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=upload.delimiter, lineterminator="\r\n").writerows(grid)
-    # The same encoding as uploaded; a character CP932 lacks becomes "?" rather than a failure.
-    return buffer.getvalue().encode(upload.encoding or "utf-8-sig", errors="replace")
+    if upload.kind == "csv":
+        # The partner's own file back as it came: their encoding and delimiter, cells as typed.
+        table = Table(upload.sheet, grid[0], grid[1:])
+        chunks = csv_chunks(
+            table,
+            encoding=upload.encoding or "utf-8-sig",
+            delimiter=upload.delimiter,
+            as_typed=True,
+        )
+        return b"".join(chunks)
+    text = [upload.positions[k] for k in SIGNUP_TEXT_COLUMNS if k in upload.positions]
+    status = upload.positions.get("status", len(upload.grid[0]))
+    widths = measured_widths(grid, at_least={status: REASON_WIDTH})
+    table = Table(upload.sheet, grid[0], grid[1:], widths=widths, text_columns=text)
+    return b"".join(xlsx_chunks(table))
 
 
 def result_name(upload: Upload) -> str:
     stem = upload.filename.rsplit(".", 1)[0] if "." in upload.filename else upload.filename
     return f"{stem or 'signups'}-{_('取り込み結果')}.{upload.kind}"
-
-
-def media_type(kind: str, encoding: str | None = None) -> str:
-    if kind == "xlsx":
-        return XLSX_TYPE
-    return f"text/csv; charset={CSV_TYPES.get(encoding or 'utf-8-sig', 'utf-8')}"
 
 
 # ---------------------------------------------------------------- a file carried between steps

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from app import tabular
 from app.auth.models import User
 from app.extensions import db
 from app.orgs.models import Organization
@@ -346,7 +347,7 @@ def test_xlsx_round_trip_preview_then_import_then_result_file(shop, make, client
 
     response = _result(client, shop.org, done)
     assert response.status_code == 200
-    assert response.headers["Content-Type"] == files.XLSX_TYPE
+    assert response.headers["Content-Type"] == tabular.XLSX_TYPE
     assert "filename*=UTF-8''" + "%E7%94%B3%E8%BE%BC" in response.headers["Content-Disposition"]
     sheet = _workbook(response.data)["Signups"]
     statuses = {n: sheet.cell(row=n, column=STATUS + 1).value for n in range(2, 8)}
