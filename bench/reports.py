@@ -1319,12 +1319,12 @@ def time_sentence(result: dict[str, Any]) -> str:
 
 
 def spool_sentence() -> str:
-    from app.reports.exports import SPOOL_BYTES
+    from app.tabular import SPOOL_BYTES
 
     return (
         "Each export writes its file (not its rows) into a spooled temporary file, kept in"
         f" memory up to {SPOOL_BYTES / 1024 / 1024:g} MB and on disk beyond"
-        " (`app/reports/exports.py`). So the peak follows the file's size up to that"
+        " (`app/tabular.py`). So the peak follows the file's size up to that"
         " limit and then stays flat, while the rows come from the cursor in batches and are"
         " never all held."
     )

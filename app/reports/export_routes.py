@@ -6,8 +6,6 @@ the dashboard counts as held. A partner's filter is pinned to their own organiza
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 from flask import Response, request
 from flask_login import current_user
 
@@ -15,23 +13,17 @@ from app.auth.access import roles
 from app.auth.models import Role
 from app.errors import ValidationError
 from app.reports import bp
-from app.reports.exports import ExportTable, csv_chunks, export_filename, file_response, xlsx_chunks
 from app.reports.filters import PARAM_LABELS, ReportFilter, parse_filter
 from app.reports.records import EXPORT_KIND, records_table
+from app.tabular import file_chunks, file_response
 
 EXPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.PARTNER)
-
-WRITERS: dict[str, Callable[[ExportTable], Iterator[bytes]]] = {
-    "csv": lambda table: csv_chunks(table.header, table.rows),
-    "xlsx": xlsx_chunks,
-}
 
 
 def records_download(report: ReportFilter, extension: str) -> Response:
     """The records file for a filter; shared by the pages and the API."""
-    chunks = WRITERS[extension](records_table(report))
-    name = export_filename(EXPORT_KIND, report.first_day, report.last_day, extension)
-    return file_response(chunks, name)
+    chunks = file_chunks(records_table(report), extension)
+    return file_response(chunks, report.filename(EXPORT_KIND, extension))
 
 
 def _bad_filter(exc: ValidationError) -> Response:

@@ -9,15 +9,15 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.labels import label
-from app.reports.exports import ExportTable
 from app.reports.figures import KINDS, Counts, Figures, SessionLine
+from app.tabular import Table
 
 
 def _share(value: float | None) -> float | None:
     return round(value, 4) if value is not None else None
 
 
-def _session_table(title: str, what: str, lines: list[SessionLine]) -> ExportTable:
+def _session_table(title: str, what: str, lines: list[SessionLine]) -> Table:
     header = [what, _("実施"), _("中止"), _("予定"), _("合計")]
     rows = [
         [
@@ -29,10 +29,10 @@ def _session_table(title: str, what: str, lines: list[SessionLine]) -> ExportTab
         ]
         for line in lines
     ]
-    return ExportTable(title, header, rows, widths=[30])
+    return Table(title, header, rows, widths=[30])
 
 
-def tables(figures: Figures) -> list[ExportTable]:
+def tables(figures: Figures) -> list[Table]:
     f = figures
     flt = f.filter
     summary = [
@@ -53,26 +53,26 @@ def tables(figures: Figures) -> list[ExportTable]:
     ]
     kinds = [label("learner_kind", kind) for kind in KINDS]
     result = [
-        ExportTable(_("概要"), [_("項目"), _("値")], summary, widths=[34, 24]),
+        Table(_("概要"), [_("項目"), _("値")], summary, widths=[34, 24]),
         _session_table(_("月別"), _("年月"), f.by_month),
         _session_table(_("コース別"), _("コース"), f.by_course),
         _session_table(_("講座の種類別"), _("講座の種類"), f.by_track),
         _session_table(_("実施形態別"), _("実施形態"), f.by_delivery),
         _session_table(_("協力団体別"), _("協力団体"), f.by_partner),
         _session_table(_("会場別"), _("会場"), f.by_venue),
-        ExportTable(
+        Table(
             _("キャンセル待ち"),
             [_("コース"), _("キャンセル待ちの申込")],
             [[line.label, line.count] for line in f.waitlist_by_course],
             widths=[30],
         ),
-        ExportTable(
+        Table(
             _("講師・アシスタントの時間"),
             [_("団体"), _("講師(時間)"), _("アシスタント(時間)")],
             [[h.org_name, h.instructor_hours, h.assistant_hours] for h in f.staff_hours],
             widths=[30],
         ),
-        ExportTable(
+        Table(
             _("地区別の受講者"),
             [_("地区"), _("実人数"), *kinds],
             [
@@ -81,23 +81,23 @@ def tables(figures: Figures) -> list[ExportTable]:
             ],
             widths=[20],
         ),
-        ExportTable(
+        Table(
             _("年代別の受講者"),
             [_("年代"), _("実人数")],
             [[line.label, line.count] for line in f.by_age_band],
         ),
-        ExportTable(
+        Table(
             _("区分別の受講者"),
             [_("区分"), _("実人数")],
             [[line.label, line.count] for line in f.by_kind],
         ),
-        ExportTable(
+        Table(
             _("端末別の受講者"),
             [_("端末"), _("実人数")],
             [[line.label, line.count] for line in f.by_device],
             widths=[24],
         ),
-        ExportTable(
+        Table(
             _("できるようになったこと"),
             [_("コース"), _("できるようになったこと"), _("人数"), _("出席した実人数"), _("割合")],
             [
@@ -107,7 +107,7 @@ def tables(figures: Figures) -> list[ExportTable]:
             ],
             widths=[30, 40],
         ),
-        ExportTable(
+        Table(
             _("コースの修了"),
             [_("コース"), _("出席した実人数"), _("すべてできるようになった人数")],
             [[o.title, o.attendees, o.completed] for o in f.outcomes],

@@ -104,6 +104,10 @@ class ReportFilter:
             from_local(self.last_day + timedelta(days=1), time(0, 0)),
         )
 
+    def filename(self, kind: str, extension: str) -> str:
+        """A download of this report, named by its period: dekiru-sessions-2026-04-01_2027-03-31.csv"""
+        return f"dekiru-{kind}-{self.first_day.isoformat()}_{self.last_day.isoformat()}.{extension}"
+
     @property
     def months(self) -> list[date]:
         """The first day of each month the period touches, in order."""

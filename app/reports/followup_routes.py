@@ -15,8 +15,9 @@ from flask_login import current_user
 
 from app.auth.access import PLANNERS, roles
 from app.errors import ValidationError
-from app.reports import bp, exports, followup
+from app.reports import bp, followup
 from app.reports.filters import FILTER_PARAMS, PARAM_LABELS, ReportFilter, parse_filter
+from app.tabular import Cell, Table, file_chunks, file_response
 from app.timeutil import local, utcnow
 
 LIST_TITLES = {
@@ -131,7 +132,7 @@ def _header() -> list[str]:
 WIDTHS: Sequence[float | None] = (8, 16, 20, 14, 14, 10, 12, 6, 30)
 
 
-def _cells(rows: Iterator[followup.FollowUpRow]) -> Iterator[list[exports.Cell]]:
+def _cells(rows: Iterator[followup.FollowUpRow]) -> Iterator[list[Cell]]:
     for row in rows:
         starts = local(row.last_session_at)
         yield [
@@ -159,10 +160,6 @@ def follow_up_download(fmt: str):
     count = followup.count_call_list(list_name, report, now)
     followup.record_export(current_user, report, list_name, fmt, count)
     rows = _cells(followup.stream_call_list(list_name, report, now))
-    filename = exports.export_filename(
-        f"follow-up-{list_name.replace('_', '-')}", report.first_day, report.last_day, fmt
-    )
-    if fmt == "csv":
-        return exports.file_response(exports.csv_chunks(_header(), rows), filename)
-    table = exports.ExportTable(str(LIST_TITLES[list_name]), _header(), rows, widths=WIDTHS)
-    return exports.file_response(exports.xlsx_chunks(table), filename)
+    table = Table(str(LIST_TITLES[list_name]), _header(), rows, widths=WIDTHS)
+    filename = report.filename(f"follow-up-{list_name.replace('_', '-')}", fmt)
+    return file_response(file_chunks(table, fmt), filename)

@@ -23,11 +23,11 @@ from app.checkin.models import Attendance
 from app.curricula.models import CourseVersion, in_locale
 from app.extensions import db
 from app.orgs.models import Organization
-from app.reports.exports import Cell, ExportTable
 from app.reports.figures import meets_rule
 from app.reports.filters import PRESENT, ReportFilter, held_clause
 from app.scheduling.models import Session, StaffRole, Venue
 from app.scheduling.models import SessionStaff as Staff
+from app.tabular import Cell, Table
 from app.timeutil import local, utcnow
 
 BATCH = 500  # rows fetched from the database at a time
@@ -218,9 +218,9 @@ def session_records(report: ReportFilter, now: datetime | None = None) -> Iterat
         result.close()  # a download stopped half-way frees its cursor
 
 
-def records_table(report: ReportFilter, now: datetime | None = None) -> ExportTable:
+def records_table(report: ReportFilter, now: datetime | None = None) -> Table:
     """The records as a table for the export writers (rows read while they are written)."""
-    return ExportTable(
+    return Table(
         title=_("講座実施実績"),
         header=record_header(),
         rows=(record.cells() for record in session_records(report, now)),

@@ -18,9 +18,9 @@ from app.inputs import page_or_first
 from app.reports import bp, drilldown, figure_tables, figures
 from app.reports.charts import Bars
 from app.reports.choices import filter_choices, filter_fields
-from app.reports.exports import export_filename, file_response, xlsx_tables
 from app.reports.figures import KINDS
 from app.reports.filters import FILTER_PARAMS, parse_filter
+from app.tabular import file_response, xlsx_chunks
 from app.timeutil import utcnow
 
 REPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.PARTNER)
@@ -135,5 +135,4 @@ def figures_xlsx():
     except ValidationError as exc:
         return _failed("reports/dashboard.html", exc, figures=None)
     tables = figure_tables.tables(figures.compute(report, utcnow()))
-    name = export_filename("figures", report.first_day, report.last_day, "xlsx")
-    return file_response(xlsx_tables(tables), name)
+    return file_response(xlsx_chunks(*tables), report.filename("figures", "xlsx"))

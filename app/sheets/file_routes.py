@@ -4,14 +4,14 @@ Downloads: the organization's Classes, Roster and an empty Signups form, as XLSX
 Upload of a filled Signups file in three steps: the file is read and each row's fate is
 shown (nothing written); the confirmation imports it for real and logs a file run; the
 result file (the table with its status column filled) is downloaded from the last page.
-The file travels between the steps inside the page, signed (app.sheets.files.seal).
+The file travels between the steps inside the page, signed (app.sheets.file_import.seal).
 """
 
 from __future__ import annotations
 
 import io
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -21,7 +21,8 @@ from app.auth.access import roles
 from app.orgs import partner_services as partners
 from app.orgs.partner_routes import PAGE_ROLES
 from app.people.privacy import record_download
-from app.sheets import bp, files
+from app.sheets import bp, file_import, formats, uploads
+from app.tabular import file_chunks, file_response, media_type
 
 FILE_ROLES = PAGE_ROLES  # the organization's partner users, coordinators, administrators
 
@@ -33,19 +34,11 @@ class UploadForm(FlaskForm):
     )
 
 
-def _attachment(response: Response, filename: str) -> Response:
-    response.headers["Content-Disposition"] = files.content_disposition(filename)
-    # Rosters carry names and phone numbers: no shared cache keeps a copy.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @bp.get("/orgs/<int:org_id>/files/<any(classes, roster, signups):table>.<any(xlsx, csv):fmt>")
 @roles(*FILE_ROLES)
 def download(org_id: int, table: str, fmt: str):
     org = partners.get_partner_org(current_user, org_id)
-    content = files.table_for(org, table)
+    content = formats.table_for(org, table)
     if table == "roster":  # the one table with people in it
         record_download(
             current_user,
@@ -56,18 +49,14 @@ def download(org_id: int, table: str, fmt: str):
             subject_id=org.id,
             org=org.slug,
         )
-    if fmt == "xlsx":
-        response = Response(files.table_xlsx(content), content_type=files.XLSX_TYPE)
-    else:
-        response = Response(files.table_csv(content), content_type=files.media_type("csv"))
-    return _attachment(response, files.download_name(org, table, fmt))
+    return file_response(file_chunks(content, fmt), formats.download_name(org, table, fmt))
 
 
 def _read_posted(storage) -> tuple[bytes, int]:
     """At most one byte more than the limit, and the file's real size when it is bigger."""
-    data = storage.stream.read(files.MAX_UPLOAD_BYTES + 1)
+    data = storage.stream.read(uploads.MAX_UPLOAD_BYTES + 1)
     size = len(data)
-    if size > files.MAX_UPLOAD_BYTES and storage.stream.seekable():
+    if size > uploads.MAX_UPLOAD_BYTES and storage.stream.seekable():
         size = storage.stream.seek(0, io.SEEK_END)
     return data, size
 
@@ -78,8 +67,8 @@ def _upload_page(org, form: UploadForm):
         "sheets/upload.html",
         org=org,
         form=form,
-        limit=files.MAX_UPLOAD_BYTES // (1024 * 1024),
-        max_rows=files.MAX_ROWS,
+        limit=uploads.MAX_UPLOAD_BYTES // (1024 * 1024),
+        max_rows=uploads.MAX_ROWS,
     ), status
 
 
@@ -92,12 +81,14 @@ def upload(org_id: int):
         return _upload_page(org, form)
     data, size = _read_posted(form.file.data)
     try:
-        upload = files.read_upload(form.file.data.filename, data, size)
-    except files.UploadRefused as exc:
+        upload = uploads.read_upload(form.file.data.filename, data, size)
+    except uploads.UploadRefused as exc:
         form.file.errors = [exc.message]
         return _upload_page(org, form)
-    fates = files.preview(org, upload, current_user)
-    carried = files.seal("upload", data, org=org.id, user=current_user.id, name=upload.filename)
+    fates = file_import.preview(org, upload, current_user)
+    carried = file_import.seal(
+        "upload", data, org=org.id, user=current_user.id, name=upload.filename
+    )
     return render_template(
         "sheets/upload_preview.html", org=org, upload=upload, fates=fates, carried=carried
     )
@@ -113,25 +104,25 @@ def _start_again(org_id: int, message: str):
 def upload_confirm(org_id: int):
     org = partners.get_partner_org(current_user, org_id)
     try:
-        carried = files.unseal(
+        carried = file_import.unseal(
             "upload",
             request.form.getlist("upload"),
-            files.UPLOAD_MAX_AGE,
+            file_import.UPLOAD_MAX_AGE,
             org=org.id,
             user=current_user.id,
         )
-        upload = files.read_upload(carried["name"], carried["data"])
-    except files.UploadRefused as exc:
+        upload = uploads.read_upload(carried["name"], carried["data"])
+    except uploads.UploadRefused as exc:
         return _start_again(org.id, exc.message)
-    done = files.import_upload(org, upload, current_user)
-    result = files.seal(
+    done = file_import.import_upload(org, upload, current_user)
+    result = file_import.seal(
         "result",
         done.result_file,
         org=org.id,
         user=current_user.id,
         run=done.run.id,
         name=done.result_name,
-        type=files.media_type(upload.kind, upload.encoding),
+        type=media_type(upload.kind, upload.encoding),
     )
     return render_template(
         "sheets/upload_done.html", org=org, upload=upload, done=done, carried=result
@@ -142,16 +133,16 @@ def upload_confirm(org_id: int):
 @roles(*FILE_ROLES)
 def upload_result(org_id: int, run_id: int):
     org = partners.get_partner_org(current_user, org_id)
-    run = files.get_file_run(org, run_id)
+    run = file_import.get_file_run(org, run_id)
     try:
-        carried = files.unseal(
+        carried = file_import.unseal(
             "result",
             request.form.getlist("result"),
-            files.RESULT_MAX_AGE,
+            file_import.RESULT_MAX_AGE,
             org=org.id,
             user=current_user.id,
             run=run.id,
         )
-    except files.UploadRefused as exc:
+    except uploads.UploadRefused as exc:
         return _start_again(org.id, exc.message)
-    return _attachment(Response(carried["data"], content_type=carried["type"]), carried["name"])
+    return file_response([carried["data"]], carried["name"], carried["type"])

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from app import tabular
 from app.auth.models import User
 from app.extensions import db
 from app.orgs.models import Organization
@@ -23,7 +24,7 @@ from app.people.learners import create_learner
 from app.people.models import Learner, Registration
 from app.people.registration import register
 from app.scheduling.models import Session
-from app.sheets import files
+from app.sheets import uploads
 from app.sheets.models import SignupImport, SyncRun
 from app.sheets.tables import CLASSES_HEADER, ROSTER_HEADER, SIGNUP_COLUMNS, SIGNUPS_HEADER
 from app.timeutil import japan_today
@@ -346,7 +347,7 @@ def test_xlsx_round_trip_preview_then_import_then_result_file(shop, make, client
 
     response = _result(client, shop.org, done)
     assert response.status_code == 200
-    assert response.headers["Content-Type"] == files.XLSX_TYPE
+    assert response.headers["Content-Type"] == tabular.XLSX_TYPE
     assert "filename*=UTF-8''" + "%E7%94%B3%E8%BE%BC" in response.headers["Content-Disposition"]
     sheet = _workbook(response.data)["Signups"]
     statuses = {n: sheet.cell(row=n, column=STATUS + 1).value for n in range(2, 8)}
@@ -400,7 +401,7 @@ def _csv_text(shop) -> str:
 def test_csv_with_bom_without_bom_and_cp932_read_the_same(shop, make):
     text = _csv_text(shop)
     read = {
-        encoding: files.read_upload("申込.csv", text.encode(encoding))
+        encoding: uploads.read_upload("申込.csv", text.encode(encoding))
         for encoding in ("utf-8-sig", "utf-8", "cp932")
     }
     assert {e: u.encoding for e, u in read.items()} == {
@@ -482,7 +483,7 @@ def test_another_organizations_session_is_refused(shop, make, client):
 @pytest.mark.parametrize(
     ("filename", "data", "message"),
     [
-        ("big.csv", b"a" * (files.MAX_UPLOAD_BYTES + 10), "ファイルが大きすぎます"),
+        ("big.csv", b"a" * (uploads.MAX_UPLOAD_BYTES + 10), "ファイルが大きすぎます"),
         ("old.xls", b"\xd0\xcf\x11\xe0 legacy", "この形式(.xls)は読めません"),
         ("fake.xlsx", b"not a zip", "XLSXファイルとして読めません"),
         ("broken.xlsx", b"PK\x03\x04broken", "XLSXファイルとして読めません"),
@@ -502,11 +503,11 @@ def test_unusable_files_are_refused_with_a_clear_message(filename, data, message
 def test_too_many_rows_are_refused(shop, client):
     login(client, shop.partner)
     lines = [",".join(SIGNUPS_HEADER)] + [
-        f"{shop.basics.id},,,,人{n},ひと{n},,,," for n in range(files.MAX_ROWS + 1)
+        f"{shop.basics.id},,,,人{n},ひと{n},,,," for n in range(uploads.MAX_ROWS + 1)
     ]
     response = _upload(client, shop.org, "many.csv", "\r\n".join(lines).encode())
     assert response.status_code == 422
-    assert f"一度に取り込めるのは{files.MAX_ROWS}行まで" in response.get_data(as_text=True)
+    assert f"一度に取り込めるのは{uploads.MAX_ROWS}行まで" in response.get_data(as_text=True)
 
 
 def test_a_preview_cannot_be_confirmed_for_another_organization(shop, make, client):
@@ -580,7 +581,7 @@ def test_a_file_near_the_size_limit_survives_the_trip_between_steps(shop, client
         notes = base64.b64encode(os.urandom(3000)).decode()
         writer.writerow(_signup(None, session_id=str(90000 + n), notes=notes))
     data = out.getvalue().encode()
-    assert 1_000_000 < len(data) < files.MAX_UPLOAD_BYTES
+    assert 1_000_000 < len(data) < uploads.MAX_UPLOAD_BYTES
     html = _upload(client, shop.org, "large.csv", data).get_data(as_text=True)
     assert len(_carried(html, "upload")) > 2
     done = _confirm(client, shop.org, html)

@@ -13,7 +13,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from app.sheets import files
+from app.sheets import uploads
 from app.sheets.tables import SIGNUPS, SIGNUPS_HEADER
 from tests.conftest import login
 
@@ -69,11 +69,11 @@ def test_a_row_numbered_two_million_is_refused_before_the_grid_is_built():
     assert b'r="2000000"' in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
     assert len(data) < 10_000  # a small file: the size limit alone would let it in
     tracemalloc.start()
-    with pytest.raises(files.UploadRefused) as refused:
-        files.read_upload("signups.xlsx", data)
+    with pytest.raises(uploads.UploadRefused) as refused:
+        uploads.read_upload("signups.xlsx", data)
     _now, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert f"{files.MAX_LINES}行目まで" in refused.value.message
+    assert f"{uploads.MAX_LINES}行目まで" in refused.value.message
     assert "空の行も数えます" in refused.value.message
     # Two million rows took 270 MB (and 9 s); the limit is reached after two thousand. Memory,
     # unlike time, does not depend on how busy the machine is.
@@ -81,30 +81,30 @@ def test_a_row_numbered_two_million_is_refused_before_the_grid_is_built():
 
 
 def test_blank_rows_count_toward_the_limit_in_xlsx_and_csv():
-    gap = files.MAX_LINES + 5
-    with pytest.raises(files.UploadRefused, match="空の行も数えます"):
-        files.read_upload("gap.xlsx", _xlsx({2: _signup_row(1), gap: _signup_row(2)}))
+    gap = uploads.MAX_LINES + 5
+    with pytest.raises(uploads.UploadRefused, match="空の行も数えます"):
+        uploads.read_upload("gap.xlsx", _xlsx({2: _signup_row(1), gap: _signup_row(2)}))
     csv_lines = [",".join(SIGNUPS_HEADER), ",,,,人1,ひと1"] + [""] * gap + [",,,,人2,ひと2"]
-    with pytest.raises(files.UploadRefused, match="空の行も数えます"):
-        files.read_upload("gap.csv", "\r\n".join(csv_lines).encode())
+    with pytest.raises(uploads.UploadRefused, match="空の行も数えます"):
+        uploads.read_upload("gap.csv", "\r\n".join(csv_lines).encode())
 
 
 def test_rows_within_the_limit_with_gaps_are_read():
-    upload = files.read_upload(
-        "gap.xlsx", _xlsx({2: _signup_row(1), files.MAX_LINES: _signup_row(2)})
+    upload = uploads.read_upload(
+        "gap.xlsx", _xlsx({2: _signup_row(1), uploads.MAX_LINES: _signup_row(2)})
     )
     assert [row.values["name"] for row in upload.rows] == ["人1", "人2"]
 
 
 def test_a_workbook_that_unpacks_past_the_limit_is_refused_before_it_is_read():
     # A part of zeros that unpacks to the limit compresses to a few kilobytes.
-    padding = {"xl/padding.bin": b"\0" * files.MAX_UNPACKED_BYTES}
+    padding = {"xl/padding.bin": b"\0" * uploads.MAX_UNPACKED_BYTES}
     data = _rezipped(_xlsx({2: _signup_row(1)}), lambda _name, content: content, padding)
-    assert len(data) < files.MAX_UPLOAD_BYTES
-    with pytest.raises(files.UploadRefused) as refused:
-        files.read_upload("bomb.xlsx", data)
+    assert len(data) < uploads.MAX_UPLOAD_BYTES
+    with pytest.raises(uploads.UploadRefused) as refused:
+        uploads.read_upload("bomb.xlsx", data)
     assert "展開すると" in refused.value.message
-    assert f"{files.MAX_UNPACKED_BYTES // (1024 * 1024)}.0 MB" in refused.value.message
+    assert f"{uploads.MAX_UNPACKED_BYTES // (1024 * 1024)}.0 MB" in refused.value.message
 
 
 def test_the_upload_page_answers_422_naming_the_limit(make, client):
@@ -116,4 +116,4 @@ def test_the_upload_page_answers_422_naming_the_limit(make, client):
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert f"{files.MAX_LINES}行目までに入力してください" in response.get_data(as_text=True)
+    assert f"{uploads.MAX_LINES}行目までに入力してください" in response.get_data(as_text=True)
