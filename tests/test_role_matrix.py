@@ -9,6 +9,10 @@ import pytest
 
 from app.auth.access import PUBLIC
 from app.auth.services import create_token
+from app.people.cards import issue_card
+from app.people.learners import create_learner
+from app.people.registration import register
+from app.scheduling.services import create_series
 from app.timeutil import japan_today
 from tests.conftest import login
 
@@ -145,10 +149,6 @@ def world(make):
     other_session = make.session(
         course=course, venue=venue, day=day, start="14:00", end="15:00", partner_org=theirs.slug
     )
-    from app.people.cards import issue_card
-    from app.people.learners import create_learner
-    from app.people.registration import register
-    from app.scheduling.services import create_series
 
     learner = create_learner({"name": "山田花子", "furigana": "やまだはなこ"})
     issue_card(learner)

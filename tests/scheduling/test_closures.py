@@ -106,7 +106,8 @@ def test_all_day_events_are_japan_midnight_to_midnight(app):
     assert bunka.starts_at == datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
     assert bunka.ends_at == datetime(2026, 11, 3, 15, 0, tzinfo=UTC)
     assert bunka.all_day
-    assert parsed.events == 35 and len(parsed.blocks) == 35
+    assert parsed.events == 35
+    assert len(parsed.blocks) == 35
 
 
 def test_national_holidays_file_has_the_real_2026_and_2027_dates(app):
