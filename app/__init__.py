@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
         core,
         curricula,
         orgs,
+        partners,
         people,
         public,
         reports,
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
         public,
         sheets,
         calendars,
+        partners,
         reports,
         api,
     )
@@ -124,8 +126,9 @@ def _import_views() -> None:
     import app.core.routes
     import app.curricula.api
     import app.curricula.routes
-    import app.orgs.partner_routes
     import app.orgs.routes
+    import app.partners.routes
+    import app.partners.sheet_routes
     import app.people.api
     import app.people.card_routes
     import app.people.match_routes
@@ -145,8 +148,7 @@ def _import_views() -> None:
     import app.scheduling.receivers
     import app.scheduling.routes
     import app.sheets.file_routes
-    import app.sheets.models
-    import app.sheets.routes  # noqa: F401
+    import app.sheets.models  # noqa: F401
 
 
 def _trust_proxies(app: Flask) -> None:

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from app.checkin.models import Attendance
 from app.extensions import db
-from app.orgs import partner_services
 from app.orgs.models import InstructorCourse
+from app.partners import services as partner_services
 from app.people.learners import create_learner
 from app.people.registration import cancel, register
 from app.scheduling.services import cancel_session
