@@ -133,6 +133,7 @@ def _import_views() -> None:
     import app.people.card_routes
     import app.people.match_routes
     import app.people.models
+    import app.people.receivers
     import app.people.registration_routes
     import app.people.registrations_api
     import app.people.routes

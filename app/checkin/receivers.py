@@ -1,14 +1,20 @@
-"""Check-in's answers to what app.people asks (app.people.signals): attendance and skills
-reached are this area's rows, so a merge of two learner records moves them here."""
+"""Check-in's answers to what the areas below it ask (app.signals): attendance and skills
+reached are this area's rows, so a merge of two learner records moves them here, and the
+session page shows the door's counts and link from here."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.auth.models import User
+from app.checkin.counts import counts_for
 from app.checkin.models import Attendance, SkillReached
+from app.checkin.services import may_check_in
 from app.extensions import db
 from app.people import signals as people_signals
 from app.people.models import Learner, Registration
+from app.scheduling import signals as scheduling_signals
+from app.scheduling.models import Session
 
 
 @people_signals.attended_registrations.connect
@@ -66,4 +72,12 @@ def _preview(keep: Learner, *, other: Learner, **_kwargs: object) -> dict[str, i
                 SkillReached.learner_id == other.id, SkillReached.skill_id.in_(kept_skills)
             )
         ),
+    }
+
+
+@scheduling_signals.session_page_shown.connect
+def _door(session: Session, *, user: User, **_kwargs: object) -> dict[str, object]:
+    return {
+        "counts": counts_for([session.id])[session.id],
+        "can_check_in": may_check_in(user, session),
     }
