@@ -120,6 +120,7 @@ def _import_views() -> None:
     import app.checkin.api
     import app.checkin.models
     import app.checkin.receivers
+    import app.checkin.roster_routes
     import app.checkin.routes
     import app.core.errors
     import app.core.models
