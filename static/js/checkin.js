@@ -6,63 +6,62 @@
  * search by furigana, name or short code. Every scan gets a client_id, kept through
  * retries, so the server never counts a person twice however often the network fails.
  */
-(function () {
-  "use strict";
-
-  var root = document.getElementById("checkin");
+(() => {
+  const root = document.getElementById("checkin");
   if (!root) {
     return;
   }
 
-  var TEXT = JSON.parse(document.getElementById("checkin-text").textContent);
-  var roster = JSON.parse(document.getElementById("checkin-roster").textContent);
-  var planner = root.dataset.planner === "true";
+  const TEXT = JSON.parse(document.getElementById("checkin-text").textContent);
+  let roster = JSON.parse(document.getElementById("checkin-roster").textContent);
+  const planner = root.dataset.planner === "true";
 
-  var scanForm = document.getElementById("scan-form");
-  var scanInput = document.getElementById("scan-code");
-  var resultBox = document.getElementById("checkin-result");
-  var searchInput = document.getElementById("search-q");
-  var personList = document.getElementById("person-list");
-  var othersBox = document.getElementById("others");
-  var othersList = document.getElementById("others-list");
-  var recentList = document.getElementById("recent-list");
-  var cameraButton = document.getElementById("camera-toggle");
-  var cameraStatus = document.getElementById("camera-status");
-  var cameraFrame = document.getElementById("camera-frame");
-  var video = document.getElementById("camera-video");
+  const scanForm = document.getElementById("scan-form");
+  const scanInput = document.getElementById("scan-code");
+  const resultBox = document.getElementById("checkin-result");
+  const searchInput = document.getElementById("search-q");
+  const personList = document.getElementById("person-list");
+  const othersBox = document.getElementById("others");
+  const othersList = document.getElementById("others-list");
+  const recentList = document.getElementById("recent-list");
+  const cameraButton = document.getElementById("camera-toggle");
+  const cameraStatus = document.getElementById("camera-status");
+  const cameraFrame = document.getElementById("camera-frame");
+  const video = document.getElementById("camera-video");
 
-  var ATTEMPTS = 3; // one request and two retries, with the same client_id
-  var TIMEOUT_MS = 8000;
-  var SAME_CODE_MS = 4000; // a card held in view is read once, again only after it left
-  var REFRESH_MS = 30000;
-  var RECENT_SHOWN = 6;
+  const ATTEMPTS = 3; // one request and two retries, with the same client_id
+  const TIMEOUT_MS = 8000;
+  const SAME_CODE_MS = 4000; // a card held in view is read once, again only after it left
+  const REFRESH_MS = 30000;
+  const RECENT_SHOWN = 6;
 
   // ------------------------------------------------------------------ text helpers
 
   function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (_, name) {
-      return values[name] === undefined ? "" : values[name];
-    });
+    return template.replace(/\{(\w+)\}/g, (_, name) =>
+      values[name] === undefined ? "" : values[name],
+    );
   }
 
   // As app.people.parsing.furigana_key: NFKC, katakana folded to hiragana, no spaces.
   function fold(text) {
     return (text || "")
       .normalize("NFKC")
-      .replace(/[\u30a1-\u30f6]/g, function (c) {
-        return String.fromCharCode(c.charCodeAt(0) - 0x60);
-      })
+      .replace(/[\u30a1-\u30f6]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60))
       .replace(/[\s・･\u3000]/g, "")
       .toLowerCase();
   }
 
   // As app.people.cards.normalize_code: 'k7 3q9f' -> 'K73Q9F'.
   function codeKey(text) {
-    return (text || "").normalize("NFKC").toUpperCase().replace(/[^0-9A-Z]/g, "");
+    return (text || "")
+      .normalize("NFKC")
+      .toUpperCase()
+      .replace(/[^0-9A-Z]/g, "");
   }
 
   function looksLikeToken(text) {
-    var key = codeKey(text);
+    const key = codeKey(text);
     return key.indexOf("DK1") === 0 && key.length > 12;
   }
 
@@ -70,12 +69,12 @@
     if (!iso) {
       return "";
     }
-    var match = /T(\d{2}):(\d{2})/.exec(iso);
-    return match ? match[1] + ":" + match[2] : "";
+    const match = /T(\d{2}):(\d{2})/.exec(iso);
+    return match ? `${match[1]}:${match[2]}` : "";
   }
 
   function el(tag, className, text) {
-    var node = document.createElement(tag);
+    const node = document.createElement(tag);
     if (className) {
       node.className = className;
     }
@@ -86,7 +85,7 @@
   }
 
   function nameWithReading(learner) {
-    var ruby = el("ruby");
+    const ruby = el("ruby");
     ruby.appendChild(document.createTextNode(learner.name));
     ruby.appendChild(el("rp", null, "("));
     ruby.appendChild(el("rt", null, learner.furigana));
@@ -99,21 +98,23 @@
       return crypto.randomUUID();
     }
     // Plain http on a hall's network has no randomUUID; getRandomValues works everywhere.
-    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map
-      .call(bytes, function (b) {
-        return (b + 0x100).toString(16).slice(1);
-      })
-      .join("");
-    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+    const hex = Array.prototype.map.call(bytes, (b) => (b + 0x100).toString(16).slice(1)).join("");
+    return [
+      hex.slice(0, 8),
+      hex.slice(8, 12),
+      hex.slice(12, 16),
+      hex.slice(16, 20),
+      hex.slice(20),
+    ].join("-");
   }
 
   // ------------------------------------------------------------------ sound and vibration
 
-  var audio = null;
-  var TONES = {
+  let audio = null;
+  const TONES = {
     ok: [[1046, 0, 0.15]],
     again: [
       [660, 0, 0.1],
@@ -121,21 +122,21 @@
     ],
     error: [[196, 0, 0.4]],
   };
-  var VIBRATION = { ok: 80, again: [60, 80, 60], error: [250, 100, 250] };
+  const VIBRATION = { ok: 80, again: [60, 80, 60], error: [250, 100, 250] };
 
   // A short beep made on the spot: nothing to download on a slow network.
   function signal(kind) {
     try {
-      var Context = window.AudioContext || window.webkitAudioContext;
+      const Context = window.AudioContext || window.webkitAudioContext;
       if (Context) {
         audio = audio || new Context();
         if (audio.state === "suspended") {
           audio.resume();
         }
-        TONES[kind].forEach(function (tone) {
-          var osc = audio.createOscillator();
-          var gain = audio.createGain();
-          var start = audio.currentTime + tone[1];
+        TONES[kind].forEach((tone) => {
+          const osc = audio.createOscillator();
+          const gain = audio.createGain();
+          const start = audio.currentTime + tone[1];
           osc.type = kind === "error" ? "square" : "sine";
           osc.frequency.value = tone[0];
           gain.gain.setValueAtTime(0.0001, start);
@@ -147,7 +148,7 @@
           osc.stop(start + tone[2] + 0.02);
         });
       }
-    } catch (err) {
+    } catch {
       // No sound is no reason to stop checking people in.
     }
     if (navigator.vibrate) {
@@ -157,16 +158,16 @@
 
   // ------------------------------------------------------------------ the result panel
 
-  var MARKS = { ok: "✓", again: "✓", warn: "!", error: "×", pending: "…" };
+  const MARKS = { ok: "✓", again: "✓", warn: "!", error: "×", pending: "…" };
 
   function showResult(kind, result, options) {
-    resultBox.className = "checkin-result result-" + kind;
+    resultBox.className = `checkin-result result-${kind}`;
     resultBox.dataset.result = result;
     resultBox.textContent = "";
-    var head = el("div", "result-head");
+    const head = el("div", "result-head");
     head.appendChild(el("span", "result-mark", MARKS[kind]));
     if (options.learner) {
-      var name = el("p", "result-name");
+      const name = el("p", "result-name");
       name.appendChild(nameWithReading(options.learner));
       head.appendChild(name);
     }
@@ -175,10 +176,10 @@
     if (options.hint) {
       resultBox.appendChild(el("p", "result-hint", options.hint));
     }
-    if (options.actions && options.actions.length) {
-      var actions = el("div", "result-actions");
-      options.actions.forEach(function (action) {
-        var button = el("button", "button " + (action.primary ? "primary " : "") + "big", action.label);
+    if (options.actions?.length) {
+      const actions = el("div", "result-actions");
+      options.actions.forEach((action) => {
+        const button = el("button", `button ${action.primary ? "primary " : ""}big`, action.label);
         button.type = "button";
         button.addEventListener("click", action.run);
         actions.appendChild(button);
@@ -189,7 +190,7 @@
 
   // The last few results, newest first: the messages name the person already.
   function remember(kind, message) {
-    var item = el("li", "recent-" + kind);
+    const item = el("li", `recent-${kind}`);
     item.appendChild(el("span", "recent-mark", MARKS[kind]));
     item.appendChild(el("span", "recent-message", message));
     recentList.insertBefore(item, recentList.firstChild);
@@ -201,14 +202,18 @@
   // ------------------------------------------------------------------ talking to the server
 
   function sleep(ms) {
-    return new Promise(function (resolve) {
+    return new Promise((resolve) => {
       setTimeout(resolve, ms);
     });
   }
 
   function postOnce(body) {
-    var controller = window.AbortController ? new AbortController() : null;
-    var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
+    const controller = window.AbortController ? new AbortController() : null;
+    const timer = controller
+      ? setTimeout(() => {
+          controller.abort();
+        }, TIMEOUT_MS)
+      : null;
     return fetch(root.dataset.postUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -219,7 +224,7 @@
       },
       body: JSON.stringify(body),
       signal: controller ? controller.signal : undefined,
-    }).finally(function () {
+    }).finally(() => {
       if (timer) {
         clearTimeout(timer);
       }
@@ -228,18 +233,18 @@
 
   // The answer, or {lost: true} when the network failed every time, or {relogin: true}.
   async function post(body, onRetry) {
-    for (var attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
       if (attempt > 0) {
         onRetry();
         await sleep(700 * attempt);
       }
-      var response;
+      let response;
       try {
         response = await postOnce(body);
-      } catch (err) {
+      } catch {
         continue; // offline, timed out: the same client_id goes again
       }
-      var type = response.headers.get("Content-Type") || "";
+      const type = response.headers.get("Content-Type") || "";
       if (type.indexOf("application/json") === -1) {
         if (response.redirected || response.status === 400) {
           return { relogin: true };
@@ -257,7 +262,7 @@
     return { lost: true };
   }
 
-  var pending = 0;
+  let pending = 0;
 
   function checkIn(body, context) {
     body.client_id = body.client_id || newClientId();
@@ -266,9 +271,9 @@
     pending += 1;
     resultBox.setAttribute("aria-busy", "true");
     showResult("pending", "sending", { learner: context.learner, message: TEXT.sending });
-    return post(body, function () {
+    return post(body, () => {
       showResult("pending", "retrying", { learner: context.learner, message: TEXT.retrying });
-    }).then(function (answer) {
+    }).then((answer) => {
       pending -= 1;
       if (!pending) {
         resultBox.removeAttribute("aria-busy");
@@ -288,7 +293,7 @@
           {
             label: TEXT.resend,
             primary: true,
-            run: function () {
+            run: () => {
               checkIn(body, context);
             },
           },
@@ -301,7 +306,7 @@
       showResult("error", "relogin", { message: TEXT.relogin });
       return;
     }
-    var data = answer.data;
+    const data = answer.data;
     if (!data) {
       signal("error");
       showResult("error", "http", { message: fill(TEXT.server_error, { status: answer.status }) });
@@ -313,7 +318,7 @@
     if (!data.error) {
       updateRow(data);
       // A retry whose first try did reach the server: that first try was this very scan.
-      var ours = data.attendance && data.attendance.client_id === body.client_id;
+      const ours = data.attendance && data.attendance.client_id === body.client_id;
       if (ours && data.result === "already_checked_in") {
         data.result = "checked_in";
         data.message = fill(TEXT.checked_in, {
@@ -321,8 +326,8 @@
           time: clockOf(data.attendance.checked_in_at),
         });
       }
-      var again = data.result === "already_checked_in";
-      var kind = data.result === "waitlisted" ? "warn" : again ? "again" : "ok";
+      const again = data.result === "already_checked_in";
+      const kind = data.result === "waitlisted" ? "warn" : again ? "again" : "ok";
       signal(kind === "warn" ? "again" : kind);
       showResult(kind, data.result, { learner: data.learner, message: data.message });
       remember(kind, data.message);
@@ -334,18 +339,16 @@
 
   // Each refusal has its own words (from the server) and, where there is one, a way on.
   function refused(error, body, context) {
-    var learner = error.learner_id
+    const learner = error.learner_id
       ? { id: error.learner_id, name: error.learner_name, furigana: error.learner_furigana }
       : context.learner;
-    var details = error.fields ? Object.keys(error.fields).map(function (name) {
-      return error.fields[name];
-    }) : [];
-    var options = {
+    const details = error.fields ? Object.keys(error.fields).map((name) => error.fields[name]) : [];
+    const options = {
       learner: learner,
-      message: details.length ? error.message + " " + details.join(" ") : error.message,
+      message: details.length ? `${error.message} ${details.join(" ")}` : error.message,
       actions: [],
     };
-    var kind = "error";
+    let kind = "error";
     if (error.code === "unknown_code") {
       options.hint = TEXT.unknown_hint;
     } else if (error.code === "not_registered" && error.registration_status !== "waitlisted") {
@@ -367,13 +370,13 @@
   // reaches only the people of their own classes.
   function walkInActions(learner, room, code) {
     function walkIn(extra) {
-      return function () {
-        var body = learner.newcomer
+      return () => {
+        const body = learner.newcomer
           ? { new_learner: learner.newcomer, walk_in: true }
           : code
             ? { code: code, walk_in: true }
             : { learner_id: learner.id, walk_in: true };
-        Object.keys(extra).forEach(function (key) {
+        Object.keys(extra).forEach((key) => {
           body[key] = extra[key];
         });
         checkIn(body, { learner: learner });
@@ -382,9 +385,13 @@
     if (room) {
       return [{ label: TEXT.walk_in, primary: true, run: walkIn({}) }];
     }
-    var actions = [{ label: TEXT.waitlist, primary: !planner, run: walkIn({ waitlist: true }) }];
+    const actions = [{ label: TEXT.waitlist, primary: !planner, run: walkIn({ waitlist: true }) }];
     if (planner) {
-      actions.unshift({ label: TEXT.override, primary: true, run: walkIn({ override_capacity: true }) });
+      actions.unshift({
+        label: TEXT.override,
+        primary: true,
+        run: walkIn({ override_capacity: true }),
+      });
     }
     return actions;
   }
@@ -398,9 +405,7 @@
   }
 
   function updateRow(data) {
-    var row = roster.rows.find(function (r) {
-      return r.learner.id === data.learner.id;
-    });
+    let row = roster.rows.find((r) => r.learner.id === data.learner.id);
     if (!row) {
       row = { learner: data.learner, short_code: null, skills: [] };
       roster.rows.push(row);
@@ -422,9 +427,9 @@
       return { order: 2, text: TEXT.waitlisted, done: false, open: false };
     }
     if (row.checked_in_at) {
-      var text = fill(TEXT.checked_at, { time: clockOf(row.checked_in_at) });
+      let text = fill(TEXT.checked_at, { time: clockOf(row.checked_in_at) });
       if (row.status === "late") {
-        text += "(" + TEXT.late + ")";
+        text += `(${TEXT.late})`;
       }
       return { order: 1, text: text, done: true, open: false };
     }
@@ -436,19 +441,21 @@
       return true;
     }
     return (
-      (key && (fold(row.learner.furigana).indexOf(key) !== -1 || fold(row.learner.name).indexOf(key) !== -1)) ||
+      (key &&
+        (fold(row.learner.furigana).indexOf(key) !== -1 ||
+          fold(row.learner.name).indexOf(key) !== -1)) ||
       (code.length >= 2 && row.short_code && codeKey(row.short_code).indexOf(code) !== -1)
     );
   }
 
   function personItem(learner, stateText, done, button) {
-    var item = el("li", "person" + (done ? " is-done" : ""));
+    const item = el("li", `person${done ? " is-done" : ""}`);
     item.dataset.learnerId = learner.id;
-    var who = el("div", "person-who");
-    var name = el("p", "person-name");
+    const who = el("div", "person-who");
+    const name = el("p", "person-name");
     name.appendChild(nameWithReading(learner));
     who.appendChild(name);
-    var state = el("p", "person-state");
+    const state = el("p", "person-state");
     if (done) {
       state.appendChild(el("span", "person-mark", "✓"));
     }
@@ -462,42 +469,40 @@
   }
 
   function actionButton(label, learner, run) {
-    var button = el("button", "button primary big", label);
+    const button = el("button", "button primary big", label);
     button.type = "button";
-    button.appendChild(el("span", "visually-hidden", " " + learner.name));
+    button.appendChild(el("span", "visually-hidden", ` ${learner.name}`));
     button.addEventListener("click", run);
     return button;
   }
 
   function renderList() {
-    var query = searchInput.value;
-    var key = fold(query);
-    var code = codeKey(query);
-    var rows = roster.rows
-      .filter(function (row) {
-        return matches(row, key, code);
-      })
-      .map(function (row) {
-        return { row: row, state: stateOf(row) };
-      })
-      .sort(function (a, b) {
-        return a.state.order - b.state.order || fold(a.row.learner.furigana).localeCompare(fold(b.row.learner.furigana), "ja");
-      });
+    const query = searchInput.value;
+    const key = fold(query);
+    const code = codeKey(query);
+    const rows = roster.rows
+      .filter((row) => matches(row, key, code))
+      .map((row) => ({ row: row, state: stateOf(row) }))
+      .sort(
+        (a, b) =>
+          a.state.order - b.state.order ||
+          fold(a.row.learner.furigana).localeCompare(fold(b.row.learner.furigana), "ja"),
+      );
     personList.textContent = "";
-    rows.forEach(function (entry) {
-      var learner = entry.row.learner;
-      var button = entry.state.open
-        ? actionButton(TEXT.check_in, learner, function () {
+    rows.forEach((entry) => {
+      const learner = entry.row.learner;
+      const button = entry.state.open
+        ? actionButton(TEXT.check_in, learner, () => {
             checkIn({ learner_id: learner.id }, { learner: learner });
           })
         : null;
       personList.appendChild(personItem(learner, entry.state.text, entry.state.done, button));
     });
     if (!rows.length && code.length === 6) {
-      var item = el("li", "person");
-      var byCode = el("button", "button primary big", fill(TEXT.by_code, { code: query.trim() }));
+      const item = el("li", "person");
+      const byCode = el("button", "button primary big", fill(TEXT.by_code, { code: query.trim() }));
       byCode.type = "button";
-      byCode.addEventListener("click", function () {
+      byCode.addEventListener("click", () => {
         checkIn({ code: query }, {});
       });
       item.appendChild(byCode);
@@ -508,33 +513,30 @@
   }
 
   // Someone not on this session's list: asked of the server, for walk-ins.
-  var searchTimer = null;
-  var searchSerial = 0;
+  let searchTimer = null;
+  let searchSerial = 0;
 
   function searchOthers() {
-    var query = searchInput.value.trim();
-    var serial = (searchSerial += 1);
+    const query = searchInput.value.trim();
+    searchSerial += 1;
+    const serial = searchSerial;
     if (fold(query).length < 2) {
       othersBox.hidden = true;
       return;
     }
-    fetch(root.dataset.searchUrl + "?q=" + encodeURIComponent(query), {
+    fetch(`${root.dataset.searchUrl}?q=${encodeURIComponent(query)}`, {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     })
-      .then(function (response) {
-        return response.ok ? response.json() : { items: [] };
-      })
-      .catch(function () {
-        return { items: [] };
-      })
-      .then(function (data) {
+      .then((response) => (response.ok ? response.json() : { items: [] }))
+      .catch(() => ({ items: [] }))
+      .then((data) => {
         if (serial !== searchSerial) {
           return; // a newer search is on its way
         }
         othersList.textContent = "";
-        (data.items || []).forEach(function (learner) {
-          var button = actionButton(TEXT.walk_in, learner, function () {
+        (data.items || []).forEach((learner) => {
+          const button = actionButton(TEXT.walk_in, learner, () => {
             checkIn({ learner_id: learner.id, walk_in: true }, { learner: learner });
           });
           othersList.appendChild(personItem(learner, TEXT.not_registered, false, button));
@@ -547,12 +549,13 @@
     if (document.hidden || pending) {
       return;
     }
-    fetch(root.dataset.rosterUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) {
-        return response.ok ? response.json() : null;
-      })
-      .then(function (data) {
-        if (!data || !data.rows) {
+    fetch(root.dataset.rosterUrl, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => {
+        if (!data?.rows) {
           return;
         }
         roster = data;
@@ -562,7 +565,7 @@
           renderList();
         }
       })
-      .catch(function () {
+      .catch(() => {
         // The list on screen stays; the next refresh may get through.
       });
   }
@@ -570,20 +573,20 @@
   // ------------------------------------------------------------------ the scanner
 
   function focusScanner() {
-    var active = document.activeElement;
+    const active = document.activeElement;
     if (!active || active === document.body || !root.contains(active)) {
       scanInput.focus();
     }
   }
 
-  scanForm.addEventListener("submit", function (event) {
+  scanForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    var code = scanInput.value.trim();
+    const code = scanInput.value.trim();
     scanInput.value = "";
     if (!codeKey(code)) {
       return;
     }
-    var body = { code: code };
+    const body = { code: code };
     if (looksLikeToken(code)) {
       body.method = "scanner";
     }
@@ -591,8 +594,8 @@
   });
 
   // A scanner types wherever the focus is: keys typed outside a text field go to the box.
-  document.addEventListener("keydown", function (event) {
-    var target = event.target;
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) {
       return;
     }
@@ -607,25 +610,28 @@
   });
 
   // Someone with no record at all: recorded, registered and checked in in one step.
-  var newcomerForm = document.getElementById("newcomer-form");
+  const newcomerForm = document.getElementById("newcomer-form");
   if (newcomerForm) {
-    newcomerForm.addEventListener("submit", function (event) {
+    newcomerForm.addEventListener("submit", (event) => {
       event.preventDefault();
-      var newcomer = {
+      const newcomer = {
         name: newcomerForm.elements.name.value.trim(),
         furigana: newcomerForm.elements.furigana.value.trim(),
         phone: newcomerForm.elements.phone.value.trim(),
       };
-      var learner = { name: newcomer.name, furigana: newcomer.furigana, newcomer: newcomer };
-      checkIn({ new_learner: newcomer, walk_in: true }, { learner: learner }).then(function () {
-        if (resultBox.dataset.result === "checked_in" || resultBox.dataset.result === "waitlisted") {
+      const learner = { name: newcomer.name, furigana: newcomer.furigana, newcomer: newcomer };
+      checkIn({ new_learner: newcomer, walk_in: true }, { learner: learner }).then(() => {
+        if (
+          resultBox.dataset.result === "checked_in" ||
+          resultBox.dataset.result === "waitlisted"
+        ) {
           newcomerForm.reset();
         }
       });
     });
   }
 
-  searchInput.addEventListener("input", function () {
+  searchInput.addEventListener("input", () => {
     renderList();
     clearTimeout(searchTimer);
     searchTimer = setTimeout(searchOthers, 350);
@@ -633,8 +639,8 @@
 
   // ------------------------------------------------------------------ the camera
 
-  var camera = { stream: null, detect: null, timer: null, last: { key: "", at: 0 } };
-  var CAMERA_KEY = "dekiru.checkin.camera";
+  const camera = { stream: null, detect: null, timer: null, last: { key: "", at: 0 } };
+  const CAMERA_KEY = "dekiru.checkin.camera";
 
   // Whether this phone used the camera last time (then it starts by itself).
   function cameraWanted(value) {
@@ -645,14 +651,14 @@
         localStorage.removeItem(CAMERA_KEY);
       }
       return localStorage.getItem(CAMERA_KEY) === "on";
-    } catch (err) {
+    } catch {
       return false; // storage refused (private mode): simply not remembered
     }
   }
 
   function loadScript(src) {
-    return new Promise(function (resolve, reject) {
-      var script = document.createElement("script");
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
       script.src = src;
       script.onload = resolve;
       script.onerror = reject;
@@ -665,59 +671,55 @@
   async function makeDetector() {
     if ("BarcodeDetector" in window) {
       try {
-        var formats = await window.BarcodeDetector.getSupportedFormats();
+        const formats = await window.BarcodeDetector.getSupportedFormats();
         if (formats.indexOf("qr_code") !== -1) {
-          var native = new window.BarcodeDetector({ formats: ["qr_code"] });
-          return async function () {
-            var found = await native.detect(video);
+          const native = new window.BarcodeDetector({ formats: ["qr_code"] });
+          return async () => {
+            const found = await native.detect(video);
             return found.length ? found[0].rawValue : null;
           };
         }
-      } catch (err) {
+      } catch {
         // Fall through to the decoder we ship.
       }
     }
     if (!window.ZXingWASM) {
       await loadScript(root.dataset.zxingSrc);
     }
-    var wasm = root.dataset.zxingWasm;
+    const wasm = root.dataset.zxingWasm;
     await window.ZXingWASM.prepareZXingModule({
       overrides: {
-        locateFile: function (path, prefix) {
-          return path.endsWith(".wasm") ? wasm : prefix + path;
-        },
+        locateFile: (path, prefix) => (path.endsWith(".wasm") ? wasm : prefix + path),
       },
       fireImmediately: true,
     });
-    var canvas = document.createElement("canvas");
-    var context = canvas.getContext("2d", { willReadFrequently: true });
-    return async function () {
-      var width = video.videoWidth;
-      var height = video.videoHeight;
+    const canvas = document.createElement("canvas");
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    return async () => {
+      const width = video.videoWidth;
+      const height = video.videoHeight;
       if (!width || !height) {
         return null;
       }
-      var scale = Math.min(1, 960 / Math.max(width, height));
+      const scale = Math.min(1, 960 / Math.max(width, height));
       canvas.width = Math.round(width * scale);
       canvas.height = Math.round(height * scale);
       context.drawImage(video, 0, 0, canvas.width, canvas.height);
-      var image = context.getImageData(0, 0, canvas.width, canvas.height);
-      var results = await window.ZXingWASM.readBarcodes(image, {
+      const image = context.getImageData(0, 0, canvas.width, canvas.height);
+      const results = await window.ZXingWASM.readBarcodes(image, {
         formats: ["QRCode"],
         tryHarder: true,
         maxNumberOfSymbols: 1,
       });
-      var hit = results.find(function (r) {
-        return r.isValid && r.text;
-      });
+      const hit = results.find((r) => r.isValid && r.text);
       return hit ? hit.text : null;
     };
   }
 
   function onCameraCode(text) {
-    var key = codeKey(text);
-    var now = Date.now();
-    var last = camera.last;
+    const key = codeKey(text);
+    const now = Date.now();
+    const last = camera.last;
     if (key === last.key && now - last.at < SAME_CODE_MS) {
       last.at = now; // still in view: not a new scan
       return;
@@ -731,11 +733,11 @@
       return;
     }
     try {
-      var text = await camera.detect();
+      const text = await camera.detect();
       if (text && camera.stream) {
         onCameraCode(text);
       }
-    } catch (err) {
+    } catch {
       // A frame that cannot be read is just the next frame's chance.
     }
     if (camera.stream) {
@@ -747,12 +749,16 @@
     cameraStatus.textContent = TEXT.camera_loading;
     cameraButton.disabled = true;
     try {
-      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      if (!navigator.mediaDevices?.getUserMedia) {
         throw new Error("no camera API");
       }
       camera.stream = await navigator.mediaDevices.getUserMedia({
         audio: false,
-        video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+        video: {
+          facingMode: { ideal: "environment" },
+          width: { ideal: 1280 },
+          height: { ideal: 720 },
+        },
       });
       video.srcObject = camera.stream;
       cameraFrame.hidden = false;
@@ -763,7 +769,7 @@
       cameraStatus.textContent = TEXT.camera_running;
       cameraWanted(true);
       tick();
-    } catch (err) {
+    } catch {
       stopCamera();
       cameraStatus.textContent = TEXT.camera_failed;
     } finally {
@@ -774,7 +780,7 @@
   function stopCamera() {
     clearTimeout(camera.timer);
     if (camera.stream) {
-      camera.stream.getTracks().forEach(function (track) {
+      camera.stream.getTracks().forEach((track) => {
         track.stop();
       });
     }
@@ -786,7 +792,7 @@
     cameraStatus.textContent = "";
   }
 
-  cameraButton.addEventListener("click", function () {
+  cameraButton.addEventListener("click", () => {
     if (camera.stream) {
       stopCamera();
       cameraWanted(false);
@@ -796,7 +802,7 @@
   });
 
   // The camera drains the battery: off while the page is hidden, back when it returns.
-  document.addEventListener("visibilitychange", function () {
+  document.addEventListener("visibilitychange", () => {
     if (document.hidden && camera.stream) {
       stopCamera();
     } else if (!document.hidden && cameraWanted() && !camera.stream) {
