@@ -124,9 +124,12 @@ class ApiIn(BaseModel):
 
 
 class ApiOut(BaseModel):
-    """An output, made from the app's objects by attribute (`from_attributes`)."""
+    """An output, made from the app's objects by attribute (`from_attributes`). Every key is
+    always written, so the document says each is required, defaults included."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_serialization_defaults_required=True
+    )
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -293,5 +293,5 @@ class RegistrationList(ApiOut):
 
 class CancelledRegistration(RegistrationOut):
     promoted: RegistrationOut | None = Field(
-        description="The first waitlisted person, now registered, if any"
+        None, description="The first waitlisted person, now registered, if any"
     )
