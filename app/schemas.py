@@ -128,7 +128,10 @@ class ApiOut(BaseModel):
     always written, so the document says each is required, defaults included."""
 
     model_config = ConfigDict(
-        from_attributes=True, json_schema_serialization_defaults_required=True
+        from_attributes=True,
+        json_schema_serialization_defaults_required=True,
+        # What a view sets after the model is made (a position, a hidden phone) is checked too.
+        validate_assignment=True,
     )
 
     def dump(self) -> dict[str, Any]:
