@@ -129,6 +129,9 @@ class ApiOut(BaseModel):
 
     model_config = ConfigDict(
         from_attributes=True,
+        # Made from an object by its attributes' names (aliases), or by the fields' own.
+        validate_by_alias=True,
+        validate_by_name=True,
         json_schema_serialization_defaults_required=True,
         # What a view sets after the model is made (a position, a hidden phone) is checked too.
         validate_assignment=True,

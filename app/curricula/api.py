@@ -9,27 +9,9 @@ from app.api import bp
 from app.api.access import api_roles
 from app.auth.access import ALL_STAFF
 from app.curricula import services
-from app.curricula.models import CourseVersion
+from app.curricula.schemas import CourseDetail, CourseList, CourseOut, VersionOut
 from app.errors import ValidationError
 from app.inputs import digits_int
-from app.timeutil import iso
-
-
-def course_json(version: CourseVersion) -> dict:
-    return {
-        "slug": version.course.slug,
-        "version": version.version,
-        "title_ja": version.title_ja,
-        "title_en": version.title_en,
-        "summary_ja": version.summary_ja,
-        "summary_en": version.summary_en,
-        "track": version.track,
-        "audience": list(version.audience),
-        "duration_minutes": version.duration_minutes,
-        "prerequisites": list(version.prerequisites),
-        "materials": list(version.materials),
-        "skills": [{"id": s.key, "ja": s.label_ja, "en": s.label_en} for s in version.skills],
-    }
 
 
 @bp.get("/courses")
@@ -38,7 +20,7 @@ def list_courses():
     courses = services.list_courses(
         track=request.args.get("track") or None, audience=request.args.get("audience") or None
     )
-    return {"items": [course_json(v) for v in courses]}
+    return CourseList(items=[CourseOut.model_validate(v) for v in courses]).dump()
 
 
 @bp.get("/courses/<slug>")
@@ -56,10 +38,8 @@ def get_course(slug: str):
                 fields={"version": _("1以上の整数で指定してください。")},
             )
         shown = services.version_of(course, number)
-    body = course_json(shown)
-    body["current_version"] = course.current_version.version
-    body["versions"] = [
-        {"version": v.version, "loaded_at": iso(v.loaded_at), "source_file": v.source_file}
-        for v in course.versions
-    ]
-    return body
+    return CourseDetail(
+        **CourseOut.model_validate(shown).model_dump(),
+        current_version=course.current_version.version,
+        versions=[VersionOut.model_validate(v) for v in course.versions],
+    ).dump()
