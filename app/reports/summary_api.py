@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import request
 
 from app.api import bp
 from app.api.access import api_roles, api_user
-from app.reports import figure_tables, figures
+from app.reports import figures
 from app.reports.filters import parse_filter
 from app.reports.routes import REPORT_ROLES
+from app.reports.schemas import SummaryOut
 from app.timeutil import utcnow
 
 
@@ -16,4 +17,4 @@ from app.timeutil import utcnow
 @api_roles(*REPORT_ROLES)
 def report_summary():
     report = parse_filter(request.args, api_user())
-    return jsonify(figure_tables.summary_json(figures.compute(report, utcnow())))
+    return SummaryOut.of(figures.compute(report, utcnow())).dump()
