@@ -34,9 +34,10 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticError
 from pydantic_core import ErrorDetails, PydanticCustomError
+from werkzeug.datastructures import MultiDict
 
 from app.errors import ValidationError
-from app.inputs import DB_INT_MAX, DB_INT_MIN
+from app.inputs import DB_INT_MAX, DB_INT_MIN, MAX_PAGE, digits_int
 from app.text import clean
 from app.timeutil import OutOfRange, iso, parse_iso
 
@@ -123,11 +124,24 @@ class ApiIn(BaseModel):
             raise ValidationError(str(cls.invalid), fields=errors_by_field(cls, exc)) from None
 
 
+class ApiQuery(ApiIn):
+    """A query string: parameters it does not name are ignored, as the web's convention is."""
+
+    model_config = ConfigDict(extra="ignore", use_enum_values=True, validate_by_name=True)
+    invalid = _l("検索条件を確認してください。")
+
+    @classmethod
+    def read_args(cls, args: MultiDict[str, str]) -> Self:
+        return cls.read(args.to_dict())
+
+
 class ApiOut(BaseModel):
     """An output, made from the app's objects by attribute (`from_attributes`). Every key is
     always written, so the document says each is required, defaults included."""
 
     model_config = ConfigDict(
+        # No key the document does not name (additionalProperties: false in it).
+        extra="forbid",
         from_attributes=True,
         # Made from an object by its attributes' names (aliases), or by the fields' own.
         validate_by_alias=True,
@@ -187,6 +201,27 @@ def choice(kind: type[StrEnum], default: StrEnum | None, message: Any) -> Before
         return kind(text)
 
     return BeforeValidator(read)
+
+
+def _page(value: Any) -> int:
+    if not value:
+        return 1
+    number = digits_int(value)
+    if number is None or not 1 <= number <= MAX_PAGE:
+        raise ValueError(_l("1から%(max)dまでの整数で指定してください。", max=MAX_PAGE))
+    return number
+
+
+# A page of a list from the query string: 1 when absent (app.inputs.MAX_PAGE at most).
+PageNumber = Annotated[
+    int,
+    BeforeValidator(_page),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+]
+# A text filter from the query string: empty is the same as not given.
+QueryText = Annotated[
+    str | None, BeforeValidator(lambda v: v or None), WithJsonSchema({"type": "string"})
+]
 
 
 def _aware(value: Any) -> datetime:

@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated, Any
 
-from app.curricula.models import Track
-from app.schemas import ApiOut, Time
+from flask_babel import lazy_gettext as _l
+from pydantic import BeforeValidator, Field, WithJsonSchema
+
+from app.curricula.models import Audience, Track
+from app.inputs import digits_int
+from app.schemas import ApiOut, ApiQuery, QueryText, Time
+
+
+class CourseQuery(ApiQuery):
+    # Checked by the service (app.curricula.services.check_filters), which the pages share.
+    track: Annotated[QueryText, WithJsonSchema({"enum": [t.value for t in Track]})] = None
+    audience: Annotated[QueryText, WithJsonSchema({"enum": [a.value for a in Audience]})] = None
+
+
+def _version(value: Any) -> int | None:
+    if not value:
+        return None
+    number = digits_int(value)
+    if number is None:
+        raise ValueError(_l("1以上の整数で指定してください。"))
+    return number
+
+
+class VersionQuery(ApiQuery):
+    invalid = _l("version を確認してください。")
+
+    version: Annotated[
+        int | None,
+        BeforeValidator(_version),
+        WithJsonSchema({"type": "integer", "minimum": 1}),
+        Field(description="The version a session was planned with; default the current one"),
+    ] = None
 
 
 class SkillOut(ApiOut):

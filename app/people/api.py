@@ -6,11 +6,12 @@ from flask import request
 
 from app.api import bp
 from app.api.access import api_roles, api_user
+from app.api.operations import Reply, operation
 from app.auth.access import ALL_STAFF, PLANNERS
-from app.inputs import json_object, page_number
+from app.inputs import json_object
 from app.people import learners
 from app.people.privacy import record_download
-from app.people.schemas import LearnerOut, LearnerPage
+from app.people.schemas import LearnerChange, LearnerIn, LearnerOut, LearnerPage, LearnerQuery
 
 # GET/POST /api/v1/learners, GET/PATCH /api/v1/learners/{id}
 
@@ -18,14 +19,24 @@ LEARNERS_PER_PAGE = 50
 
 
 @bp.get("/learners")
+@operation(
+    "Learners visible to the token's user: search by furigana (hiragana and katakana alike), "
+    "name, phone digits or card short code",
+    {200: Reply("A page of learners", LearnerPage)},
+    (401, 422),
+    description="Phone digits match only phones the user may see, card numbers and district "
+    "only for those who see them; every read is written to the audit log.",
+    query=LearnerQuery,
+)
 @api_roles(*ALL_STAFF)
 def list_learners():
     user = api_user()
-    page = page_number(request.args.get("page"))
+    wanted = LearnerQuery.read_args(request.args)
+    page = wanted.page
     found = learners.search(
         user,
-        request.args.get("q") or "",
-        district=request.args.get("district") or None,
+        wanted.q,
+        district=wanted.district,
         # One more than a page tells whether another page follows.
         limit=LEARNERS_PER_PAGE + 1,
         offset=(page - 1) * LEARNERS_PER_PAGE,
@@ -46,6 +57,12 @@ def list_learners():
 
 
 @bp.post("/learners")
+@operation(
+    "Record a learner (coordinators and admins)",
+    {201: Reply("The new learner", LearnerOut)},
+    (401, 403, 422),
+    body=LearnerIn,
+)
 @api_roles(*PLANNERS)
 def create_learner():
     learner = learners.create_learner(json_object(), api_user())
@@ -53,12 +70,19 @@ def create_learner():
 
 
 @bp.get("/learners/<int:learner_id>")
+@operation("One learner", {200: Reply("The learner", LearnerOut)}, (401, 404))
 @api_roles(*ALL_STAFF)
 def get_learner(learner_id: int):
     return LearnerOut.of(api_user(), learners.get_learner(api_user(), learner_id)).dump()
 
 
 @bp.patch("/learners/<int:learner_id>")
+@operation(
+    "Change a learner's record (coordinators and admins)",
+    {200: Reply("The changed learner", LearnerOut)},
+    (401, 403, 404, 422),
+    body=LearnerChange,
+)
 @api_roles(*PLANNERS)
 def update_learner(learner_id: int):
     learner = learners.get_learner(api_user(), learner_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.api import bp
 from app.api.access import api_roles, api_user
+from app.api.operations import Reply, operation
 from app.auth.access import ALL_STAFF, PLANNERS
 from app.auth.models import User
 from app.inputs import json_object
@@ -31,6 +32,14 @@ def _listed(user: User, reg: Registration, position: int | None = None) -> Liste
 
 
 @bp.get("/sessions/<int:session_id>/registrations")
+@operation(
+    "Who is registered and who waits, in order (phones per sharing consent)",
+    {200: Reply("The registrations", RegistrationList)},
+    (401, 403, 404),
+    description="For the session's instructors and assistants, its partner organization and "
+    "planners (403 for other staff who see the session); every read is written to the audit "
+    "log.",
+)
 @api_roles(*ALL_STAFF)
 def list_session_registrations(session_id: int):
     user = api_user()
@@ -51,6 +60,19 @@ def list_session_registrations(session_id: int):
 
 
 @bp.post("/sessions/<int:session_id>/registrations")
+@operation(
+    "Register a learner; a full session waitlists (coordinators and admins)",
+    {201: Reply("Registered, or waitlisted when full", RegistrationOut)},
+    {
+        401: "",
+        403: "",
+        404: "",
+        409: "already_registered (with registration_id and registration_status), "
+        "session_cancelled, session_ended",
+        422: "",
+    },
+    body=RegistrationIn,
+)
 @api_roles(*PLANNERS)
 def create_registration(session_id: int):
     user = api_user()
@@ -71,6 +93,11 @@ def create_registration(session_id: int):
 
 
 @bp.delete("/registrations/<int:registration_id>")
+@operation(
+    "Cancel a registration; the first waitlisted person takes the seat",
+    {200: Reply("The cancelled registration", CancelledRegistration)},
+    {401: "", 403: "", 404: "", 409: "already_cancelled"},
+)
 @api_roles(*PLANNERS)
 def cancel_registration(registration_id: int):
     user = api_user()

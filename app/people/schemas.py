@@ -31,7 +31,21 @@ from app.people.models import (
 )
 from app.people.privacy import Field as Seen
 from app.people.privacy import fields_seen
-from app.schemas import ApiIn, ApiOut, CleanText, Day, Flag, Id, Notes, Says, Time, choice
+from app.schemas import (
+    ApiIn,
+    ApiOut,
+    ApiQuery,
+    CleanText,
+    Day,
+    Flag,
+    Id,
+    Notes,
+    PageNumber,
+    QueryText,
+    Says,
+    Time,
+    choice,
+)
 
 NAME_MAX = 100
 DISTRICT_MAX = 100
@@ -173,6 +187,15 @@ class LearnerChange(LearnerIn):
     ALWAYS: ClassVar[frozenset[str]] = frozenset()
 
 
+class LearnerQuery(ApiQuery):
+    q: str = Field(
+        "",
+        description="Furigana (hiragana and katakana alike), name, phone digits or card short code",
+    )
+    district: QueryText = None
+    page: PageNumber = 1
+
+
 # ---------------------------------------------------------------- answers
 
 
@@ -268,7 +291,7 @@ class RegistrationOut(ApiOut):
     cancelled_at: Time | None
 
 
-class RosterLearner(ApiOut):
+class RegisteredLearner(ApiOut):
     id: int
     name: str
     furigana: str
@@ -278,7 +301,7 @@ class RosterLearner(ApiOut):
 
 
 class ListedRegistration(RegistrationOut):
-    learner: RosterLearner
+    learner: RegisteredLearner
 
 
 class RegistrationList(ApiOut):
