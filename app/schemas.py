@@ -224,6 +224,21 @@ QueryText = Annotated[
 ]
 
 
+def query_number(message: Any) -> BeforeValidator:
+    """For Annotated[int | None, ...] in a query: ASCII digits that fit an integer column
+    (app.inputs.digits_int); empty is None; anything else is refused with `message`."""
+
+    def read(value: Any) -> int | None:
+        if not value:
+            return None
+        number = digits_int(value)
+        if number is None:
+            raise ValueError(message)
+        return number
+
+    return BeforeValidator(read)
+
+
 def _aware(value: Any) -> datetime:
     if isinstance(value, datetime):
         return parse_iso(value.isoformat())

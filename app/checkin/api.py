@@ -10,7 +10,7 @@ from app.auth.models import Role
 from app.checkin.door import check_in_or_walk_in, checkin_answer, roster_answer
 from app.checkin.schemas import CheckinIn, CheckinOut, RosterOut
 from app.inputs import json_object
-from app.people.privacy import record_download, require_roster_rights
+from app.people.privacy import ROSTER_READERS, record_download, require_roster_rights
 from app.scheduling.services import get_session
 
 
@@ -51,9 +51,7 @@ def create_checkin(session_id: int):
     "What a check-in device needs: the session, counts and every learner",
     {200: Reply("The roster", RosterOut)},
     (401, 403, 404),
-    description="For the session's instructors and assistants, its partner organization and "
-    "planners (403 for other staff who see the session); every read is written to the audit "
-    "log. Card numbers are null for partner users.",
+    description=f"{ROSTER_READERS} Card numbers are null for partner users.",
 )
 @api_roles(*ALL_STAFF)
 def session_roster(session_id: int):

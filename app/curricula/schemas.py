@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from flask_babel import lazy_gettext as _l
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import Field, WithJsonSchema
 
 from app.curricula.models import Audience, Track
-from app.inputs import digits_int
-from app.schemas import ApiOut, ApiQuery, QueryText, Time
+from app.schemas import ApiOut, ApiQuery, QueryText, Time, query_number
 
 
 class CourseQuery(ApiQuery):
@@ -18,21 +17,12 @@ class CourseQuery(ApiQuery):
     audience: Annotated[QueryText, WithJsonSchema({"enum": [a.value for a in Audience]})] = None
 
 
-def _version(value: Any) -> int | None:
-    if not value:
-        return None
-    number = digits_int(value)
-    if number is None:
-        raise ValueError(_l("1以上の整数で指定してください。"))
-    return number
-
-
 class VersionQuery(ApiQuery):
     invalid = _l("version を確認してください。")
 
     version: Annotated[
         int | None,
-        BeforeValidator(_version),
+        query_number(_l("1以上の整数で指定してください。")),
         WithJsonSchema({"type": "integer", "minimum": 1}),
         Field(description="The version a session was planned with; default the current one"),
     ] = None

@@ -10,7 +10,12 @@ from app.auth.models import User
 from app.inputs import json_object
 from app.people import learners, registration
 from app.people.models import Registration, RegistrationStatus
-from app.people.privacy import may_see_phone, record_download, require_roster_rights
+from app.people.privacy import (
+    ROSTER_READERS,
+    may_see_phone,
+    record_download,
+    require_roster_rights,
+)
 from app.people.registration_routes import registrations_of, waitlist_position
 from app.people.schemas import (
     CancelledRegistration,
@@ -36,9 +41,7 @@ def _listed(user: User, reg: Registration, position: int | None = None) -> Liste
     "Who is registered and who waits, in order (phones per sharing consent)",
     {200: Reply("The registrations", RegistrationList)},
     (401, 403, 404),
-    description="For the session's instructors and assistants, its partner organization and "
-    "planners (403 for other staff who see the session); every read is written to the audit "
-    "log.",
+    description=ROSTER_READERS,
 )
 @api_roles(*ALL_STAFF)
 def list_session_registrations(session_id: int):

@@ -10,7 +10,6 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from pydantic import AliasPath, BeforeValidator, Field, WithJsonSchema, computed_field
 
-from app.inputs import digits_int
 from app.scheduling.models import DeliveryType, SessionStatus
 from app.schemas import (
     ApiIn,
@@ -25,6 +24,7 @@ from app.schemas import (
     Says,
     Time,
     choice,
+    query_number,
 )
 from app.timeutil import check_day
 
@@ -49,17 +49,11 @@ def _query_day(value: str) -> date | None:
     return check_day(day)
 
 
-def _query_number(value: str) -> int | None:
-    if not value:
-        return None
-    number = digits_int(value)
-    if number is None:
-        raise ValueError(_l("0以上の整数で指定してください。"))
-    return number
+_WHOLE_NUMBER = query_number(_l("0以上の整数で指定してください。"))
 
 
 def _per_page(value: str) -> int:
-    number = _query_number(value)
+    number = _WHOLE_NUMBER.func(value)
     if number is None:
         return DEFAULT_PER_PAGE
     if not 1 <= number <= MAX_PER_PAGE:
@@ -72,9 +66,7 @@ QueryDay = Annotated[
     BeforeValidator(_query_day),
     WithJsonSchema({"type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"}),
 ]
-QueryNumber = Annotated[
-    int | None, BeforeValidator(_query_number), WithJsonSchema({"type": "integer"})
-]
+QueryNumber = Annotated[int | None, _WHOLE_NUMBER, WithJsonSchema({"type": "integer"})]
 
 
 class SessionQuery(ApiQuery):
