@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from types import FunctionType
 from typing import Annotated, Any, ClassVar, Self
 
 from flask_babel import gettext as _
@@ -53,7 +54,8 @@ class Says:
         self.message = message
 
 
-# pydantic's error types → the message the API has always given for them.
+# pydantic's error types → the message the API has always given for them (a function of the
+# error's context where the message names a limit).
 MESSAGES: dict[str, Any] = {
     "extra_forbidden": _l("この項目は使えません。"),
     "bool_type": _l("true か false で指定してください。"),
@@ -63,7 +65,7 @@ MESSAGES: dict[str, Any] = {
     "int_parsing": _l("整数で入力してください。"),
     "int_from_float": _l("整数で入力してください。"),
     "less_than_equal": _l("数が大きすぎます。"),
-    "greater_than_equal": _l("%(n)d以上の数を入力してください。"),
+    "greater_than_equal": lambda ctx: _("%(n)d以上の数を入力してください。", n=ctx["ge"]),
     "list_type": _l("IDの一覧で指定してください。"),
     "datetime_type": _l("日時は 2026-04-01T10:00:00+09:00 の形式で入力してください。"),
 }
@@ -78,9 +80,8 @@ def _why(error: ErrorDetails, says: Any) -> str:
         return str(ctx["message"])
     if says is not None:
         return str(says)
-    if error["type"] == "greater_than_equal":
-        return _("%(n)d以上の数を入力してください。", n=ctx["ge"])
-    return str(MESSAGES.get(error["type"], FALLBACK))
+    message = MESSAGES.get(error["type"], FALLBACK)
+    return message(ctx) if isinstance(message, FunctionType) else str(message)
 
 
 def field_error(name: str, message: Any) -> PydanticCustomError:

@@ -18,7 +18,8 @@ class ErrorBody(BaseModel):
     # the learner and whether a walk-in is possible.
     model_config = ConfigDict(extra="allow")
 
-    code: str = Field(pattern="^[a-z][a-z0-9_]*$")
+    # snake_case, as documented; not checked when written (an error must never fail itself).
+    code: str = Field(json_schema_extra={"pattern": "^[a-z][a-z0-9_]*$"})
     message: str
     fields: dict[str, str] = Field(description="Each field that is wrong, and what is expected")
 
@@ -28,8 +29,10 @@ class ErrorOut(BaseModel):
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
-    body = ErrorBody(code=code, message=message, fields=fields or {}, **extra)
-    return jsonify(ErrorOut(error=body).model_dump(mode="json")), status
+    why = {name: str(text) for name, text in (fields or {}).items()}
+    body = ErrorBody(code=code, message=str(message), fields=why, **extra)
+    # The extras as the service gave them, written by Flask's JSON as they always were.
+    return jsonify(ErrorOut(error=body).model_dump()), status
 
 
 @bp.errorhandler(ServiceError)
