@@ -148,7 +148,7 @@ def world(make):
     from app.people.cards import issue_card
     from app.people.learners import create_learner
     from app.people.registration import register
-    from app.scheduling.services import create_series
+    from app.scheduling.series import create_series
 
     learner = create_learner({"name": "山田花子", "furigana": "やまだはなこ"})
     issue_card(learner)

@@ -9,7 +9,7 @@ from app.auth.models import Role
 from app.checkin.door import check_in_or_walk_in, checkin_json, read_checkin, roster_json
 from app.inputs import json_object
 from app.people.privacy import record_download, require_roster_rights
-from app.scheduling.services import get_session
+from app.scheduling.queries import get_session
 
 
 @bp.post("/sessions/<int:session_id>/checkins")

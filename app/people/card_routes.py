@@ -28,7 +28,7 @@ from app.people import bp, cards
 from app.people.learners import get_learner
 from app.people.models import Card, Learner, Registration, RegistrationStatus
 from app.people.privacy import Field, may_see, record_download, require_roster_rights
-from app.scheduling.services import get_session
+from app.scheduling.queries import get_session
 from app.timeutil import utcnow
 
 CARDS_PER_SHEET = 10  # 2 columns × 5 rows of 91 × 55 mm on A4

@@ -14,7 +14,7 @@ from app.people import learners, registration
 from app.people.models import Registration, RegistrationSource, RegistrationStatus
 from app.people.privacy import may_see_phone, record_download, require_roster_rights
 from app.people.registration_routes import registrations_of, waitlist_position
-from app.scheduling.services import get_session
+from app.scheduling.queries import get_session
 from app.timeutil import iso
 
 DEFAULT_SOURCE = RegistrationSource.PHONE

@@ -15,7 +15,7 @@ from app.auth.access import ALL_STAFF, PLANNERS
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import digits_int, json_object, page_number
-from app.scheduling import services
+from app.scheduling import queries, series, sessions
 from app.scheduling.models import Session, SessionStatus, Venue
 from app.timeutil import OutOfRange, check_day, iso
 
@@ -106,7 +106,7 @@ def list_sessions():
         fields["status"] = _(
             "状態は %(choices)s のいずれかです。", choices=", ".join(SessionStatus)
         )
-    filters = services.SessionFilters(
+    filters = queries.SessionFilters(
         date_from=_query_date("from", fields),
         date_to=_query_date("to", fields),
         course=request.args.get("course") or None,
@@ -124,7 +124,7 @@ def list_sessions():
         fields["per_page"] = _("1から%(max)dまでの整数で指定してください。", max=MAX_PER_PAGE)
     if fields:
         raise ValidationError(_("検索条件を確認してください。"), fields=fields)
-    result = services.list_sessions(api_user(), filters, page=page, per_page=per_page)
+    result = queries.list_sessions(api_user(), filters, page=page, per_page=per_page)
     return {
         "items": [session_json(s) for s in result.items],
         "total": result.total,
@@ -137,48 +137,48 @@ def list_sessions():
 @bp.post("/sessions")
 @api_roles(*PLANNERS)
 def create_session():
-    session = services.create_session(json_object())
-    return session_json(services.get_session(api_user(), session.id)), 201
+    session = sessions.create_session(json_object())
+    return session_json(queries.get_session(api_user(), session.id)), 201
 
 
 @bp.get("/sessions/<int:session_id>")
 @api_roles(*ALL_STAFF)
 def get_session(session_id: int):
-    return session_json(services.get_session(api_user(), session_id))
+    return session_json(queries.get_session(api_user(), session_id))
 
 
 @bp.patch("/sessions/<int:session_id>")
 @api_roles(*PLANNERS)
 def update_session(session_id: int):
-    session = services.get_session(api_user(), session_id)
+    session = queries.get_session(api_user(), session_id)
     body = json_object()
     scope = request.args.get("scope", "this")
     if scope == "following":
-        services.update_series_from(session, body)
+        series.update_series_from(session, body)
     elif scope == "this":
-        services.update_session(session, body)
+        sessions.update_session(session, body)
     else:
         raise ValidationError(
             _("scope は this か following です。"),
             fields={"scope": _("this か following を指定してください。")},
         )
-    return session_json(services.get_session(api_user(), session_id))
+    return session_json(queries.get_session(api_user(), session_id))
 
 
 @bp.post("/sessions/<int:session_id>/cancel")
 @api_roles(*PLANNERS)
 def cancel_session(session_id: int):
-    session = services.get_session(api_user(), session_id)
-    services.cancel_session(session, json_object().get("reason"))
-    return session_json(services.get_session(api_user(), session_id))
+    session = queries.get_session(api_user(), session_id)
+    sessions.cancel_session(session, json_object().get("reason"))
+    return session_json(queries.get_session(api_user(), session_id))
 
 
 @bp.post("/series")
 @api_roles(*PLANNERS)
 def create_series():
-    sessions = services.create_series(json_object())
-    skipped = sessions[0].series.skipped_dates if sessions else []
-    body = {"items": [session_json(s) for s in sessions], "total": len(sessions)}
+    made = series.create_series(json_object())
+    skipped = made[0].series.skipped_dates if made else []
+    body = {"items": [session_json(s) for s in made], "total": len(made)}
     return body | {"skipped_dates": skipped}, 201
 
 

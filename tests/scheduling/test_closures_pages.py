@@ -45,7 +45,7 @@ def planned(make):
     later = make.session(course=course, venue=hall, day=CLOSED, start="14:00", end="15:00")
     elsewhere = make.session(course=course, venue=other, day=CLOSED)
     cancelled = make.session(course=course, venue=hall, day=CLOSED, start="16:00", end="17:00")
-    from app.scheduling.services import cancel_session
+    from app.scheduling.sessions import cancel_session
 
     cancel_session(cancelled, "講師の都合")
     return {
