@@ -7,7 +7,7 @@ PORT ?= 5000
 # the app allows only when DEKIRU_ENV says development (app/config.py, check_secret_key).
 FLASK := DEKIRU_ENV=development $(BIN)/flask --app app
 
-.PHONY: setup run test test-clock mutation lint format translations-extract clean chromium
+.PHONY: setup run test test-clock mutation lint lint-js format translations-extract clean chromium
 
 setup: $(VENV)/.installed static/vendor/.copied translations/.compiled
 
@@ -61,6 +61,7 @@ CLOCK_TESTS ?= tests --ignore=tests/e2e --ignore=tests/api/test_schemathesis.py
 test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory lint-js
 	$(PYTEST)
 	$(MAKE) --no-print-directory test-clock
 
@@ -74,13 +75,20 @@ test-clock: setup chromium
 mutation: setup
 	$(BIN)/python -m bench.mutation $(if $(MODULE),--module $(MODULE)) --jobs $(JOBS) $(ARGS)
 
-lint:
+lint: lint-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format:
+# Biome (biome.json) lints and formats static/js; a warning fails too, so that CI does not
+# let findings pile up. `make format` writes its safe fixes.
+BIOME := node_modules/.bin/biome
+lint-js: node_modules/.installed
+	$(BIOME) check --error-on-warnings static/js
+
+format: node_modules/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	$(BIOME) check --write static/js
 
 # Refresh the message catalogue after adding strings: extract, then merge into each language.
 translations-extract: $(VENV)/.installed

@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
         core,
         curricula,
         orgs,
+        partners,
         people,
         public,
         reports,
@@ -78,7 +79,6 @@ def _register_blueprints(app: Flask) -> None:
         sheets,
     )
 
-    _import_views()
     # Before any route is added: every <int:...> in a URL is an id or a number the database
     # must hold, so a number past its integer columns is no match (404), not a crashed query.
     from app.inputs import IdConverter
@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         public,
         sheets,
         calendars,
+        partners,
         reports,
         api,
     )
@@ -102,51 +103,6 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(area.bp)
     # The API authenticates with Bearer tokens, never cookies, so CSRF does not apply to it.
     csrf.exempt(api.bp)
-
-
-def _import_views() -> None:
-    """Every module that defines models or attaches views to a blueprint, listed once.
-
-    They are imported here rather than from each package's __init__, so that importing one
-    area's models never drags in another area's pages (and their imports) half-initialised.
-    """
-    import app.api.errors
-    import app.api.openapi
-    import app.auth.routes
-    import app.calendars.models
-    import app.calendars.routes
-    import app.checkin.api
-    import app.checkin.models
-    import app.checkin.receivers
-    import app.checkin.routes
-    import app.core.errors
-    import app.core.models
-    import app.core.routes
-    import app.curricula.api
-    import app.curricula.routes
-    import app.orgs.partner_routes
-    import app.orgs.routes
-    import app.people.api
-    import app.people.card_routes
-    import app.people.match_routes
-    import app.people.models
-    import app.people.registration_routes
-    import app.people.registrations_api
-    import app.people.routes
-    import app.public.achievement_routes
-    import app.public.routes
-    import app.reports.api
-    import app.reports.export_routes
-    import app.reports.followup_routes
-    import app.reports.routes
-    import app.reports.summary_api
-    import app.scheduling.api
-    import app.scheduling.closure_routes
-    import app.scheduling.receivers
-    import app.scheduling.routes
-    import app.sheets.file_routes
-    import app.sheets.models
-    import app.sheets.routes  # noqa: F401
 
 
 def _trust_proxies(app: Flask) -> None:

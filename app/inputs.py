@@ -58,7 +58,7 @@ class IdConverter(IntegerConverter):
 
     regex = _digits_up_to(DB_INT_MAX)
 
-    def __init__(self, map, fixed_digits=0, min=None, max=DB_INT_MAX, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=None, max=DB_INT_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

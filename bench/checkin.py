@@ -165,9 +165,11 @@ def build(url: str) -> tuple[str, list[tuple[int, str]]]:
                 registrations.append(_registration(sid, learner_id, now))
                 targets.append((sid, tokens[learner_id]))
             position += PER_OPEN_SESSION
-        for sid in session_ids[OPEN_SESSIONS:]:  # other sessions: a few each, for realistic indexes
-            for learner_id in rng.sample(learner_ids, 8):
-                registrations.append(_registration(sid, learner_id, now))
+        registrations.extend(  # other sessions: a few each, for realistic indexes
+            _registration(sid, learner_id, now)
+            for sid in session_ids[OPEN_SESSIONS:]
+            for learner_id in rng.sample(learner_ids, 8)
+        )
         db.session.execute(sa.insert(Registration), registrations)
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 1

@@ -38,6 +38,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cosmic_ray.work_db import WorkDB, use_db
+from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
+
+from bench.checkin import machine, write_benchmarks
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "mutation"
 # What a test run needs of the tree; the rest (the venv, node_modules, git) is not copied.
@@ -194,8 +199,6 @@ def write_config(where: Path, module: Module, settings: dict) -> Path:
 def skip_unwanted(session: Path, where: Path, module: Module, settings: dict) -> None:
     """Mark as skipped the mutants of operators not chosen, of lines outside the names
     listed, and of type annotations."""
-    from cosmic_ray.work_db import WorkDB, use_db
-    from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
     chosen = re.compile("|".join(f"(?:{o})$" for o in settings["operators"]))
     source = (where / module.path).read_text()
@@ -212,8 +215,6 @@ def skip_unwanted(session: Path, where: Path, module: Module, settings: dict) ->
 
 
 def collect(session: Path, where: Path, module: Module, equivalents: list[Equivalent]):
-    from cosmic_ray.work_db import WorkDB, use_db
-    from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
     lines = (where / module.path).read_text().splitlines()
     mutants = []
@@ -301,7 +302,6 @@ def report_module(module: Module, _settings: dict, equivalents: list[Equivalent]
 
 
 def pending(session: Path) -> int:
-    from cosmic_ray.work_db import WorkDB, use_db
 
     with use_db(str(session), WorkDB.Mode.open) as db:
         return sum(1 for _ in db.pending_work_items)
@@ -312,12 +312,12 @@ def report(results: list[Result], minimum: float) -> str:
         "| module | mutants | killed | survived | equivalent | not run | score |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results:
-        out.append(
-            f"| `{r.module.path}` | {len(r.mutants) + r.not_run} | {r.count('killed')} | "
-            f"{r.count('survived')} | {r.count('equivalent')} | {r.not_run} | "
-            f"{'error' if r.error else f'{r.score:.0%}'} |"
-        )
+    out.extend(
+        f"| `{r.module.path}` | {len(r.mutants) + r.not_run} | {r.count('killed')} | "
+        f"{r.count('survived')} | {r.count('equivalent')} | {r.not_run} | "
+        f"{'error' if r.error else f'{r.score:.0%}'} |"
+        for r in results
+    )
     for r in results:
         if r.error:
             out += ["", f"### `{r.module.path}`: {r.error}"]
@@ -361,8 +361,6 @@ def main() -> int:
     (BUILD / "report.md").write_text(text)
     print(text)
     if args.write:
-        from bench.checkin import machine, write_benchmarks
-
         minutes = (time.monotonic() - started) / 60
         write_benchmarks(
             "mutation",

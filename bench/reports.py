@@ -60,11 +60,14 @@ from openpyxl import Workbook, load_workbook  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.auth.models import Role, User  # noqa: E402
+from app.auth.services import create_token  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.fiscal import FiscalYear  # noqa: E402
 from app.public.achievements import achievements  # noqa: E402
 from app.reports import figures as figures_module  # noqa: E402
+from app.reports import routes  # noqa: E402
 from app.reports.filters import ReportFilter, parse_filter  # noqa: E402
+from app.tabular import SPOOL_BYTES  # noqa: E402
 from app.timeutil import japan_today, local, utcnow  # noqa: E402
 from bench.calendars import QueryCounter  # noqa: E402
 from bench.checkin import machine, write_benchmarks  # noqa: E402
@@ -432,8 +435,6 @@ def statements(parts: frozenset[str] | None = None) -> int:
 
 def dashboard_tabs() -> dict[str, frozenset[str]]:
     """The dashboard's views (tabs) and the parts of the figures each counts."""
-    from app.reports import routes
-
     return dict(getattr(routes, "VIEWS", {"overview": figures_module.EVERY_PART}))
 
 
@@ -1156,8 +1157,6 @@ def measure_summary(b: Bench, view: View) -> Line | None:
 def api_token(b: Bench) -> str:
     """A bearer token of the coordinator (on the throw-away copy)."""
     if b.token is None:
-        from app.auth.services import create_token
-
         with b.app.app_context():
             b.token = create_token(db.session.get(User, b.user_id), "bench")[1]
     return b.token
@@ -1267,9 +1266,11 @@ def aim_lines(dashboard: dict[str, dict[str, Line]], has_page: bool) -> list[str
     """Met or not, per view, by the page when there is one (else by compute())."""
     what = "the dashboard page" if has_page else "the dashboard's figures (no page yet)"
     lines = [f"Aim: {what} under {AIM_MS} ms on SQLite at city scale:", ""]
-    for view in dashboard.values():
-        for line in [ln for ln in view.values() if ln.extra.get("page")] or [view["compute"]]:
-            lines.append(aim_line(line))
+    lines.extend(
+        aim_line(line)
+        for view in dashboard.values()
+        for line in [ln for ln in view.values() if ln.extra.get("page")] or [view["compute"]]
+    )
     lines[-1] = lines[-1][:-1] + "."
     return lines
 
@@ -1319,8 +1320,6 @@ def time_sentence(result: dict[str, Any]) -> str:
 
 
 def spool_sentence() -> str:
-    from app.tabular import SPOOL_BYTES
-
     return (
         "Each export writes its file (not its rows) into a spooled temporary file, kept in"
         f" memory up to {SPOOL_BYTES / 1024 / 1024:g} MB and on disk beyond"
@@ -1365,12 +1364,12 @@ def report(result: dict[str, Any], repeat: int) -> str:
         "| what | sessions | ours ms | baseline ms | ours / baseline | queries (ours / baseline) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for lines in result["dashboard"].values():
-        for line in lines.values():
-            out.append(
-                f"| {line.what} | {_cell(line.rows)} | {_cell(line.ours_ms)} |"
-                f" {_cell(line.baseline_ms)} | {_cell(line.ratio)} | {_queries(line)} |"
-            )
+    out.extend(
+        f"| {line.what} | {_cell(line.rows)} | {_cell(line.ours_ms)} |"
+        f" {_cell(line.baseline_ms)} | {_cell(line.ratio)} | {_queries(line)} |"
+        for lines in result["dashboard"].values()
+        for line in lines.values()
+    )
     out += ["", *aim_lines(result["dashboard"], has_page), "", time_sentence(result), ""]
     if not has_page:
         out += ["The dashboard page (`reports.dashboard`) did not exist yet when this ran.", ""]

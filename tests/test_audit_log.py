@@ -44,8 +44,10 @@ def test_the_audit_log_prints_who_took_what_filtered_by_action_and_japans_days(m
     ]
     # Days are Japan's: the download of 08:30 JST on 2 December is on the 2nd, not the 1st.
     first = runner.invoke(args=["audit-log", "--since", "2026-12-01", "--until", "2026-12-01"])
-    assert first.exit_code == 0 and first.output == ""
+    assert first.exit_code == 0
+    assert first.output == ""
     second = runner.invoke(args=["audit-log", "--since", "2026-12-02", "--until", "2026-12-02"])
     assert [json.loads(line)["action"] for line in second.output.splitlines()] == [DOWNLOADED]
     bad = runner.invoke(args=["audit-log", "--since", "2026/12/99"])
-    assert bad.exit_code == 2 and "--since" in bad.output
+    assert bad.exit_code == 2
+    assert "--since" in bad.output

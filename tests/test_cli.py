@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app import create_app
 from app.auth.models import ApiToken, User
 from app.config import REPO_ROOT
 from app.extensions import db
@@ -106,14 +107,14 @@ def test_revoked_token_stops_working_at_once(make, client, runner):
 def test_every_command_has_help(runner):
     for command in ("init-db", "load-curricula", "demo-data", "create-user", "create-token"):
         result = runner.invoke(args=[command, "--help"])
-        assert result.exit_code == 0 and "Usage" in result.output, command
+        assert result.exit_code == 0, command
+        assert "Usage" in result.output, command
 
 
 def test_locations_and_secrets_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("CURRICULA_DIR", str(tmp_path / "courses"))
     monkeypatch.setenv("DATABASE_URL", "postgresql://dekiru@db.internal/dekiru")
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
-    from app import create_app
 
     app = create_app()
     assert Path(app.config["CURRICULA_DIR"]) == tmp_path / "courses"
@@ -124,7 +125,6 @@ def test_locations_and_secrets_come_from_the_environment(monkeypatch, tmp_path):
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     monkeypatch.setenv("DEKIRU_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    from app import create_app
 
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app()

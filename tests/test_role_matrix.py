@@ -9,6 +9,10 @@ import pytest
 
 from app.auth.access import PUBLIC
 from app.auth.services import create_token
+from app.people.cards import issue_card
+from app.people.learners import create_learner
+from app.people.registration import register
+from app.scheduling.series import create_series
 from app.timeutil import japan_today
 from tests.conftest import login
 
@@ -51,12 +55,12 @@ MATRIX: dict[str, set[str]] = {
     "orgs.user_edit": {A},
     "orgs.user_deactivate": {A},
     "orgs.user_reactivate": {A},
-    "orgs.partner_list": PLANNERS,
-    "orgs.partner_page": {A, C, P},
-    "orgs.instructor_courses": PLANNERS,
-    "sheets.link": {A, C, P},
-    "sheets.sync_now": {A, C, P},
-    "sheets.sync_run": {A, C, P},
+    "partners.partner_list": PLANNERS,
+    "partners.partner_page": {A, C, P},
+    "partners.instructor_courses": PLANNERS,
+    "partners.link": {A, C, P},
+    "partners.sync_now": {A, C, P},
+    "partners.sync_run": {A, C, P},
     "api.list_courses": STAFF,
     "api.get_course": STAFF,
     "api.list_sessions": STAFF,
@@ -78,7 +82,7 @@ MATRIX: dict[str, set[str]] = {
     "people.learner_card": {A, C, I},
     "people.cards_print": PLANNERS,
     "people.session_cards": PLANNERS,
-    "people.roster_print": STAFF,
+    "checkin.roster_print": STAFF,
     "people.session_registrations": STAFF,
     "people.registration_add": PLANNERS,
     "people.registration_new_learner": PLANNERS,
@@ -145,10 +149,6 @@ def world(make):
     other_session = make.session(
         course=course, venue=venue, day=day, start="14:00", end="15:00", partner_org=theirs.slug
     )
-    from app.people.cards import issue_card
-    from app.people.learners import create_learner
-    from app.people.registration import register
-    from app.scheduling.series import create_series
 
     learner = create_learner({"name": "山田花子", "furigana": "やまだはなこ"})
     issue_card(learner)
@@ -209,8 +209,8 @@ PAGES = [
     ("orgs.user_list", "/admin/users"),
     ("orgs.user_new", "/admin/users/new"),
     ("orgs.user_edit", "/admin/users/{user_id}/edit"),
-    ("orgs.partner_list", "/orgs"),
-    ("orgs.partner_page", "/orgs/{org_id}"),
+    ("partners.partner_list", "/orgs"),
+    ("partners.partner_page", "/orgs/{org_id}"),
     ("people.learner_list", "/learners"),
     ("people.learner_detail", "/learners/{learner_id}"),
     ("people.learner_new", "/learners/new"),
@@ -220,7 +220,7 @@ PAGES = [
     ("people.learner_card", "/learners/{learner_id}/card"),
     ("people.cards_print", "/cards/print?learner={learner_id}"),
     ("people.session_cards", "/sessions/{session_id}/cards"),
-    ("people.roster_print", "/sessions/{session_id}/roster/print"),
+    ("checkin.roster_print", "/sessions/{session_id}/roster/print"),
     ("people.session_registrations", "/sessions/{session_id}/registrations"),
     ("checkin.checkin_page", "/sessions/{session_id}/checkin"),
     ("checkin.checkin_roster", "/sessions/{session_id}/checkin/roster"),
@@ -270,9 +270,9 @@ POST_ONLY_FORMS = [
     ("scheduling.closure_import", "/closures"),
     ("scheduling.venue_closure_import", "/venues/{venue_id}/closures"),
     ("scheduling.closure_remove", "/closures/remove"),
-    ("orgs.instructor_courses", "/orgs/{org_id}/instructors/{user_id}/courses"),
-    ("sheets.link", "/orgs/{org_id}/sheet"),
-    ("sheets.sync_now", "/orgs/{org_id}/sync"),
+    ("partners.instructor_courses", "/orgs/{org_id}/instructors/{user_id}/courses"),
+    ("partners.link", "/orgs/{org_id}/sheet"),
+    ("partners.sync_now", "/orgs/{org_id}/sync"),
     ("people.learner_card_reissue", "/learners/{learner_id}/card/reissue"),
     ("people.pending_match_confirm", "/learners/matches/1/confirm"),
     ("people.pending_match_reject", "/learners/matches/1/reject"),

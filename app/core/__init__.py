@@ -1,3 +1,7 @@
 from flask import Blueprint
 
 bp = Blueprint("core", __name__)
+
+# Importing the area attaches its views to bp (and its API to app.api.bp) and connects its
+# receivers: create_app imports each area and registers its blueprint, nothing more.
+from app.core import errors, models, routes  # noqa: E402, F401

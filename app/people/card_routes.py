@@ -1,8 +1,8 @@
-"""Printed cards and the paper sign-in sheet (受付名簿).
+"""Printed cards.
 
 A card sheet is an A4 page of ten business-card-size cards (2 × 5, as on A-One 51002 and
-other 名刺 10面 stock); the roster is the paper fallback for the door. Both are plain pages
-with a print stylesheet, so any browser prints them without extra software.
+other 名刺 10面 stock): a plain page with a print stylesheet, so any browser prints it without
+extra software. The paper sign-in sheet (受付名簿) is the door's: app.checkin.roster_routes.
 """
 
 from __future__ import annotations
@@ -18,18 +18,16 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
-from app.auth.access import ALL_STAFF, PLANNERS, roles
+from app.auth.access import PLANNERS, roles
 from app.auth.models import Role
-from app.checkin.services import roster
 from app.errors import NotFound
 from app.extensions import db
 from app.inputs import digits_int
 from app.people import bp, cards
 from app.people.learners import get_learner
 from app.people.models import Card, Learner, Registration, RegistrationStatus
-from app.people.privacy import Field, may_see, record_download, require_roster_rights
+from app.people.privacy import record_download
 from app.scheduling.queries import get_session
-from app.timeutil import utcnow
 
 CARDS_PER_SHEET = 10  # 2 columns × 5 rows of 91 × 55 mm on A4
 MAX_CARDS_PER_PRINT = 300  # thirty sheets; a longer selection is a mistake, not a print job
@@ -42,12 +40,6 @@ class PrintedCard:
     learner: Learner
     card: Card
     html: Markup
-
-
-def inline_qr(token: str) -> Markup:
-    """The card's QR as inline SVG; the id qrcode gives its path would repeat on a sheet."""
-    svg = cards.qr_svg(token).replace(' id="qr-path"', "")
-    return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
 
 
 def _card_language(learner: Learner) -> str:
@@ -67,7 +59,7 @@ def _printed(learners: Iterable[Learner]) -> list[PrintedCard]:
                 "people/card.html",
                 learner=learner,
                 card=card,
-                qr=inline_qr(card.token),
+                qr=cards.inline_qr(card.token),
                 help_phone=help_phone,
                 language=language,
             )
@@ -188,55 +180,6 @@ def session_cards(session_id: int):
         back_url=_session_url(session.id),
     )
     record_download(current_user, "cards", fmt="print", rows=len(printed), session_id=session.id)
-    return page
-
-
-# ---------------------------------------------------------------- the sign-in sheet
-
-
-@bp.get("/sessions/<int:session_id>/roster/print")
-@roles(*ALL_STAFF)
-def roster_print(session_id: int):
-    session = get_session(current_user, session_id)
-    # Instructors of the same organization may see the session exists; its people are for
-    # the instructors who teach it.
-    require_roster_rights(current_user, session)
-    result = roster(session)
-    # A partner, barred from the card pages, gets no card here either: no QR, no number.
-    cards_shown = may_see(current_user, Field.CARD)
-    rows = [
-        (
-            row,
-            inline_qr(row.learner.active_card.token)
-            if cards_shown and row.learner.active_card
-            else None,
-        )
-        for row in result.rows
-    ]
-    registered = [r for r in rows if r[0].registration.status == RegistrationStatus.REGISTERED]
-    # The waitlist is read in its own order: who is promoted first.
-    waitlisted = sorted(
-        (r for r in rows if r[0].registration.status == RegistrationStatus.WAITLISTED),
-        key=lambda r: (r[0].registration.queued_at, r[0].registration.id),
-    )
-    phones = {
-        row.learner.id: may_see(current_user, Field.PHONE, row.learner) for row in result.rows
-    }
-    page = render_template(
-        "people/roster_print.html",
-        s=session,
-        roster=result,
-        registered=registered,
-        waitlisted=waitlisted,
-        phones=phones,
-        phones_hidden=not all(phones.values()),
-        cards_shown=cards_shown,
-        printed_at=utcnow(),
-        back_url=_session_url(session.id),
-    )
-    record_download(
-        current_user, "roster", fmt="print", rows=len(result.rows), session_id=session.id
-    )
     return page
 
 

@@ -17,6 +17,7 @@ import qrcode.constants
 import qrcode.image.svg
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
@@ -120,3 +121,9 @@ def qr_png(token: str, box_size: int = 10) -> bytes:
     buffer = io.BytesIO()
     code.make_image().save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def inline_qr(token: str) -> Markup:
+    """The card's QR as inline SVG; the id qrcode gives its path would repeat on a sheet."""
+    svg = qr_svg(token).replace(' id="qr-path"', "")
+    return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))

@@ -4,7 +4,7 @@ render."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,10 +15,8 @@ from sqlalchemy.orm import joinedload
 
 from app.auth.access import ALL_STAFF, PLANNERS, is_planner, roles
 from app.auth.models import User
-from app.checkin.models import Attendance, SkillReached
-from app.checkin.services import derived_status
 from app.core.models import AuditEntry
-from app.curricula.models import CourseVersion, Skill
+from app.curricula.models import CourseVersion
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.inputs import page_or_first
@@ -111,14 +109,8 @@ class ClassRow:
     registration: Registration
     session: Session
     course: CourseVersion
-    attendance: Attendance | None
+    attendance: Any  # app.checkin's row, or None
     status: str | None  # attendance status, derived; None while the class is ahead
-
-
-@dataclass
-class CourseSkills:
-    title: str
-    skills: list[tuple[Skill, SkillReached]] = field(default_factory=list)
 
 
 @dataclass
@@ -126,7 +118,7 @@ class LearnerPage:
     learner: Learner
     upcoming: list[ClassRow]
     past: list[ClassRow]
-    skills: list[CourseSkills]
+    skills: list[Any]  # app.checkin's skills reached, grouped by course
     active_card: Card | None
     revoked_cards: list[Card]
     history: list[AuditEntry]
@@ -144,17 +136,9 @@ def _readable_session_ids(user: User, session_ids: list[int]) -> set[int]:
     )
 
 
-def _classes(user: User, learner: Learner) -> tuple[list[ClassRow], list[ClassRow]]:
-    registrations = learners.learner_sessions(learner)
-    if user.role not in PLANNERS:
-        # A partner or instructor sees this person's classes only where they may read the
-        # class's people, and not where the registration was cancelled.
-        shown = _readable_session_ids(user, [r.session_id for r in registrations])
-        registrations = [
-            r
-            for r in registrations
-            if r.session_id in shown and r.status != RegistrationStatus.CANCELLED
-        ]
+def _classes(
+    user: User, learner: Learner, registrations: list[Registration], beside: dict[str, Any]
+) -> tuple[list[ClassRow], list[ClassRow]]:
     if not registrations:
         return [], []
     # Every session's course in one query, rather than one per row.
@@ -166,47 +150,34 @@ def _classes(user: User, learner: Learner) -> tuple[list[ClassRow], list[ClassRo
             )
         )
     }
-    attendance = {
-        a.registration_id: a
-        for a in db.session.scalars(
-            sa.select(Attendance).where(
-                Attendance.registration_id.in_([r.id for r in registrations])
-            )
-        )
-    }
+    attendance, statuses = beside.get("attendance", {}), beside.get("statuses", {})
     now = utcnow()
     upcoming, past = [], []
     for reg in registrations:
-        came = attendance.get(reg.id)
-        counts = reg.status == RegistrationStatus.REGISTERED or came is not None
         row = ClassRow(
             registration=reg,
             session=reg.session,
             course=courses[reg.session.course_version_id],
-            attendance=came,
-            status=derived_status(reg.session, came) if counts else None,
+            attendance=attendance.get(reg.id),
+            status=statuses.get(reg.id),
         )
         (upcoming if reg.session.ends_at > now else past).append(row)
     upcoming.reverse()  # soonest first; the past stays newest first
     return upcoming, past
 
 
-def _skills(user: User, learner: Learner) -> list[CourseSkills]:
-    statement = (
-        sa.select(SkillReached, Skill)
-        .join(Skill, Skill.id == SkillReached.skill_id)
-        .options(joinedload(Skill.course_version).joinedload(CourseVersion.course))
-        .where(SkillReached.learner_id == learner.id)
-        .order_by(Skill.course_version_id, Skill.position)
-    )
-    if user.role not in PLANNERS:
-        statement = statement.where(SkillReached.session_id.in_(roster_sessions(user)))
-    by_course: dict[int, CourseSkills] = {}
-    for reached, skill in db.session.execute(statement):
-        course = skill.course_version.course
-        group = by_course.setdefault(course.id, CourseSkills(skill.course_version.title))
-        group.skills.append((skill, reached))
-    return sorted(by_course.values(), key=lambda g: g.title)
+def _shown_registrations(user: User, learner: Learner) -> list[Registration]:
+    registrations = learners.learner_sessions(learner)
+    if user.role in PLANNERS:
+        return registrations
+    # A partner or instructor sees this person's classes only where they may read the
+    # class's people, and not where the registration was cancelled.
+    shown = _readable_session_ids(user, [r.session_id for r in registrations])
+    return [
+        r
+        for r in registrations
+        if r.session_id in shown and r.status != RegistrationStatus.CANCELLED
+    ]
 
 
 def _history(learner: Learner) -> list[AuditEntry]:
@@ -225,13 +196,19 @@ def _history(learner: Learner) -> list[AuditEntry]:
 
 
 def _learner_page(user: User, learner: Learner) -> LearnerPage:
-    upcoming, past = _classes(user, learner)
+    registrations = _shown_registrations(user, learner)
+    beside: dict[str, Any] = {}
+    for answer in answers(
+        signals.learner_page_shown, learner, user=user, registrations=registrations
+    ):
+        beside.update(answer)
+    upcoming, past = _classes(user, learner, registrations, beside)
     planner = user.role in PLANNERS
     return LearnerPage(
         learner=learner,
         upcoming=upcoming,
         past=past,
-        skills=_skills(user, learner),
+        skills=beside.get("skills", []),
         active_card=learner.active_card,
         revoked_cards=[c for c in reversed(learner.cards) if c.revoked_at is not None],
         # Merges and reissues name other records and who did what: for coordinators.

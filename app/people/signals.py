@@ -23,3 +23,9 @@ learner_merging = _signals.signal("learner-merging")
 #: Asked with the learner that would stay and `other=`: receivers return {what: count} of the
 #: rows a merge would move, for the confirmation page.
 merge_previewed = _signals.signal("merge-previewed")
+
+#: Asked with the learner whose page is shown, `user=` who looks and `registrations=` the
+#: registrations the page lists: receivers return what the page shows of their area, as
+#: {"attendance": {registration id: row}, "statuses": {registration id: status},
+#: "skills": [groups of (skill, reached) by course]}.
+learner_page_shown = _signals.signal("learner-page-shown")

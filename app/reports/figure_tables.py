@@ -52,7 +52,7 @@ def tables(figures: Figures) -> list[Table]:
         (_("2つ以上のコースに出席した受講者"), f.further_course),
     ]
     kinds = [label("learner_kind", kind) for kind in KINDS]
-    result = [
+    return [
         Table(_("概要"), [_("項目"), _("値")], summary, widths=[34, 24]),
         _session_table(_("月別"), _("年月"), f.by_month),
         _session_table(_("コース別"), _("コース"), f.by_course),
@@ -114,7 +114,6 @@ def tables(figures: Figures) -> list[Table]:
             widths=[30],
         ),
     ]
-    return result
 
 
 def _counts(counts: Counts) -> dict[str, int]:

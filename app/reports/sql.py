@@ -13,7 +13,7 @@ from sqlalchemy.sql.expression import FunctionElement
 JST_OFFSET_HOURS = 9
 
 
-class local_month(FunctionElement):  # noqa: N801 - reads as a SQL function
+class local_month(FunctionElement):  # lower case: it reads as the SQL function it is
     """'YYYY-MM' of a stored UTC time, in Japan time."""
 
     type = sa.String()
@@ -35,7 +35,7 @@ def _local_month_postgresql(element, compiler, **kw):
     )
 
 
-class minutes_between(FunctionElement):  # noqa: N801
+class minutes_between(FunctionElement):
     """Whole minutes from the first time to the second."""
 
     type = sa.Integer()

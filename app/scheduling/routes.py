@@ -12,14 +12,11 @@ from flask_login import current_user
 
 from app.auth.access import ALL_STAFF, PLANNERS, is_planner, roles
 from app.auth.models import Role
-from app.checkin.counts import counts_for
-from app.checkin.services import may_check_in
 from app.errors import Conflict, NotFound, ServiceError, ValidationError
 from app.extensions import db
 from app.inputs import page_or_first
 from app.labels import WEEKDAY
-from app.people.privacy import may_read_roster
-from app.scheduling import bp, venues
+from app.scheduling import bp, signals, venues
 from app.scheduling.forms import (
     CancelForm,
     SeriesForm,
@@ -42,6 +39,7 @@ from app.scheduling.queries import (
 )
 from app.scheduling.series import create_series, update_series_from
 from app.scheduling.sessions import cancel_session, create_session, update_session
+from app.signals import answers
 from app.templating import format_date
 from app.text import clean
 from app.timeutil import from_local, japan_today, local, local_day_bounds, parse_iso
@@ -151,14 +149,15 @@ def my_sessions():
 def session_detail(session_id: int):
     session = get_session(current_user, session_id)
     siblings = series_sessions(current_user, session.series_id) if session.series_id else []
+    beside: dict[str, Any] = {}
+    for answer in answers(signals.session_page_shown, session, user=current_user):
+        beside.update(answer)
     return render_template(
         "scheduling/session_detail.html",
         s=session,
         siblings=siblings,
         planner=is_planner(current_user),
-        counts=counts_for([session.id])[session.id],
-        can_check_in=may_check_in(current_user, session),
-        can_read_roster=may_read_roster(current_user, session),
+        **beside,
     )
 
 

@@ -18,8 +18,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from app.auth.access import roles
-from app.orgs import partner_services as partners
-from app.orgs.partner_routes import PAGE_ROLES
+from app.orgs.partner_services import PAGE_ROLES, get_partner_org
 from app.people.privacy import record_download
 from app.sheets import bp, file_import, formats, uploads
 from app.tabular import file_chunks, file_response, media_type
@@ -37,7 +36,7 @@ class UploadForm(FlaskForm):
 @bp.get("/orgs/<int:org_id>/files/<any(classes, roster, signups):table>.<any(xlsx, csv):fmt>")
 @roles(*FILE_ROLES)
 def download(org_id: int, table: str, fmt: str):
-    org = partners.get_partner_org(current_user, org_id)
+    org = get_partner_org(current_user, org_id)
     content = formats.table_for(org, table)
     if table == "roster":  # the one table with people in it
         record_download(
@@ -75,7 +74,7 @@ def _upload_page(org, form: UploadForm):
 @bp.route("/orgs/<int:org_id>/files/signups", methods=["GET", "POST"])
 @roles(*FILE_ROLES)
 def upload(org_id: int):
-    org = partners.get_partner_org(current_user, org_id)
+    org = get_partner_org(current_user, org_id)
     form = UploadForm()
     if not form.validate_on_submit():
         return _upload_page(org, form)
@@ -102,7 +101,7 @@ def _start_again(org_id: int, message: str):
 @bp.post("/orgs/<int:org_id>/files/signups/confirm")
 @roles(*FILE_ROLES)
 def upload_confirm(org_id: int):
-    org = partners.get_partner_org(current_user, org_id)
+    org = get_partner_org(current_user, org_id)
     try:
         carried = file_import.unseal(
             "upload",
@@ -132,7 +131,7 @@ def upload_confirm(org_id: int):
 @bp.post("/orgs/<int:org_id>/files/signups/runs/<int:run_id>/result")
 @roles(*FILE_ROLES)
 def upload_result(org_id: int, run_id: int):
-    org = partners.get_partner_org(current_user, org_id)
+    org = get_partner_org(current_user, org_id)
     run = file_import.get_file_run(org, run_id)
     try:
         carried = file_import.unseal(

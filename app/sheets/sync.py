@@ -377,11 +377,11 @@ def _sync(org, link, http, actor, report: SyncReport, *, run_id, write: bool) ->
             status_index = len(grids[SIGNUPS][0])
             status_cells.append(_cell(SIGNUPS, 1, status_index, SIGNUP_COLUMNS[-1].header))
         by_number = {r.number: r for r in rows}
-        for outcome in result.outcomes:
-            if by_number[outcome.number].status != outcome.status_text:
-                status_cells.append(
-                    _cell(SIGNUPS, outcome.number, status_index, outcome.status_text)
-                )
+        status_cells.extend(
+            _cell(SIGNUPS, outcome.number, status_index, outcome.status_text)
+            for outcome in result.outcomes
+            if by_number[outcome.number].status != outcome.status_text
+        )
     else:  # no Signups worksheet yet, or an empty one: give it its header
         signups_header = {"range": f"{_a1(SIGNUPS)}!A1", "values": [SIGNUPS_HEADER]}
 

@@ -208,7 +208,7 @@ def _xlsx_grid(data: bytes) -> tuple[str, list[list[str]]]:
         )
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 — whatever the reader trips on, the file is unreadable
+    except Exception:  # whatever the reader trips on, the file is unreadable
         raise UploadRefused(
             _("XLSXファイルとして読めません。Excelで開けるか確かめて、保存し直してください。")
         ) from None

@@ -17,12 +17,12 @@ def test_document_is_valid_openapi_3_1(client):
 
 def test_every_api_route_is_documented_with_its_methods(app, client):
     documented = client.get("/api/v1/openapi.json").get_json()["paths"]
-    missing = []
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api.openapi_json":
-            continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            if method.lower() not in documented.get(path, {}):
-                missing.append(f"{method} {path}")
+    missing = [
+        f"{method} {path}"
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi_json"
+        for path in [re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))]
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if method.lower() not in documented.get(path, {})
+    ]
     assert missing == []

@@ -165,8 +165,10 @@ def _assert_error_shape(response) -> None:
         response.text[:300],
     )
     error = json.loads(response.content)["error"]
-    assert isinstance(error["code"], str) and error["code"]
-    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["code"], str)
+    assert error["code"]
+    assert isinstance(error["message"], str)
+    assert error["message"]
     assert isinstance(error["fields"], dict)
     assert all(isinstance(why, str) for why in error["fields"].values())
 

@@ -28,7 +28,8 @@ def _assert_error_shape(response, status, code):
     assert response.status_code == status, response.get_json()
     error = response.get_json()["error"]
     assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["message"], str)
+    assert error["message"]
     assert isinstance(error["fields"], dict)
     return error
 
@@ -174,7 +175,9 @@ def test_list_filters_and_paging(make, api_as):
         make.session(course=course, venue=venue_a, day=DAY + timedelta(days=offset))
     make.session(course=course, venue=venue_b, day=DAY)
     page = api.get("/sessions?district=北&per_page=2").get_json()
-    assert page["total"] == 3 and page["pages"] == 2 and len(page["items"]) == 2
+    assert page["total"] == 3
+    assert page["pages"] == 2
+    assert len(page["items"]) == 2
     second = api.get("/sessions?district=北&per_page=2&page=2").get_json()
     assert len(second["items"]) == 1
     one_day = api.get(f"/sessions?from={DAY.isoformat()}&to={DAY.isoformat()}").get_json()
@@ -193,7 +196,8 @@ def test_patch_moves_a_session_and_keeps_the_rest(make, api_as):
     assert response.status_code == 200, response.get_json()
     moved = response.get_json()
     assert moved["starts_at"] == f"{DAY.isoformat()}T14:00:00+09:00"
-    assert moved["capacity"] == 5 and moved["notes"] == "持ち物: スマホ"
+    assert moved["capacity"] == 5
+    assert moved["notes"] == "持ち物: スマホ"
 
 
 def test_cancel_needs_a_reason_and_the_session_stays_visible(make, api_as):

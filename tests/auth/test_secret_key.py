@@ -33,7 +33,8 @@ def test_an_unknown_dekiru_env_is_refused_with_the_known_names(bare_environment,
     monkeypatch.setenv("DEKIRU_ENV", "prodution")
     with pytest.raises(RuntimeError, match="prodution") as refused:
         create_app()
-    assert "production" in str(refused.value) and "development" in str(refused.value)
+    assert "production" in str(refused.value)
+    assert "development" in str(refused.value)
 
 
 @pytest.mark.parametrize("environment", [None, "production"])

@@ -25,7 +25,8 @@ def test_the_password_page_is_linked_from_every_staff_page(make, client):
     page = client.get("/sessions").get_data(as_text=True)
     assert f'href="{PAGE}"' in page
     form = client.get(PAGE).get_data(as_text=True)
-    assert 'autocomplete="current-password"' in form and 'autocomplete="new-password"' in form
+    assert 'autocomplete="current-password"' in form
+    assert 'autocomplete="new-password"' in form
 
 
 def test_a_person_changes_their_password_and_logs_in_with_the_new_one(make, client):
@@ -78,7 +79,8 @@ def test_guessing_the_current_password_is_limited_like_the_login(make, client):
     for _n in range(5):
         assert _change(client, current="a guess").status_code == 422
     locked = _change(client)
-    assert locked.status_code == 429 and "Retry-After" in locked.headers
+    assert locked.status_code == 429
+    assert "Retry-After" in locked.headers
     assert (
         client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
     )

@@ -3,12 +3,18 @@ need to show, update and cancel each class."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import event as sa_event
 
 from app.calendars.models import FeedOwner
+from app.extensions import db
+from app.people.learners import create_learner
+from app.people.registration import cancel, register
+from app.timeutil import local, utcnow
 from tests.calendars.conftest import (
+    LEARNER_NAMES,
     MATERIALS,
     events,
     feed_path,
@@ -51,7 +57,8 @@ def test_every_feed_parses_with_icalendar_and_vobject_with_every_property(world,
         data = get_feed(client, path).data
         cal = parse(data)
         assert cal["VERSION"] == "2.0", kind
-        assert str(cal["X-WR-CALNAME"]) and str(cal["NAME"]) == str(cal["X-WR-CALNAME"]), kind
+        assert str(cal["X-WR-CALNAME"]), kind
+        assert str(cal["NAME"]) == str(cal["X-WR-CALNAME"]), kind
         assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in data.decode(), kind
         assert "X-PUBLISHED-TTL:PT1H" in data.decode(), kind
         assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Asia/Tokyo"], kind
@@ -68,7 +75,8 @@ def test_every_feed_parses_with_icalendar_and_vobject_with_every_property(world,
         assert {str(e.uid.value) for e in other.vevent_list} == {str(e["UID"]) for e in found}, kind
         for event in other.vevent_list:
             assert event.dtstart.value.utcoffset().total_seconds() == 9 * 3600, kind
-            assert event.summary.value and event.location.value, kind
+            assert event.summary.value, kind
+            assert event.location.value, kind
 
 
 def test_an_event_says_what_where_when_what_to_bring_and_where_to_read_more(world, client):
@@ -90,12 +98,14 @@ def test_an_event_says_what_where_when_what_to_bring_and_where_to_read_more(worl
 def test_staff_feeds_name_the_instructors_and_public_feeds_only_the_partner(world, client):
     staff = events(get_feed(client, feed_path(FeedOwner.ORG, world.ours.id)).data)
     description = str(staff[world.ours_public.id]["DESCRIPTION"])
-    assert "講師: 講師一郎" in description and "アシスタント: 補助花子" in description
+    assert "講師: 講師一郎" in description
+    assert "アシスタント: 補助花子" in description
     assert str(staff[world.ours_public.id]["URL"]).endswith(f"/sessions/{world.ours_public.id}")
 
     for path in ("/calendar/public.ics", f"/calendar/venue/{world.venue.slug}.ics"):
         text = unfolded(get_feed(client, path).data)
-        assert "講師一郎" not in text and "補助花子" not in text
+        assert "講師一郎" not in text
+        assert "補助花子" not in text
         assert "担当: NPOみなと" in text
 
 
@@ -120,8 +130,6 @@ def test_the_public_and_venue_feeds_hide_private_sessions(world, client, make):
 
 
 def test_a_learners_feed_lists_only_their_classes_and_marks_a_waitlisted_place(world, client, make):
-    from app.people.learners import create_learner
-    from app.people.registration import cancel, register
 
     full = make.session(course=world.course, venue=world.other_venue, capacity=1, day=world.day)
     register(full, create_learner({"name": "先客", "furigana": "せんきゃく"}), source="phone")
@@ -145,7 +153,6 @@ def test_a_learners_feed_lists_only_their_classes_and_marks_a_waitlisted_place(w
 
 
 def test_no_learner_name_appears_in_any_feed(world, client):
-    from tests.calendars.conftest import LEARNER_NAMES
 
     paths = list(_all_feeds(world).values()) + [
         feed_path(FeedOwner.INSTRUCTOR, world.other_teacher.id),
@@ -201,9 +208,6 @@ def test_a_public_sessions_file_names_instructors_only_for_staff(world, client):
 
 
 def test_feeds_cover_90_days_back_to_365_days_ahead(world, client, make):
-    from datetime import timedelta
-
-    from app.timeutil import local, utcnow
 
     today = local(utcnow()).date()
     inside = [
@@ -231,9 +235,6 @@ def test_times_are_japan_time_with_its_timezone(world, client):
 
 
 def _queries_for(client, path: str) -> int:
-    from sqlalchemy import event
-
-    from app.extensions import db
 
     seen = []
 
@@ -241,16 +242,15 @@ def _queries_for(client, path: str) -> int:
         seen.append(1)
 
     engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
+    sa_event.listen(engine, "before_cursor_execute", count)
     try:
         get_feed(client, path)
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        sa_event.remove(engine, "before_cursor_execute", count)
     return len(seen)
 
 
 def test_a_feeds_queries_do_not_grow_with_its_sessions(world, client, make):
-    from datetime import timedelta
 
     path = feed_path(FeedOwner.ORG, world.ours.id)
     few = _queries_for(client, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.auth.services import create_token
 from app.people.registration import register
 from tests.checkin.support import Door, learner, open_session
 
@@ -24,7 +25,6 @@ class Api:
     """Speaks to /api/v1 with one user's bearer token."""
 
     def __init__(self, client, user):
-        from app.auth.services import create_token
 
         self.client = client
         self.headers = {"Authorization": f"Bearer {create_token(user)[1]}"}

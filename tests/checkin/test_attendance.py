@@ -70,7 +70,8 @@ def test_who_may_see_and_change_attendance(make, client):
 
     login(client, make.user("partner", org=org))
     page = client.get(page_url)
-    assert page.status_code == 200 and "山田 花子" in page.text
+    assert page.status_code == 200
+    assert "山田 花子" in page.text
     assert "<select" not in page.text
     assert (
         client.post(f"{page_url}/{reg.id}", data={f"r{reg.id}-status": "present"}).status_code

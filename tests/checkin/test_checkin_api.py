@@ -11,6 +11,7 @@ from app.extensions import db
 from app.people import cards
 from app.people.models import Learner
 from app.people.registration import register
+from app.scheduling.sessions import cancel_session
 from app.timeutil import iso, utcnow
 from tests.checkin.support import (
     attendance_rows,
@@ -154,7 +155,6 @@ def test_after_the_end_only_a_coordinator_records_it_marked_later(door, api_for)
 
 
 def test_a_cancelled_session_is_not_open(door, api_for):
-    from app.scheduling.sessions import cancel_session
 
     cancel_session(door.session, "会場の都合")
     response = api_for(door.coordinator).check_in(door.session, learner_id=door.hanako.id)

@@ -26,7 +26,8 @@ def test_the_session_instructor_gets_the_page_with_the_roster_and_focus_in_the_b
     names = [row["learner"]["name"] for row in _embedded_roster(page)["rows"]]
     assert sorted(names) == ["佐藤 太郎", "山田 花子"]
     assert "phone" not in json.dumps(_embedded_roster(page))
-    assert "vendor/zxing_reader.wasm" in page and "cdn" not in page.lower()
+    assert "vendor/zxing_reader.wasm" in page
+    assert "cdn" not in page.lower()
 
 
 def test_who_may_open_the_check_in_page(make, door, client):
@@ -138,3 +139,23 @@ def test_a_non_staff_instructor_gets_403_from_the_page_endpoints(make, client):
     assert client.get(f"{base}/roster").status_code == 403
     assert client.get(f"{base}/search", query_string={"q": "やまだ"}).status_code == 403
     assert attendance_rows(session) == []
+
+
+def test_the_session_page_shows_the_doors_counts_and_its_link_to_who_may_check_in(
+    door, make, client
+):
+    """The session page (scheduling's) shows check-in's counts and the door's link beside the
+    schedule: they reach it from app.checkin by a signal, so both must be there."""
+    login(client, door.teacher)
+    client.post(f"/sessions/{door.session.id}/checkin", json={"learner_id": door.taro.id})
+    page = client.get(f"/sessions/{door.session.id}").get_data(as_text=True)
+    assert "申込 2 / 定員" in page
+    assert "受付済 1人" in page
+    assert f'href="/sessions/{door.session.id}/checkin"' in page
+    assert f'href="/sessions/{door.session.id}/roster/print"' in page
+
+    client.post("/logout")
+    other = make.org(slug="npo-elsewhere")
+    partner = make.user("partner", org=other)
+    login(client, partner)
+    assert client.get(f"/sessions/{door.session.id}").status_code == 404

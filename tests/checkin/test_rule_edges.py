@@ -115,7 +115,8 @@ def test_the_answer_to_a_check_in_is_read_without_going_back_to_the_database(mak
             result.attendance.method,
             result.learner.name,
         )
-    assert shown[0] == PRESENT and shown[3] == "山田 花子"
+    assert shown[0] == PRESENT
+    assert shown[3] == "山田 花子"
     assert statements == []
 
 

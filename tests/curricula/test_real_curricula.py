@@ -52,7 +52,9 @@ def test_the_twelve_courses_pass_check_and_load(load, real_dir):
             track,
         )
         assert 4 <= len(current.skills) <= 8, slug
-        assert current.title_en and current.summary_ja and current.summary_en
+        assert current.title_en
+        assert current.summary_ja
+        assert current.summary_en
         assert current.materials
 
 

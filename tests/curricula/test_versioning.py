@@ -41,7 +41,8 @@ def test_loading_twice_changes_nothing(load, tmp_path):
 
     again = load(directory)
     assert again.exit_code == 0, again.output
-    assert "新規 0" in again.output and "変更なし 2" in again.output
+    assert "新規 0" in again.output
+    assert "変更なし 2" in again.output
     assert version_count() == 2
     current = loaded("a-course").current_version
     assert (current.id, current.loaded_at) == (first_id, first_loaded_at)
@@ -70,7 +71,8 @@ def test_a_raised_version_becomes_current_and_planned_sessions_keep_theirs(load,
     write(directory, course("a-course", version=2, duration_minutes=90, skills=NEW_SKILLS))
     result = load(directory)
     assert result.exit_code == 0, result.output
-    assert "新しい版 1" in result.output and "a-course v2" in result.output
+    assert "新しい版 1" in result.output
+    assert "a-course v2" in result.output
 
     current = loaded("a-course").current_version
     assert current.version == 2

@@ -7,6 +7,7 @@ they fail in CI (CI=true) and are skipped, with the reason, on a developer's mac
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import threading
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
@@ -194,9 +196,6 @@ def sign_up(page: Page, **fields: str) -> None:
 def y4m_showing(png: bytes, path: Path, frames: int = 5) -> Path:
     """A video for Chromium's fake camera: the QR image on a grey 640×480 frame, in
     YUV 4:2:0 (full-size Y plane, Cb and Cr halved both ways), as `C420jpeg` Y4M."""
-    import io
-
-    from PIL import Image
 
     picture = Image.open(io.BytesIO(png)).convert("RGB")
     frame = Image.new("RGB", (640, 480), (128, 128, 128))

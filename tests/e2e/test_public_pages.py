@@ -13,6 +13,7 @@ from app.people.models import Registration
 from app.scheduling.sessions import create_session
 from app.timeutil import utcnow
 from tests.e2e.conftest import axe_violations, chromium, new_page, sign_up
+from tests.reports.test_public_achievements import build
 
 pytestmark = pytest.mark.e2e
 
@@ -110,7 +111,6 @@ def test_the_text_size_control_makes_text_larger_and_remembers_it(live, chromium
 
 
 def test_the_achievements_page_is_accessible_with_its_charts(live, chromium_path):
-    from tests.reports.test_public_achievements import build
 
     with live.data():
         build(utcnow())

@@ -42,9 +42,12 @@ def test_admin_sees_each_organization_with_its_kind_and_number_of_users(make, cl
     make.user("partner", org=shop)
     make.user("instructor", org=shop)
     page = client.get("/admin/orgs").get_data(as_text=True)
-    assert "駅前携帯ショップ" in page and "携帯電話ショップ" in page
-    assert "緑が丘自治会" in page and "自治会・町内会" in page
-    assert "2人" in page and "0人" in page
+    assert "駅前携帯ショップ" in page
+    assert "携帯電話ショップ" in page
+    assert "緑が丘自治会" in page
+    assert "自治会・町内会" in page
+    assert "2人" in page
+    assert "0人" in page
 
 
 def test_admin_registers_an_organization_and_its_phone_keeps_the_leading_zero(client, admin):
@@ -54,7 +57,8 @@ def test_admin_registers_an_organization_and_its_phone_keeps_the_leading_zero(cl
     assert response.status_code == 302
     org = _org("npo-tsunagu")
     assert org.contact_phone == "042-555-0231"
-    assert org.kind == "npo" and org.contact_name == "伊藤 洋子"
+    assert org.kind == "npo"
+    assert org.contact_name == "伊藤 洋子"
     assert "NPO法人つなぐ" in client.get("/admin/orgs").get_data(as_text=True)
 
 
@@ -100,7 +104,8 @@ def test_admin_edits_an_organization(make, client, admin):
 def test_the_edit_form_shows_the_current_values(make, client, admin):
     org = make.org(slug="npo-egao", name="えがお")
     page = client.get(f"/admin/orgs/{org.id}/edit").get_data(as_text=True)
-    assert 'value="npo-egao"' in page and 'value="えがお"' in page
+    assert 'value="npo-egao"' in page
+    assert 'value="えがお"' in page
 
 
 def test_a_partner_organization_with_partner_users_cannot_become_the_municipality(

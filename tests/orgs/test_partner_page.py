@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from app.checkin.models import Attendance
 from app.extensions import db
-from app.orgs import partner_services
 from app.orgs.models import InstructorCourse
+from app.partners import services as partner_services
 from app.people.learners import create_learner
 from app.people.registration import cancel, register
 from app.scheduling.sessions import cancel_session
@@ -93,7 +93,8 @@ def test_a_partner_sees_their_own_organization_with_its_figures(space, make, cli
 
     page = _page(client, f"/orgs/{space['ours'].id}")
 
-    assert "NPOつなぐ" in page and "駅前ショップ" not in page
+    assert "NPOつなぐ" in page
+    assert "駅前ショップ" not in page
     assert "鈴木講師" in page
     assert f"/sessions/{upcoming.id}" in page
     # Planned and learners belong to the 年度 the session starts in.
@@ -125,7 +126,8 @@ def test_planners_see_every_partner_and_the_list(role, space, client):
     assert "駅前ショップ" in _page(client, f"/orgs/{space['theirs'].id}")
     assert "NPOつなぐ" in _page(client, f"/orgs/{space['ours'].id}")
     listing = _page(client, "/orgs")
-    assert f"/orgs/{space['ours'].id}" in listing and f"/orgs/{space['theirs'].id}" in listing
+    assert f"/orgs/{space['ours'].id}" in listing
+    assert f"/orgs/{space['theirs'].id}" in listing
     # The city itself is not a partner: not listed, and no partner page.
     assert f'/orgs/{space["city"].id}"' not in listing
     assert client.get(f"/orgs/{space['city'].id}").status_code == 404
@@ -225,7 +227,9 @@ def test_the_last_evening_of_the_year_still_counts_in_it(boundary):
     year, after = partner_services.figures_for([ours.id], now=_jst(date(2032, 4, 1), "00:30"))
 
     assert before[ours.id].held == 4  # 05:00, 00:00, 15:00 in April 2031, and 23:00 on 31 March
-    assert year.year == 2032 and after[ours.id].held == 0 and after[ours.id].planned == 1
+    assert year.year == 2032
+    assert after[ours.id].held == 0
+    assert after[ours.id].planned == 1
 
 
 def test_fiscal_year_of_a_moment_is_taken_in_japan_time():
@@ -334,7 +338,8 @@ def test_an_unknown_course_is_refused_beside_the_checkboxes_and_nothing_changes(
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     error = re.search(rf'id="user-{teacher.id}-course_ids-error">([^<]*)<', page)
-    assert error and "現在のコース" in error.group(1)
+    assert error
+    assert "現在のコース" in error.group(1)
     assert _courses_of(teacher) == {space["course"].id}
 
 

@@ -9,7 +9,11 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw
 
+from app.auth.services import create_token
+from app.checkin.models import Attendance
+from app.extensions import db
 from app.people.learners import create_learner
+from app.people.models import Registration
 
 # ---------------------------------------------------------------- reading QR codes back
 
@@ -107,9 +111,6 @@ def enroll(make):
     """Puts a learner on a session's list as it stands in the database, past sessions included
     (registration.register refuses those), optionally with a check-in: enroll(session, learner,
     status="registered", attended="present")."""
-    from app.checkin.models import Attendance
-    from app.extensions import db
-    from app.people.models import Registration
 
     def put(session, learner, status="registered", attended=None, source="phone"):
         registration = Registration(
@@ -137,7 +138,6 @@ def enroll(make):
 @pytest.fixture
 def api_for(client):
     """/api/v1 with one user's bearer token: api_for(user).get("/learners")."""
-    from app.auth.services import create_token
 
     class Api:
         def __init__(self, token: str):

@@ -68,16 +68,19 @@ def test_reissuing_a_card_revokes_the_old_token_at_once(make):
 
     new = cards.issue_card(hanako)
 
-    assert new.token != lost_token and new.short_code != lost_code
+    assert new.token != lost_token
+    assert new.short_code != lost_code
     assert hanako.active_card.id == new.id
     for old in (lost_token, lost_code):
         found = cards.find_card(old)
-        assert found is not None and found.revoked_at is not None
+        assert found is not None
+        assert found.revoked_at is not None
         with pytest.raises(Gone) as refused:
             checkin.check_in(session, instructor, code=old)
         assert refused.value.code == "revoked_card"
     result = checkin.check_in(session, instructor, code=new.token)
-    assert result.result == "checked_in" and result.learner.id == hanako.id
+    assert result.result == "checked_in"
+    assert result.learner.id == hanako.id
 
 
 def test_ensure_card_keeps_the_card_a_learner_has(make):
@@ -130,7 +133,8 @@ def test_a_short_code_is_found_however_it_is_typed(make, typed):
         tail=tail,
     )
     found = cards.find_card(text)
-    assert found is not None and found.id == card.id, text
+    assert found is not None, text
+    assert found.id == card.id, text
 
 
 def test_a_scanned_token_is_found_in_lower_case_too(make):

@@ -36,7 +36,8 @@ ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+09:00$")
 def assert_error(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     error = response.get_json()["error"]
-    assert error["code"] == code and error["message"]
+    assert error["code"] == code
+    assert error["message"]
     assert isinstance(error["fields"], dict)
     return error
 
@@ -62,10 +63,12 @@ def test_create_reads_typed_text_and_answers_the_learner(make, api_for):
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
     assert set(body) == LEARNER_KEYS
-    assert body["phone"] == "090-1234-5678" and body["phone2"] is None
+    assert body["phone"] == "090-1234-5678"
+    assert body["phone2"] is None
     assert body["birth_year"] == 1948
     assert body["furigana"] == "ヤマダ ハナコ"
-    assert body["kind"] == "neighborhood_leader" and body["device"] == "iphone"
+    assert body["kind"] == "neighborhood_leader"
+    assert body["device"] == "iphone"
     assert body["language"] == "ja"
     assert body["needs"] == {"vision": True, "hearing": False, "mobility": False}
     assert body["consent_on"] == japan_today().isoformat()
@@ -144,7 +147,8 @@ def test_patch_changes_only_the_fields_sent(make, api_for, add_learner):
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert body["phone"] == "03-1234-5678"
-    assert body["birth_year"] == 1948 and body["name"] == "山田 花子"
+    assert body["birth_year"] == 1948
+    assert body["name"] == "山田 花子"
     assert body["needs"] == {"vision": True, "hearing": True, "mobility": False}
     error = assert_error(
         api.patch(f"/learners/{learner.id}", json={"birth_year": "2999"}), 422, "invalid_input"
@@ -188,12 +192,15 @@ def test_partner_lists_only_its_learners_and_phones_only_with_consent(partner_wo
     body = api.get("/learners").get_json()
     by_name = {item["name"]: item for item in body["items"]}
     assert set(by_name) == {"青木 明", "馬場 文"}
-    assert by_name["青木 明"]["phone"] is None and by_name["青木 明"]["phone2"] is None
+    assert by_name["青木 明"]["phone"] is None
+    assert by_name["青木 明"]["phone2"] is None
     assert by_name["馬場 文"]["phone"] == "090-2222-2222"
-    assert body["page"] == 1 and body["has_more"] is False
+    assert body["page"] == 1
+    assert body["has_more"] is False
 
     one = api.get(f"/learners/{partner_world['private'].id}").get_json()
-    assert one["name"] == "青木 明" and one["phone"] is None
+    assert one["name"] == "青木 明"
+    assert one["phone"] is None
     assert_error(api.get(f"/learners/{partner_world['elsewhere'].id}"), 404, "not_found")
     # A search for someone they may not see finds no one, rather than a refusal.
     assert api.get("/learners?q=ちば").get_json()["items"] == []
@@ -211,9 +218,11 @@ def test_list_searches_filters_and_pages(make, api_for, add_learner):
     for n in range(50):
         add_learner(f"受講者{n}", "ん" * (n + 1))
     first = api.get("/learners").get_json()
-    assert len(first["items"]) == 50 and first["has_more"] is True
+    assert len(first["items"]) == 50
+    assert first["has_more"] is True
     second = api.get("/learners?page=2").get_json()
-    assert len(second["items"]) == 2 and second["has_more"] is False
+    assert len(second["items"]) == 2
+    assert second["has_more"] is False
     assert {i["id"] for i in first["items"]}.isdisjoint({i["id"] for i in second["items"]})
     for bad in ("0", "x", "-1"):
         error = assert_error(api.get(f"/learners?page={bad}"), 422, "invalid_input")

@@ -90,7 +90,8 @@ def test_coordinator_lists_everyone_with_phones(world, client):
     page = page_of(client, "/learners")
     for name in ("青木 明", "馬場 文", "千葉 智", "土井 大"):
         assert listed(page, name)
-    assert "090-1111-1111" in page and "090-4444-4444" in page
+    assert "090-1111-1111" in page
+    assert "090-4444-4444" in page
     assert 'href="/learners/new"' in page
 
 
@@ -98,17 +99,21 @@ def test_partner_sees_only_its_classes_learners_and_phones_only_with_consent(wor
     people = world["people"]
     login(client, world["partner"])
     page = page_of(client, "/learners")
-    assert listed(page, "青木 明") and listed(page, "馬場 文")
-    assert not listed(page, "千葉 智") and not listed(page, "土井 大")
+    assert listed(page, "青木 明")
+    assert listed(page, "馬場 文")
+    assert not listed(page, "千葉 智")
+    assert not listed(page, "土井 大")
     assert "090-1111-1111" not in page  # aoki did not agree to share
     assert "090-2222-2222" in page
     assert 'href="/learners/new"' not in page
 
     detail = page_of(client, f"/learners/{people['aoki'].id}")
-    assert "090-1111-1111" not in detail and "非表示" in detail
+    assert "090-1111-1111" not in detail
+    assert "非表示" in detail
     assert "LINEの使い方" in detail
     assert "マイナポータル" not in detail  # the other organization's class stays unseen
-    assert "記録を変更する" not in detail and "再発行" not in detail
+    assert "記録を変更する" not in detail
+    assert "再発行" not in detail
     assert "090-2222-2222" in page_of(client, f"/learners/{people['baba'].id}")
     page_of(client, f"/learners/{people['chiba'].id}", status=404)
     page_of(client, f"/learners/{people['doi'].id}", status=404)
@@ -118,7 +123,8 @@ def test_instructor_sees_the_learners_of_the_classes_they_teach(world, client):
     people = world["people"]
     login(client, world["instructor"])
     page = page_of(client, "/learners")
-    assert listed(page, "青木 明") and listed(page, "馬場 文")
+    assert listed(page, "青木 明")
+    assert listed(page, "馬場 文")
     assert not listed(page, "千葉 智")
     assert "090-1111-1111" in page  # the teacher may call a learner
     page_of(client, f"/learners/{people['chiba'].id}", status=404)
@@ -198,11 +204,13 @@ def test_a_new_learner_is_recorded_with_wareki_full_width_and_consent(make, clie
     assert learner.phone == "090-1234-5678"
     assert learner.consent_on == japan_today()
     assert learner.consent_recorded_by_id == coordinator.id
-    assert learner.needs_hearing and not learner.needs_vision
+    assert learner.needs_hearing
+    assert not learner.needs_vision
     assert not learner.share_with_partner
     page = page_of(client, response.headers["Location"])
     assert "1948(昭和23年)" in page
-    assert f"{japan_today().isoformat()}に同意" in page and "佐藤 係長" in page
+    assert f"{japan_today().isoformat()}に同意" in page
+    assert "佐藤 係長" in page
     assert "聞こえにくい" in page
 
 
@@ -239,14 +247,16 @@ def test_possible_duplicates_are_shown_before_saving_then_confirmed(make, client
     page = client.post("/learners/new", data=form_data()).get_data(as_text=True)
     assert "同じ人かもしれない受講者がいます" in page
     assert f'href="/learners/{first.id}"' in page
-    assert "別の人として登録する" in page and 'name="confirm_new"' in page
+    assert "別の人として登録する" in page
+    assert 'name="confirm_new"' in page
     assert learner_count() == 1
     seen = re.search(r'name="duplicates_seen" type="hidden" value="([^"]*)"', page).group(1)
     assert seen == str(first.id)
 
     # Ticking the box without having been shown the list (a stale form) is not enough.
     page = client.post("/learners/new", data=form_data(confirm_new="y")).get_data(as_text=True)
-    assert "同じ人かもしれない受講者がいます" in page and learner_count() == 1
+    assert "同じ人かもしれない受講者がいます" in page
+    assert learner_count() == 1
 
     response = client.post("/learners/new", data=form_data(confirm_new="y", duplicates_seen=seen))
     assert response.status_code == 302
@@ -284,8 +294,10 @@ def test_editing_changes_the_record_and_withdrawing_consent_stops_sharing(
     response = client.post(f"/learners/{learner.id}/edit", data=data)
     assert response.status_code == 302
     db.session.expire_all()
-    assert learner.phone == "03-1234-5678" and learner.birth_year == 1935
-    assert learner.consent_on is None and not learner.share_with_partner
+    assert learner.phone == "03-1234-5678"
+    assert learner.birth_year == 1935
+    assert learner.consent_on is None
+    assert not learner.share_with_partner
 
     bad = client.post(f"/learners/{learner.id}/edit", data=form_data(birth_year="2200"))
     assert bad.status_code == 422
@@ -320,11 +332,15 @@ def test_learner_page_shows_classes_attendance_skills_and_card(make, client, add
 
     assert "1989(平成元年・昭和64年)" in page
     upcoming, past = page.split("これからの講座")[2].split("これまでの講座", 1)
-    assert "LINEの使い方" in upcoming and "キャンセル待ち" in upcoming
-    assert "スマホの基本" in past and "遅刻" in past
+    assert "LINEの使い方" in upcoming
+    assert "キャンセル待ち" in upcoming
+    assert "スマホの基本" in past
+    assert "遅刻" in past
     assert "欠席" in past  # registered, never checked in, the class is over
     skills = past.split("できるようになったこと")[1]
-    assert "スマホの基本" in skills and "power" in skills and "camera" in skills
+    assert "スマホの基本" in skills
+    assert "power" in skills
+    assert "camera" in skills
     assert "map" not in skills
     assert card.short_code in page
     assert "すぐに使えなくなります" in page  # the reissue button says what it does
@@ -341,7 +357,8 @@ def test_reissuing_a_card_stops_the_old_one_at_once(make, client, add_learner):
     db.session.expire_all()
     assert db.session.get(Card, old_id).revoked_at is not None
     new = learner.active_card
-    assert new is not None and new.id != old_id
+    assert new is not None
+    assert new.id != old_id
     page = page_of(client, f"/learners/{learner.id}")
     assert "前のカードはもう使えません" in page
     assert new.short_code in page
@@ -368,8 +385,10 @@ def test_the_list_shows_birth_year_in_both_calendars_and_card_status(make, clien
     card = cards.issue_card(with_card)
     login(client, make.user("coordinator"))
     page = page_of(client, "/learners")
-    assert "1948(昭和23年)" in page and "北" in page
-    assert card.short_code in page and "未発行" in page
+    assert "1948(昭和23年)" in page
+    assert "北" in page
+    assert card.short_code in page
+    assert "未発行" in page
 
 
 def test_the_list_pages_when_there_are_many(make, client, add_learner):
@@ -377,9 +396,12 @@ def test_the_list_pages_when_there_are_many(make, client, add_learner):
         add_learner(f"受講者{n}", "う" * (n + 1))
     login(client, make.user("coordinator"))
     first = page_of(client, "/learners")
-    assert "1〜50件目" in first and "まだ続きがあります" in first and 'rel="next"' in first
+    assert "1〜50件目" in first
+    assert "まだ続きがあります" in first
+    assert 'rel="next"' in first
     second = page_of(client, "/learners?page=2")
-    assert "51〜52件目" in second and 'rel="next"' not in second
+    assert "51〜52件目" in second
+    assert 'rel="next"' not in second
 
 
 def _queries_for(client, url: str) -> int:

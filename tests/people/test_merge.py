@@ -114,7 +114,8 @@ def test_merge_moves_registrations_attendance_skills_and_cards(two_records):
     assert owned[two_records["cards"]["other"].id].revoked_at is not None  # one card in use
     assert db.session.get(Learner, other_id) is None
     # Gaps in the kept record are filled from the other one.
-    assert keep.birth_year == 1948 and keep.district == "中央"
+    assert keep.birth_year == 1948
+    assert keep.district == "中央"
     assert keep.phone == "090-1234-5678"
 
 
@@ -127,7 +128,8 @@ def test_merge_is_in_the_audit_log(two_records):
             AuditEntry.action == "learner.merged", AuditEntry.subject_id == keep.id
         )
     )
-    assert entry is not None and entry.subject_type == "learner"
+    assert entry is not None
+    assert entry.subject_type == "learner"
     assert entry.actor_id == two_records["coordinator"].id
     assert entry.details["merged_id"] == other_id
     assert entry.details["moved"]["registrations"] == 1  # only_other; the clashes were resolved
@@ -150,13 +152,15 @@ def test_merge_page_previews_then_merges_and_shows_it_on_the_kept_page(two_recor
     # Before anything is typed, the look-alike record is offered.
     assert f"/learners/{keep_id}/merge?other={other_id}" in choose
     found = client.get(f"/learners/{keep_id}/merge?q=やまだ").get_data(as_text=True)
-    assert f"other={other_id}" in found and f"other={keep_id}" not in found
+    assert f"other={other_id}" in found
+    assert f"other={keep_id}" not in found
 
     preview = client.get(f"/learners/{keep_id}/merge?other={other_id}").get_data(as_text=True)
     assert "申し込み: 4件" in preview
     assert "うち3件は同じ講座への申し込みです" in preview
     assert "出欠の記録: 2件" in preview
-    assert "できるようになったこと: 2件" in preview and "うち1件は残す記録にもあります" in preview
+    assert "できるようになったこと: 2件" in preview
+    assert "うち1件は残す記録にもあります" in preview
     assert "カード: 1枚" in preview
     assert db.session.get(Learner, other_id) is not None  # a preview changes nothing
 

@@ -101,7 +101,8 @@ def test_a_public_sign_up_answers_alike_whether_or_not_the_person_is_on_record(m
     ).one()
     assert new.active_card.short_code in on_record
     assert known.active_card.short_code not in on_record
-    assert "<svg" in stranger and "<svg" in on_record
+    assert "<svg" in stranger
+    assert "<svg" in on_record
 
     def shape(page: str, learner: Learner) -> str:
         for own in (learner.name, learner.furigana, learner.active_card.short_code):
@@ -167,7 +168,8 @@ def pending(make, known, api_for):
 def test_coordinators_find_pending_matches_from_the_learner_pages(pending, known, make, client):
     login(client, make.user("coordinator"))
     listing = client.get("/learners").get_data(as_text=True)
-    assert 'href="/learners/matches"' in listing and "照合の確認(1件)" in listing
+    assert 'href="/learners/matches"' in listing
+    assert "照合の確認(1件)" in listing
     detail = client.get(f"/learners/{known.id}").get_data(as_text=True)
     assert 'href="/learners/matches"' in detail
 

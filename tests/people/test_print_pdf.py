@@ -11,6 +11,7 @@ import shutil
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from app.people import cards
 from app.people.learners import create_learner
@@ -34,7 +35,6 @@ def browser():
     executable = shutil.which("chromium")
     if executable is None:
         pytest.skip("Chromium is not installed (make test installs it from Debian)")
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
@@ -133,7 +133,8 @@ def test_the_roster_prints_on_a4_with_the_toolbar_left_off(make, client, open_pa
     login(client, coordinator)
     page = open_page(f"/sessions/{session.id}/roster/print")
     pages = _pdf_pages(page.pdf(prefer_css_page_size=True))
-    assert len(pages) >= 2 and set(pages) == {A4_POINTS}
+    assert len(pages) >= 2
+    assert set(pages) == {A4_POINTS}
     page.emulate_media(media="print")
     assert not page.locator(".print-button").is_visible()
     assert (

@@ -120,7 +120,8 @@ def test_cancelling_the_only_seat_promotes_the_first_in_line(make, new_learner):
 
     promoted = cancel(seat, coordinator)
 
-    assert promoted is not None and promoted.id == first_in_line.id
+    assert promoted is not None
+    assert promoted.id == first_in_line.id
     assert _status(first_in_line) == REGISTERED
     assert _status(second_in_line) == WAITLISTED
     (entry,) = _audit("registration.promoted")

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from app.curricula.models import CourseVersion
 from app.extensions import db
-from app.people import learners, registration
-from app.people.models import Card, Learner, Registration
+from app.people import cards, learners, registration
+from app.people.models import Card, Learner, PendingMatch, Registration
 from app.scheduling.sessions import cancel_session
 from app.timeutil import japan_today, local, utcnow
 
@@ -78,7 +78,8 @@ def test_the_list_shows_upcoming_public_sessions_with_seats_left(make, client, c
     start = local(open_one.starts_at)
     weekday = "月火水木金土日"[start.weekday()]
     assert f"{start.month}月{start.day}日({weekday})10時〜11時30分" in page
-    assert "中央公民館" in page and venue.address in page
+    assert "中央公民館" in page
+    assert venue.address in page
     assert "あと4人" in page
     assert page.count('href="/public/sessions/') == 2
     assert f"/public/sessions/{full.id}/signup" in page
@@ -112,10 +113,13 @@ def test_the_form_is_plain_big_and_has_a_text_size_control_and_english(make, cli
     assert "<ruby>教室<rt>きょうしつ</rt></ruby>" in page
     for label in ("おなまえ", "ふりがな", "でんわばんごう", "うまれた とし", "どうい します"):
         assert label in page
-    assert 'name="consent"' in page and "ほかの ことには つかいません" in page
-    assert 'data-text-size="1"' in page and 'data-text-size="-1"' in page
+    assert 'name="consent"' in page
+    assert "ほかの ことには つかいません" in page
+    assert 'data-text-size="1"' in page
+    assert 'data-text-size="-1"' in page
     assert "/static/js/text-size.js" in page  # remembers the size (localStorage)
-    assert 'action="/language"' in page and 'value="en"' in page
+    assert 'action="/language"' in page
+    assert 'value="en"' in page
     # name, furigana, birth year; and the honeypot, which no person sees (test_signup_bots)
     assert len(re.findall(r'<input[^>]*type="text"', page)) == 4
 
@@ -142,7 +146,9 @@ def test_the_pages_show_no_personal_data_of_other_people(make, client, course):
 
     for url in ("/public/sessions", f"/public/sessions/{session.id}/signup"):
         page = _get(client, url)
-        assert "鈴木" not in page and "すずき" not in page and "9876-5432" not in page
+        assert "鈴木" not in page
+        assert "すずき" not in page
+        assert "9876-5432" not in page
     assert "あと2人" in _get(client, "/public/sessions")
 
 
@@ -176,7 +182,8 @@ def test_a_new_person_signs_up_and_gets_a_printable_confirmation_with_a_card(mak
     assert "<svg" in page
     # Printable: a print stylesheet drops the site's header, footer and buttons.
     print_css = re.search(r'<style media="print">(.*?)</style>', page, re.S).group(1)
-    assert ".public-header" in print_css and ".no-print" in print_css
+    assert ".public-header" in print_css
+    assert ".no-print" in print_css
     assert "@page" in print_css
     assert 'class="no-print actions"' in page
 
@@ -185,7 +192,8 @@ def test_the_help_phone_number_comes_from_the_configuration(make, client, course
     app.config["HELP_PHONE"] = "0120-123-456"
     session = make.session(course=course)
     page = _get(client, _sign_up(client, session).headers["Location"])
-    assert "0120-123-456" in page and "0120-000-000" not in page
+    assert "0120-123-456" in page
+    assert "0120-000-000" not in page
 
 
 def test_a_full_session_waitlists_and_the_confirmation_says_the_place(make, client, course):
@@ -215,8 +223,6 @@ def test_an_existing_learners_furigana_and_phone_make_a_new_record_with_its_own_
     known = learners.create_learner(
         {"name": "田中道子", "furigana": "タナカ ミチコ", "phone": "090-5555-6666"}
     )
-    from app.people import cards
-    from app.people.models import PendingMatch
 
     card = cards.issue_card(known)
 
@@ -225,12 +231,15 @@ def test_an_existing_learners_furigana_and_phone_make_a_new_record_with_its_own_
     assert _count(Learner) == 2
     db.session.expire_all()
     [reg] = db.session.scalars(sa.select(Registration)).all()
-    assert reg.learner_id != known.id and reg.source == "public"
+    assert reg.learner_id != known.id
+    assert reg.source == "public"
     page = _get(client, response.headers["Location"])
     assert "<ruby>申<rt>もう</rt></ruby>しこみが できました" in page
-    assert card.short_code not in page and "田中道子" not in page
+    assert card.short_code not in page
+    assert "田中道子" not in page
     new_card = db.session.scalar(sa.select(Card).where(Card.learner_id == reg.learner_id))
-    assert new_card.short_code in page and "<svg" in page
+    assert new_card.short_code in page
+    assert "<svg" in page
     [match] = db.session.scalars(sa.select(PendingMatch)).all()
     assert (match.new_learner_id, match.existing_learner_id) == (reg.learner_id, known.id)
 
@@ -259,8 +268,10 @@ def test_someone_else_typing_the_same_name_and_phone_does_not_see_the_card(make,
     assert theirs.headers["Location"] != mine.headers["Location"]
     page = _get(client, theirs.headers["Location"])
     # A record and a card of their own (awaiting a coordinator's match), never mine.
-    assert card.short_code not in page and "<svg" in page
-    assert _count(Registration) == 2 and _count(Card) == 2
+    assert card.short_code not in page
+    assert "<svg" in page
+    assert _count(Registration) == 2
+    assert _count(Card) == 2
 
 
 def test_a_post_without_the_pages_key_never_shows_a_card_made_by_another(make, client, course):

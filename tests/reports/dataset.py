@@ -21,7 +21,7 @@ s4; u2 (of p2) assists s5; s3 has no staff.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from app.auth.models import User
 from app.checkin.models import Attendance, SkillReached
@@ -72,7 +72,7 @@ def _course(slug: str, title: str, track: str, keys: tuple[str, ...]) -> Course:
 
 
 def _at(day: str, clock: str, minutes: int = 60) -> tuple[datetime, datetime]:
-    start = from_local(date.fromisoformat(day), datetime.strptime(clock, "%H:%M").time())
+    start = from_local(date.fromisoformat(day), time.fromisoformat(clock))
     return start, start + timedelta(minutes=minutes)
 
 

@@ -70,7 +70,8 @@ def test_staffing_rule_and_hours_by_organization(program):
 def test_reach_by_district_age_band_kind_and_device(program):
     f = figures_for(program)
     districts = {line.district: (line.total, line.by_kind) for line in f.by_district}
-    assert districts["中央"][0] == 2 and districts["中央"][1]["senior"] == 2
+    assert districts["中央"][0] == 2
+    assert districts["中央"][1]["senior"] == 2
     assert districts["北部"][0] == 2
     assert districts["北部"][1]["neighborhood_leader"] == 1
     assert districts[""][0] == 1  # L8 gave no district
@@ -155,7 +156,8 @@ def test_a_partner_sees_only_their_own_organization(program, make):
     partner = make.user("partner", org=program.orgs["p2"])
     program.users["as"] = partner
     f = figures_for(program)
-    assert f.sessions.held == 1 and f.attendances == 1
+    assert f.sessions.held == 1
+    assert f.attendances == 1
     assert {line.key for line in f.by_partner} == {"shop-two"}
     with pytest.raises(NotFound):
         figures_for(program, partner="npo-one")

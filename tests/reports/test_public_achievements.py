@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import force_locale
+
 from app.checkin.models import Attendance, SkillReached
 from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
@@ -192,11 +194,8 @@ def build(now: datetime) -> World:
 
 
 def figures_at(app, now: datetime, lang: str = "ja"):
-    with app.test_request_context(f"/?lang={lang}"):
-        from flask_babel import force_locale
-
-        with force_locale(lang):
-            return achievements(now)
+    with app.test_request_context(f"/?lang={lang}"), force_locale(lang):
+        return achievements(now)
 
 
 def page(client, url: str = PAGE) -> str:
@@ -233,7 +232,8 @@ def test_districts_under_five_show_as_less_than_five(app, make):
     districts = {row.district: (str(row.sessions), str(row.learners)) for row in figures.districts}
     assert districts == {"西町": ("5", "6"), "東町": ("<5", "<5")}
     east = next(row for row in figures.districts if row.district == "東町")
-    assert east.learners.exact is None and east.sessions.exact is None  # the 3 never leaves
+    assert east.learners.exact is None
+    assert east.sessions.exact is None
 
 
 def test_top_skills_count_distinct_learners_of_this_year_only(app, make):
@@ -277,7 +277,9 @@ def test_nothing_yet_shows_zero_not_less_than_five(app, make):
         "0",
         "0",
     )
-    assert figures.districts == [] and figures.skills == [] and figures.upcoming == []
+    assert figures.districts == []
+    assert figures.skills == []
+    assert figures.upcoming == []
 
 
 # ---------------------------------------------------------------- the page
@@ -297,8 +299,10 @@ def test_the_page_needs_no_login_and_shows_the_figures_with_small_cells_hidden(a
     assert "南町" not in html  # it had only a cancelled session
     # The charts say the same, as pictures with their figures written beside the bars.
     chart = re.search(r'<svg class="bar-chart".*?</svg>', html, re.S)[0]
-    assert 'role="img"' in chart and "<title" in chart
-    assert "東町: &lt;5 かい" in chart and "西町: 5 かい" in chart
+    assert 'role="img"' in chart
+    assert "<title" in chart
+    assert "東町: &lt;5 かい" in chart
+    assert "西町: 5 かい" in chart
     assert world.sessions  # built
 
 
@@ -308,8 +312,11 @@ def test_no_name_furigana_or_phone_of_any_learner_is_on_the_page(app, make, clie
     for lang in ("ja", "en"):
         html = page(client, f"{PAGE}?lang={lang}")
         for name, furigana, phone in people:
-            assert name not in html and furigana not in html and phone not in html
-        assert "秘匿" not in html and "7319" not in html
+            assert name not in html
+            assert furigana not in html
+            assert phone not in html
+        assert "秘匿" not in html
+        assert "7319" not in html
         # No count that small is written in any figure or cell.
         cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>|<dd[^>]*>(.*?)</dd>", html, re.S)
         shown = re.sub(r"<[^>]+>|\s+", "", " ".join(a or b for a, b in cells))
@@ -330,7 +337,8 @@ def test_upcoming_public_sessions_have_calendar_and_signup_links(app, make, clie
 
     # The calendar link works for anyone, without logging in.
     ics = client.get(f"/sessions/{upcoming.id}.ics")
-    assert ics.status_code == 200 and "BEGIN:VEVENT" in ics.get_data(as_text=True)
+    assert ics.status_code == 200
+    assert "BEGIN:VEVENT" in ics.get_data(as_text=True)
     assert "スマホはじめて講座" in ics.get_data(as_text=True)
 
 
@@ -338,7 +346,8 @@ def test_english_with_the_language_switch_and_with_the_address(app, make, client
     build(utcnow())
     html = page(client, f"{PAGE}?lang=en")
     assert '<html lang="en">' in html
-    assert "Can make a call" in html and "Smartphone first steps" in html
+    assert "Can make a call" in html
+    assert "Smartphone first steps" in html
     assert "電話をかけられる" not in html
     # The switch on this page is a plain link to the other language.
     assert 'href="/public/achievements?lang=ja"' in html
@@ -397,5 +406,6 @@ def test_the_query_count_does_not_grow_with_sessions_and_learners(app, make, cli
 
     with counting_queries() as large:
         html = page(client, f"{PAGE}?lang=ja")
-    assert "新町3" in html and "地図で道をさがせる" in html
+    assert "新町3" in html
+    assert "地図で道をさがせる" in html
     assert len(large) == len(small) == 4, "\n".join(large)

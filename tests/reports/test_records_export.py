@@ -256,7 +256,8 @@ def test_31_march_is_in_the_earlier_year_and_1_april_in_the_next(data, client):
     s = data.sessions
     earlier = _ids(_csv_rows(client.get("/reports/sessions.csv?year=2025")))
     later = _ids(_csv_rows(client.get("/reports/sessions.csv?year=2026")))
-    assert s["march"].id in earlier and s["april"].id not in earlier
+    assert s["march"].id in earlier
+    assert s["april"].id not in earlier
     assert later == [s["april"].id]  # the future session of 2026 is not held yet
 
 
@@ -325,9 +326,11 @@ def test_the_xlsx_has_a_bold_frozen_header_widths_and_typed_cells(data, client):
     values = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     assert len(values) == 4
     hall = values[0]
-    assert hall[COLUMN["受講者数"]] == 3 and isinstance(hall[COLUMN["受講者数"]], int)
+    assert hall[COLUMN["受講者数"]] == 3
+    assert isinstance(hall[COLUMN["受講者数"]], int)
     assert hall[COLUMN["セッションID"]] == data.sessions["hall"].id
-    assert hall[COLUMN["開始"]] == "10:00" and hall[COLUMN["実施日"]] == "2025-06-10"
+    assert hall[COLUMN["開始"]] == "10:00"
+    assert hall[COLUMN["実施日"]] == "2025-06-10"
     # The "=" name stays text in the workbook: stored as a string, not as a formula.
     assert hall[COLUMN["アシスタント"]] == "=HYPERLINK(1)"
     assert sheet.cell(row=2, column=COLUMN["アシスタント"] + 1).data_type == "s"
@@ -392,9 +395,11 @@ def test_the_api_keeps_partners_to_their_own_and_refuses_instructors(data, clien
     rows = _csv_rows(client.get("/api/v1/reports/sessions.csv?year=2025", headers=partner))
     assert _ids(rows) == [data.sessions["hall"].id, data.sessions["march"].id]
     other = client.get("/api/v1/reports/sessions.xlsx?partner=shop-theirs", headers=partner)
-    assert other.status_code == 404 and other.get_json()["error"]["code"] == "not_found"
+    assert other.status_code == 404
+    assert other.get_json()["error"]["code"] == "not_found"
     refused = client.get("/api/v1/reports/sessions.csv", headers=_bearer(data.ichiro))
-    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "forbidden"
     assert client.get("/api/v1/reports/sessions.csv").status_code == 401
 
 

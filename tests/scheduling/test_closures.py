@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from app.errors import ValidationError
 from app.extensions import db
-from app.scheduling.closures import import_closures, read_closures
+from app.scheduling.closure_files import read_closures
+from app.scheduling.closures import import_closures
 from app.scheduling.models import Closure
 from app.timeutil import local
 
@@ -106,7 +107,8 @@ def test_all_day_events_are_japan_midnight_to_midnight(app):
     assert bunka.starts_at == datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
     assert bunka.ends_at == datetime(2026, 11, 3, 15, 0, tzinfo=UTC)
     assert bunka.all_day
-    assert parsed.events == 35 and len(parsed.blocks) == 35
+    assert parsed.events == 35
+    assert len(parsed.blocks) == 35
 
 
 def test_national_holidays_file_has_the_real_2026_and_2027_dates(app):

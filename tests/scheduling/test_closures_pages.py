@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.scheduling.closures import import_closures
 from app.scheduling.models import Closure
+from app.scheduling.sessions import cancel_session
 from app.timeutil import japan_today
 from tests.conftest import PASSWORD, login, make_app
 from tests.scheduling.test_closures import HOLIDAYS, MAINTENANCE, calendar
@@ -45,7 +46,6 @@ def planned(make):
     later = make.session(course=course, venue=hall, day=CLOSED, start="14:00", end="15:00")
     elsewhere = make.session(course=course, venue=other, day=CLOSED)
     cancelled = make.session(course=course, venue=hall, day=CLOSED, start="16:00", end="17:00")
-    from app.scheduling.sessions import cancel_session
 
     cancel_session(cancelled, "講師の都合")
     return {
@@ -73,7 +73,8 @@ def test_cli_imports_for_one_venue_and_lists_the_sessions_now_on_a_closed_day(
     assert "休館にあたる予定の講座が2件あります" in result.output
     listed = re.findall(r"ID (\d+) ", result.output)
     assert listed == [str(planned["at_hall"]), str(planned["later"])]
-    assert "スマホ教室" in result.output and "臨時休館(選挙の投票所)" in result.output
+    assert "スマホ教室" in result.output
+    assert "臨時休館(選挙の投票所)" in result.output
     assert [c.venue_id for c in _closures()] == [planned["hall"].id]
 
 
@@ -107,7 +108,8 @@ def test_cli_refuses_an_unknown_venue_and_a_bad_file(make, runner, tmp_path):
 def test_cli_help_explains_the_command(runner):
     result = runner.invoke(args=["import-closures", "--help"])
     assert result.exit_code == 0
-    assert "--venue" in result.output and "replaces" in result.output
+    assert "--venue" in result.output
+    assert "replaces" in result.output
 
 
 # ---------------------------------------------------------------- pages
@@ -144,7 +146,8 @@ def test_venue_page_has_the_upload_form_and_its_closures_with_all_venue_ones(mak
     login(client, make.user("coordinator"))
     page = client.get(f"/venues/{venue.id}").get_data(as_text=True)
     assert f'action="/venues/{venue.id}/closures"' in page
-    assert 'enctype="multipart/form-data"' in page and 'type="file"' in page
+    assert 'enctype="multipart/form-data"' in page
+    assert 'type="file"' in page
     assert "臨時休館(選挙)(全会場)" in page
     assert "設備定期点検(休館)" in page
 
@@ -156,7 +159,8 @@ def test_all_venues_page_uploads_lists_closures_and_the_sessions_on_them(planned
     assert "全会場の休館日として取り込みました" in response.get_data(as_text=True)
     _upload(client, f"/venues/{planned['hall'].id}/closures", _closed_on(CLOSED))
     page = client.get("/closures").get_data(as_text=True)
-    assert "臨時休館(選挙の投票所)" in page and "中央公民館" in page
+    assert "臨時休館(選挙の投票所)" in page
+    assert "中央公民館" in page
     for key in ("at_hall", "later"):
         assert f'href="/sessions/{planned[key]}/edit"' in page
     assert f"/sessions/{planned['elsewhere']}/edit" not in page

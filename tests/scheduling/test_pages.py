@@ -78,9 +78,11 @@ def two_partners(make):
 def test_coordinator_sees_every_session(make, client, two_partners):
     login(client, make.user("coordinator"))
     page = _page(client, "/sessions")
-    assert _listed(page, "LINEの使い方") and _listed(page, "キャッシュレス決済")
+    assert _listed(page, "LINEの使い方")
+    assert _listed(page, "キャッシュレス決済")
     assert "NPOあおば" in page
-    assert 'href="/sessions/new"' in page and 'href="/series/new"' in page
+    assert 'href="/sessions/new"' in page
+    assert 'href="/series/new"' in page
 
 
 def test_partner_sees_only_its_organizations_sessions(make, client, two_partners):
@@ -93,7 +95,8 @@ def test_partner_sees_only_its_organizations_sessions(make, client, two_partners
     assert "LINEの使い方" in _page(client, f"/sessions/{npo_class.id}")
     _page(client, f"/sessions/{shop_class.id}", status=404)
     week = _page(client, f"/sessions/week?week={DAY.isoformat()}")
-    assert _listed(week, "LINEの使い方") and not _listed(week, "キャッシュレス決済")
+    assert _listed(week, "LINEの使い方")
+    assert not _listed(week, "キャッシュレス決済")
 
 
 def test_instructor_sees_only_their_own_sessions(make, client):
@@ -104,7 +107,8 @@ def test_instructor_sees_only_their_own_sessions(make, client):
     other = make.session(course=make.course(title="マイナポータル"), day=DAY)
     login(client, teacher)
     page = _page(client, "/sessions")
-    assert _listed(page, "防災アプリ") and not _listed(page, "マイナポータル")
+    assert _listed(page, "防災アプリ")
+    assert not _listed(page, "マイナポータル")
     _page(client, f"/sessions/{mine.id}")
     _page(client, f"/sessions/{other.id}", status=404)
 
@@ -143,7 +147,8 @@ def test_pages_refuse_roles_that_may_not_use_them(make, client, role, url, statu
 
 def test_planning_pages_need_a_login(client):
     response = client.get("/sessions/new")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
 
 
 # ---------------------------------------------------------------- list: filters, paging, queries
@@ -194,23 +199,27 @@ def test_filters_narrow_the_list(make, client, varied, query, shown):
 def test_venue_and_instructor_filters(make, client, varied):
     login(client, make.user("coordinator"))
     by_venue = _page(client, f"/sessions?venue_id={varied['north'].id}")
-    assert _listed(by_venue, "スマホ入門") and not _listed(by_venue, "LINE講座")
+    assert _listed(by_venue, "スマホ入門")
+    assert not _listed(by_venue, "LINE講座")
     by_teacher = _page(client, f"/sessions?instructor_id={varied['teacher'].id}")
-    assert _listed(by_teacher, "LINE講座") and not _listed(by_teacher, "スマホ入門")
+    assert _listed(by_teacher, "LINE講座")
+    assert not _listed(by_teacher, "スマホ入門")
 
 
 def test_an_unreadable_filter_date_is_named_and_ignored(make, client, varied):
     login(client, make.user("coordinator"))
     page = _page(client, "/sessions?from=そのうち")
     assert "日付は 2026-04-01 の形式で入力してください。" in page
-    assert _listed(page, "スマホ入門") and _listed(page, "LINE講座")
+    assert _listed(page, "スマホ入門")
+    assert _listed(page, "LINE講座")
 
 
 def test_a_cancelled_session_stays_listed_with_its_reason(make, client, varied):
     login(client, make.user("coordinator"))
     page = _page(client, "/sessions")
     row = page[page.index(">e-Tax講座</a>") :]
-    assert "中止" in row[:2000] and "理由: 会場の工事" in row[:2000]
+    assert "中止" in row[:2000]
+    assert "理由: 会場の工事" in row[:2000]
 
 
 def test_warnings_are_shown_as_text(make, client):
@@ -256,7 +265,8 @@ def test_the_pager_keeps_the_filters(make, client):
     login(client, make.user("coordinator"))
     page = _page(client, f"/sessions?venue_id={venue.id}")
     next_link = re.search(r'href="([^"]+)" rel="next"', page).group(1)
-    assert f"venue_id={venue.id}" in next_link and "page=2" in next_link
+    assert f"venue_id={venue.id}" in next_link
+    assert "page=2" in next_link
 
 
 def _queries_for(client, url) -> int:
@@ -345,7 +355,8 @@ def test_the_create_form_makes_a_session(make, client):
     assert saved.capacity == 10  # blank means the venue's capacity
     assert [u.name for u in saved.instructors] == ["鈴木"]
     page = _page(client, response.headers["Location"])
-    assert "講座を登録しました。" in page and "電話・カメラ・写真" in page
+    assert "講座を登録しました。" in page
+    assert "電話・カメラ・写真" in page
 
 
 def test_a_conflicting_session_is_refused_with_a_link_and_nothing_written(make, client):
@@ -360,7 +371,8 @@ def test_a_conflicting_session_is_refused_with_a_link_and_nothing_written(make, 
     assert "予定が重なっているため保存できませんでした。" in page
     assert f'href="/sessions/{first.id}"' in page
     assert f"ID {first.id}" in page
-    assert 'value="11:10"' in page and "二回目" in page  # what was typed is kept
+    assert 'value="11:10"' in page
+    assert "二回目" in page
     assert len(_sessions_in_db()) == 1
 
 
@@ -423,7 +435,8 @@ def test_the_new_form_lists_current_courses_venues_and_partners(make, client):
     page = _page(client, "/sessions/new")
     assert "オンライン会議" in page
     assert "西公民館(中央・12人まで)" in page
-    assert "NPOゼット" in page and "市役所" not in page
+    assert "NPOゼット" in page
+    assert "市役所" not in page
     assert "講師太郎" in page
     assert "全国展開型" in page
 
@@ -435,7 +448,8 @@ def test_editing_a_session_moves_it(make, client):
     session = make.session(day=DAY, start="10:00", end="11:00")
     login(client, make.user("coordinator"))
     form_page = _page(client, f"/sessions/{session.id}/edit")
-    assert f'value="{DAY.isoformat()}"' in form_page and 'value="10:00"' in form_page
+    assert f'value="{DAY.isoformat()}"' in form_page
+    assert 'value="10:00"' in form_page
     assert "この回以降すべて" not in form_page  # not part of a series
     data = _form(session.course_version.course, session.venue, start="14:00", end="15:30")
     response = client.post(f"/sessions/{session.id}/edit", data=data)
@@ -472,10 +486,12 @@ def test_a_cancelled_session_shows_its_reason_and_cannot_be_edited(make, client)
     response = client.post(f"/sessions/{session.id}/cancel", data={"reason": "台風の接近のため"})
     assert response.status_code == 302
     detail = _page(client, f"/sessions/{session.id}")
-    assert "この講座は中止になりました。" in detail and "台風の接近のため" in detail
+    assert "この講座は中止になりました。" in detail
+    assert "台風の接近のため" in detail
     assert f"/sessions/{session.id}/edit" not in detail
     listing = _page(client, "/sessions")
-    assert _listed(listing, "キャッシュレス決済") and "理由: 台風の接近のため" in listing
+    assert _listed(listing, "キャッシュレス決済")
+    assert "理由: 台風の接近のため" in listing
     edit = client.get(f"/sessions/{session.id}/edit", follow_redirects=True)
     assert "中止した講座は変更できません。" in edit.get_data(as_text=True)
 
@@ -486,8 +502,10 @@ def test_the_session_page_shows_staff_with_roles_and_planner_buttons(make, clien
     session = make.session(day=DAY, instructor_ids=[lead.id], assistant_ids=[helper.id])
     login(client, make.user("coordinator"))
     page = _page(client, f"/sessions/{session.id}")
-    assert "高橋(講師)" in page and "田中(アシスタント)" in page
-    assert f"/sessions/{session.id}/edit" in page and f"/sessions/{session.id}/cancel" in page
+    assert "高橋(講師)" in page
+    assert "田中(アシスタント)" in page
+    assert f"/sessions/{session.id}/edit" in page
+    assert f"/sessions/{session.id}/cancel" in page
     client.post("/logout")
     login(client, lead)
     page = _page(client, f"/sessions/{session.id}")

@@ -73,7 +73,8 @@ def test_instructors_and_assistants_are_told_apart(make):
     roles = {s.user_id: s.role for s in session.staff}
     assert {u.id for u in session.instructors} == {i for i, r in roles.items() if r == "instructor"}
     assert {u.id for u in session.assistants} == {i for i, r in roles.items() if r == "assistant"}
-    assert len(session.instructors) == 2 and len(session.assistants) == 1
+    assert len(session.instructors) == 2
+    assert len(session.assistants) == 1
 
 
 def test_a_cancelled_session_has_no_staffing_warnings(make):

@@ -161,7 +161,8 @@ def test_this_and_all_later_moves_the_later_ones_and_leaves_the_earlier(make, cl
     second = sessions[1]
     login(client, make.user("coordinator"))
     page = client.get(f"/sessions/{second.id}/edit").get_data(as_text=True)
-    assert "この回だけ" in page and "この回以降すべて" in page
+    assert "この回だけ" in page
+    assert "この回以降すべて" in page
     moved_to = MONDAY + timedelta(days=8)  # Monday -> Tuesday of the same week
     response = client.post(
         f"/sessions/{second.id}/edit",

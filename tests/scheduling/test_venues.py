@@ -59,7 +59,9 @@ def test_a_coordinator_registers_a_venue(make, client, coordinator):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "会場「中央公民館 第1会議室」を登録しました。" in page
     listing = client.get("/venues").get_data(as_text=True)
-    assert "中央公民館 第1会議室" in listing and "中央地区" in listing and "段差なし" in listing
+    assert "中央公民館 第1会議室" in listing
+    assert "中央地区" in listing
+    assert "段差なし" in listing
 
 
 def test_every_venue_error_is_named_at_once_and_nothing_is_saved(make, client, coordinator):
@@ -107,7 +109,9 @@ def test_lowering_capacity_below_an_upcoming_session_is_refused_naming_it(
         f"/venues/{venue.id}/edit", data=_venue_form(slug=venue.slug, capacity="12")
     ).get_data(as_text=True)
     message = error_of(page, "capacity")
-    assert "LINE講座" in message and f"ID {session.id}" in message and "16人" in message
+    assert "LINE講座" in message
+    assert f"ID {session.id}" in message
+    assert "16人" in message
     assert f'href="/sessions/{session.id}"' in page
     assert _venues()[0].capacity == 20
     assert (
@@ -135,7 +139,8 @@ def test_a_longer_setup_buffer_that_would_squeeze_two_sessions_is_refused(make):
     with pytest.raises(ValidationError) as refused:
         venues.update_venue(venue, {"setup_buffer_minutes": 30})
     message = refused.value.fields["setup_buffer_minutes"]
-    assert f"ID {first.id}" in message and f"ID {second.id}" in message
+    assert f"ID {first.id}" in message
+    assert f"ID {second.id}" in message
     assert _venues()[0].setup_buffer_minutes == 0
     venues.update_venue(venue, {"setup_buffer_minutes": 15})
     assert _venues()[0].setup_buffer_minutes == 15
@@ -151,13 +156,15 @@ def test_the_venue_page_lists_its_upcoming_sessions(make, client, coordinator):
     page = client.get(f"/venues/{venue.id}").get_data(as_text=True)
     assert "南公民館" in page
     assert _listed(page, "来週の講座")
-    assert not _listed(page, "先月の講座") and not _listed(page, "よその講座")
+    assert not _listed(page, "先月の講座")
+    assert not _listed(page, "よその講座")
 
 
 def test_the_edit_form_starts_from_the_venue(make, client, coordinator):
     venue = make.venue(capacity=14, name="東公民館")
     page = client.get(f"/venues/{venue.id}/edit").get_data(as_text=True)
-    assert 'value="東公民館"' in page and 'value="14"' in page
+    assert 'value="東公民館"' in page
+    assert 'value="14"' in page
     assert client.get("/venues/999/edit").status_code == 404
 
 

@@ -732,7 +732,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "LocalSheetsAPI/1.0"
     timeout = 30
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _serve(self, method: str) -> None:
@@ -749,16 +749,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._serve("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._serve("POST")
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._serve("PUT")
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._serve("DELETE")
 
 
@@ -1635,7 +1635,8 @@ class SheetsAPIServer:
             lo = columns[0] if lo is None else min(lo, columns[0])
             hi = columns[-1] if hi is None else max(hi, columns[-1])
             row += 1
-        assert lo is not None and hi is not None
+        assert lo is not None
+        assert hi is not None
         return row, (first, row, col0 + lo, col0 + hi + 1)
 
     def _values_clear(self, spreadsheet: _Spreadsheet, ranges: Any) -> dict[str, Any]:
@@ -1698,7 +1699,7 @@ class SheetsAPIServer:
             result["updatedSpreadsheet"] = self._metadata(spreadsheet)
         return result
 
-    def _req_addSheet(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _req_addSheet(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> dict[str, Any]:
         return self._add_sheet(spreadsheet, args)
 
     def _add_sheet(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> dict[str, Any]:
@@ -1749,7 +1750,7 @@ class SheetsAPIServer:
                     "Please enter another name.",
                 )
 
-    def _req_deleteSheet(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> None:  # noqa: N802
+    def _req_deleteSheet(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> None:
         sheet = spreadsheet.by_id(args.get("sheetId"))
         if len(spreadsheet.sheets) == 1:
             raise ApiError(
@@ -1758,7 +1759,7 @@ class SheetsAPIServer:
             )
         spreadsheet.sheets.remove(sheet)
 
-    def _req_updateSheetProperties(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> None:  # noqa: N802
+    def _req_updateSheetProperties(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> None:
         props = args.get("properties") or {}
         fields = args.get("fields")
         if not fields:
@@ -1835,7 +1836,7 @@ class SheetsAPIServer:
 
     def _req_updateSpreadsheetProperties(
         self, spreadsheet: _Spreadsheet, args: dict[str, Any]
-    ) -> None:  # noqa: N802
+    ) -> None:
         props = args.get("properties") or {}
         fields = args.get("fields")
         if not fields:
@@ -1888,7 +1889,7 @@ class SheetsAPIServer:
             )
         return sheet, rect
 
-    def _req_repeatCell(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> None:  # noqa: N802
+    def _req_repeatCell(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> None:
         sheet, rect = self._grid_range(spreadsheet, args.get("range"))
         cell = args.get("cell") or {}
         fields = args.get("fields")
@@ -1935,7 +1936,7 @@ class SheetsAPIServer:
             raise ApiError(400, "Invalid requests[0]: dimension must be ROWS or COLUMNS")
         return dimension
 
-    def _req_appendDimension(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> None:  # noqa: N802
+    def _req_appendDimension(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> None:
         sheet = spreadsheet.by_id(args.get("sheetId", 0))
         dimension = self._dimension(args)
         length = int(args.get("length", 0))
@@ -1946,7 +1947,7 @@ class SheetsAPIServer:
         else:
             self._resize(sheet, sheet.rows, sheet.cols + length)
 
-    def _req_insertDimension(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> None:  # noqa: N802
+    def _req_insertDimension(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> None:
         span = args.get("range") or {}
         sheet = spreadsheet.by_id(span.get("sheetId", 0))
         dimension = self._dimension(span)
@@ -1956,7 +1957,7 @@ class SheetsAPIServer:
             raise ApiError(400, "Invalid requests[0].insertDimension: bad range")
         self._insert(sheet, dimension, start, end - start, bool(args.get("inheritFromBefore")))
 
-    def _req_deleteDimension(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> None:  # noqa: N802
+    def _req_deleteDimension(self, spreadsheet: _Spreadsheet, args: dict[str, Any]) -> None:
         span = args.get("range") or {}
         sheet = spreadsheet.by_id(span.get("sheetId", 0))
         dimension = self._dimension(span)

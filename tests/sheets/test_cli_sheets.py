@@ -104,7 +104,8 @@ def test_link_sheet_refuses_a_bad_key_and_links_nothing(make, runner):
 def test_link_sheet_refuses_the_municipality(make, runner):
     make.org(slug="city", kind="municipality")
     result = runner.invoke(args=["link-sheet", "city", KEY])
-    assert result.exit_code == 1 and "not a partner" in result.output
+    assert result.exit_code == 1
+    assert "not a partner" in result.output
 
 
 # ---------------------------------------------------------------- sync-sheets
@@ -120,14 +121,18 @@ def test_sync_sheets_json_prints_one_object_per_organization_matching_the_log(or
     assert len(runs) == 2
     for line in lines:
         run = runs[line["run_id"]]
-        assert run.org.slug == line["org"] and run.trigger == "cli" and run.started_by_id is None
+        assert run.org.slug == line["org"]
+        assert run.trigger == "cli"
+        assert run.started_by_id is None
         assert (line["outcome"], run.outcome) == ("ok", "ok")
         assert line["rows_pushed"] == run.rows_pushed
         assert line["rows_imported"] == run.rows_imported
         assert line["rows_refused"] == run.rows_refused == len(line["refusals"])
-        assert line["api_calls"] == run.api_calls and line["duration_ms"] == run.duration_ms
+        assert line["api_calls"] == run.api_calls
+        assert line["duration_ms"] == run.duration_ms
     busy = lines[0]
-    assert busy["rows_imported"] == 1 and busy["refusals"][0]["row"] == 3
+    assert busy["rows_imported"] == 1
+    assert busy["refusals"][0]["row"] == 3
     assert "090-12-34" in busy["refusals"][0]["reason"]
     assert sum(line["api_calls"] for line in lines) == orgs["server"].calls
 
@@ -137,7 +142,10 @@ def test_sync_sheets_prints_a_line_per_organization(orgs, runner):
 
     assert result.exit_code == 0, result.output
     busy = next(line for line in result.stdout.splitlines() if line.startswith("npo-busy:"))
-    assert "ok" in busy and "imported 1" in busy and "refused 1" in busy and "API calls" in busy
+    assert "ok" in busy
+    assert "imported 1" in busy
+    assert "refused 1" in busy
+    assert "API calls" in busy
     assert "row 3: " in result.stdout
 
 
@@ -154,18 +162,21 @@ def test_dry_run_prints_what_would_change_and_writes_nothing(orgs, runner):
     result = runner.invoke(args=["sync-sheets", "--dry-run"])
 
     assert result.exit_code == 0, result.output
-    assert "would push" in result.stdout and "would create worksheets" in result.stdout
+    assert "would push" in result.stdout
+    assert "would create worksheets" in result.stdout
     assert "row 3: " in result.stdout  # the refusal a real run would write back
     assert _runs() == []
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(SignupImport.id))) == 0
     endpoints = server.calls_by_endpoint()
-    assert endpoints and not (set(endpoints) & WRITES), endpoints
+    assert endpoints
+    assert not (set(endpoints) & WRITES), endpoints
     assert server.sheet_titles(orgs["busy_key"]) == [SIGNUPS]  # no worksheet created
 
     as_json = _lines(runner.invoke(args=["sync-sheets", "--dry-run", "--json"]))
     assert all(line["dry_run"] and line["run_id"] is None for line in as_json)
-    assert as_json[0]["rows_imported"] == 1 and _runs() == []
+    assert as_json[0]["rows_imported"] == 1
+    assert _runs() == []
 
 
 def test_a_failed_sync_exits_1_and_is_logged_as_failed(orgs, runner, app):
@@ -178,7 +189,8 @@ def test_a_failed_sync_exits_1_and_is_logged_as_failed(orgs, runner, app):
     [line] = _lines(result)
     [run] = _runs()
     assert line["outcome"] == run.outcome == "failed"
-    assert line["error"] == run.error and "500" in run.error
+    assert line["error"] == run.error
+    assert "500" in run.error
     assert run.api_calls == 2
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
 
@@ -192,7 +204,8 @@ def test_one_failure_among_several_still_syncs_the_others_and_exits_1(orgs, runn
     assert result.exit_code == 1
     outcomes = {run.org.slug: run.outcome for run in _runs()}
     assert outcomes == {"npo-busy": "failed", "npo-quiet": "ok"}
-    assert "npo-busy: failed" in result.stdout and "error:" in result.stdout
+    assert "npo-busy: failed" in result.stdout
+    assert "error:" in result.stdout
 
 
 def test_an_unreachable_server_is_a_failed_sync_not_a_crash(orgs, runner, app):
@@ -205,20 +218,23 @@ def test_an_unreachable_server_is_a_failed_sync_not_a_crash(orgs, runner, app):
 
     assert result.exit_code == 1, result.output
     [run] = _runs()
-    assert run.outcome == "failed" and run.error
+    assert run.outcome == "failed"
+    assert run.error
 
 
 def test_an_unknown_organization_exits_1_with_a_message(orgs, runner):
     result = runner.invoke(args=["sync-sheets", "--org", "no-such-org"])
     assert result.exit_code == 1
     assert "No organization with slug no-such-org" in result.output
-    assert _runs() == [] and orgs["server"].calls == 0
+    assert _runs() == []
+    assert orgs["server"].calls == 0
 
 
 def test_an_organization_without_a_sheet_exits_1_and_says_how_to_link_one(orgs, runner):
     result = runner.invoke(args=["sync-sheets", "--org", "npo-unlinked"])
     assert result.exit_code == 1
-    assert "no linked spreadsheet" in result.output and "link-sheet npo-unlinked" in result.output
+    assert "no linked spreadsheet" in result.output
+    assert "link-sheet npo-unlinked" in result.output
 
 
 def test_an_organization_already_syncing_is_skipped_not_failed(orgs, runner):
@@ -230,6 +246,7 @@ def test_an_organization_already_syncing_is_skipped_not_failed(orgs, runner):
 
     assert result.exit_code == 0, result.output
     by_org = {line["org"]: line for line in _lines(result)}
-    assert by_org["npo-busy"]["outcome"] == "skipped" and by_org["npo-busy"]["error"]
+    assert by_org["npo-busy"]["outcome"] == "skipped"
+    assert by_org["npo-busy"]["error"]
     assert by_org["npo-quiet"]["outcome"] == "ok"
     assert [run.org.slug for run in _runs()] == ["npo-quiet"]

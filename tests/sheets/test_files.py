@@ -18,10 +18,12 @@ from openpyxl import load_workbook
 
 from app import tabular
 from app.auth.models import User
+from app.core.models import AuditEntry
 from app.extensions import db
 from app.orgs.models import Organization
 from app.people.learners import create_learner
-from app.people.models import Learner, Registration
+from app.people.models import Learner, PendingMatch, Registration
+from app.people.privacy import DOWNLOADED
 from app.people.registration import register
 from app.scheduling.models import Session
 from app.sheets import uploads
@@ -135,7 +137,8 @@ def test_classes_csv_is_utf8_with_bom_and_crlf_for_excel(shop, client):
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.data.startswith(codecs.BOM_UTF8)
     text = response.data[3:].decode("utf-8")
-    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    assert "\r\n" in text
+    assert "\n" not in text.replace("\r\n", "")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0] == CLASSES_HEADER
     assert [r[0] for r in rows[1:]] == [str(shop.basics.id), str(shop.line.id)]
@@ -320,13 +323,16 @@ def test_xlsx_round_trip_preview_then_import_then_result_file(shop, make, client
     assert preview.status_code == 200, preview.get_data(as_text=True)[:2000]
     html = preview.get_data(as_text=True)
     assert _counts() == before  # the preview wrote nothing
-    assert "登録済" in _row_html(html, 2) and "山田 花子" in _row_html(html, 2)
+    assert "登録済" in _row_html(html, 2)
+    assert "山田 花子" in _row_html(html, 2)
     assert "スマートフォンの基本操作" in _row_html(html, 2)
     assert "登録済" in _row_html(html, 3)
     assert 'id="row-4"' not in html  # the blank row is skipped
-    assert "登録済" in _row_html(html, 5) and "中央公民館" in _row_html(html, 5)
+    assert "登録済" in _row_html(html, 5)
+    assert "中央公民館" in _row_html(html, 5)
     assert "キャンセル待ち" in _row_html(html, 6)  # three seats, the fourth waits
-    assert "090-12-34" in _row_html(html, 7) and "取り込めません" in _row_html(html, 7)
+    assert "090-12-34" in _row_html(html, 7)
+    assert "取り込めません" in _row_html(html, 7)
     assert "R-" not in _row_html(html, 2)  # no registration exists yet, so no id is promised
 
     done = _confirm(client, shop.org, html)
@@ -337,11 +343,13 @@ def test_xlsx_round_trip_preview_then_import_then_result_file(shop, make, client
     assert len(registrations) == 4
     assert {r.source for r in registrations} == {"partner"}
     sato = db.session.scalar(sa.select(Learner).where(Learner.furigana == "さとう いちろう"))
-    assert sato.phone == "08033334444" and sato.birth_year == 1950
+    assert sato.phone == "08033334444"
+    assert sato.birth_year == 1950
     run = db.session.scalar(sa.select(SyncRun).where(SyncRun.org_id == shop.org.id))
     assert (run.kind, run.trigger, run.outcome, run.api_calls) == ("file", "upload", "ok", 0)
     assert (run.rows_imported, run.rows_refused) == (4, 1)
-    assert run.refusals[0]["row"] == 7 and "090-12-34" in run.refusals[0]["reason"]
+    assert run.refusals[0]["row"] == 7
+    assert "090-12-34" in run.refusals[0]["reason"]
     assert run.started_by_id == shop.partner.id
     assert "取り込んだ申込 4件、取り込めなかった行 1件。" in done
 
@@ -420,7 +428,8 @@ def test_csv_upload_imports_and_returns_the_result_in_the_same_encoding(encoding
     login(client, shop.partner)
     data = _csv_text(shop).encode(encoding)
     html = _upload(client, shop.org, "申込.csv", data).get_data(as_text=True)
-    assert "登録済" in _row_html(html, 2) and "渡辺 ミツ" in _row_html(html, 2)
+    assert "登録済" in _row_html(html, 2)
+    assert "渡辺 ミツ" in _row_html(html, 2)
     assert "お名前を入力してください" in _row_html(html, 4)
     done = _confirm(client, shop.org, html)
     response = _result(client, shop.org, done)
@@ -429,7 +438,8 @@ def test_csv_upload_imports_and_returns_the_result_in_the_same_encoding(encoding
     rows = list(csv.reader(io.StringIO(response.data.decode(encoding), newline="")))
     assert rows[0] == SIGNUPS_HEADER
     assert rows[1][STATUS].startswith("登録済 R-")
-    assert rows[2][4] == "伊藤 髙子" and rows[2][STATUS].startswith("登録済 R-")
+    assert rows[2][4] == "伊藤 髙子"
+    assert rows[2][STATUS].startswith("登録済 R-")
     assert "お名前を入力してください" in rows[3][STATUS]
     assert b"\r\n" in response.data
 
@@ -554,7 +564,8 @@ def test_a_result_file_is_only_for_its_run(shop, client):
 def test_the_upload_page_offers_the_form_and_the_empty_file_is_named(shop, client):
     login(client, shop.partner)
     page = _get(client, f"/orgs/{shop.org.id}/files/signups").get_data(as_text=True)
-    assert 'type="file"' in page and "signups.xlsx" in page
+    assert 'type="file"' in page
+    assert "signups.xlsx" in page
     response = client.post(
         f"/orgs/{shop.org.id}/files/signups", data={}, content_type="multipart/form-data"
     )
@@ -568,7 +579,8 @@ def test_the_organization_page_offers_the_files_and_the_upload(shop, client):
     assert f"/orgs/{shop.org.id}/files/roster.xlsx" in page
     assert f"/orgs/{shop.org.id}/files/signups.csv" in page
     assert f'action="/orgs/{shop.org.id}/files/signups"' in page
-    assert 'name="csrf_token"' in page and 'name="file"' in page
+    assert 'name="csrf_token"' in page
+    assert 'name="file"' in page
 
 
 def test_a_file_near_the_size_limit_survives_the_trip_between_steps(shop, client):
@@ -590,13 +602,13 @@ def test_a_file_near_the_size_limit_survives_the_trip_between_steps(shop, client
     result = _result(client, shop.org, done)
     assert result.status_code == 200
     rows = list(csv.reader(io.StringIO(result.data.decode("utf-8"), newline="")))
-    assert len(rows) == 301 and "90299" in rows[300][STATUS]
+    assert len(rows) == 301
+    assert "90299" in rows[300][STATUS]
 
 
 def test_an_uploaded_row_matching_someone_unseen_makes_a_new_record_awaiting_a_match(
     shop, make, client
 ):
-    from app.people.models import PendingMatch
 
     known = create_learner(
         {"name": "山田 花子", "furigana": "やまだ はなこ", "phone": "090-1111-2222"}
@@ -622,8 +634,6 @@ def test_an_uploaded_row_matching_someone_unseen_makes_a_new_record_awaiting_a_m
 
 
 def test_roster_downloads_are_written_to_the_audit_log(shop, make, client):
-    from app.core.models import AuditEntry
-    from app.people.privacy import DOWNLOADED
 
     login(client, shop.partner)
     _get(client, f"/orgs/{shop.org.id}/files/roster.csv")

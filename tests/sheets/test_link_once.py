@@ -51,7 +51,8 @@ def test_the_page_refuses_it_beside_the_field_without_naming_the_other(orgs, mak
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "別の団体につながっています" in html
-    assert first.name not in html and first.slug not in html
+    assert first.name not in html
+    assert first.slug not in html
     assert _links() == {first.id: KEY}
 
 
@@ -60,5 +61,6 @@ def test_the_cli_refuses_it_without_naming_the_other(orgs, runner):
     result = runner.invoke(args=["link-sheet", second.slug, KEY])
     assert result.exit_code != 0
     assert "別の団体につながっています" in result.output
-    assert first.slug not in result.output and first.name not in result.output
+    assert first.slug not in result.output
+    assert first.name not in result.output
     assert _links() == {first.id: KEY}

@@ -100,7 +100,8 @@ def test_a_partner_links_their_spreadsheet_by_its_url(world, client):
     assert f"<code>{KEY}</code>" in page
     assert f'href="https://docs.google.com/spreadsheets/d/{KEY}/edit"' in page
     link = db.session.scalar(sa.select(SheetLink).where(SheetLink.org_id == world["ours"].id))
-    assert link.spreadsheet_key == KEY and link.linked_by_id == world["partner"].id
+    assert link.spreadsheet_key == KEY
+    assert link.linked_by_id == world["partner"].id
 
 
 @pytest.mark.parametrize(
@@ -114,7 +115,8 @@ def test_a_bad_url_is_refused_beside_the_field(typed, world, client):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     error = re.search(r'id="spreadsheet-error">([^<]*)<', page)
-    assert error and "https://docs.google.com/spreadsheets/d/" in error.group(1)
+    assert error
+    assert "https://docs.google.com/spreadsheets/d/" in error.group(1)
     assert db.session.scalar(sa.select(sa.func.count(SheetLink.id))) == 0
 
 
@@ -146,24 +148,33 @@ def test_sync_now_shows_the_run_in_the_log_with_its_counts_and_refusals(world, c
     login(client, world["partner"])
 
     before = client.get(f"/orgs/{ours.id}").get_data(as_text=True)
-    assert 'id="sync-button"' in before and "同期しています…" in before  # the progress text
+    assert 'id="sync-button"' in before
+    assert "同期しています…" in before
     page = _follow(client, client.post(f"/orgs/{ours.id}/sync"))
 
     [run] = _runs()
     assert (run.outcome, run.trigger, run.started_by_id) == ("ok", "button", world["partner"].id)
-    assert run.rows_imported == 1 and run.rows_refused == 1 and run.api_calls == server.calls
-    assert "同期しました" in page and "取り込んだ申込 1" in page
+    assert run.rows_imported == 1
+    assert run.rows_refused == 1
+    assert run.api_calls == server.calls
+    assert "同期しました" in page
+    assert "取り込んだ申込 1" in page
     row = _log_row(page, run.id)
-    assert _count(row, "imported") == "1" and _count(row, "refused") == "1"
-    assert _count(row, "pushed") == str(run.rows_pushed) and run.rows_pushed >= 2
+    assert _count(row, "imported") == "1"
+    assert _count(row, "refused") == "1"
+    assert _count(row, "pushed") == str(run.rows_pushed)
+    assert run.rows_pushed >= 2
     assert _count(row, "api_calls") == str(server.calls)
-    assert "つなぐ担当" in row and "成功" in row
+    assert "つなぐ担当" in row
+    assert "成功" in row
     reason = run.refusals[0]["reason"]
-    assert run.refusals[0]["row"] == 3 and "090-12-34" in reason
+    assert run.refusals[0]["row"] == 3
+    assert "090-12-34" in reason
     assert f"3行目: {reason}" in row
     # The sheet tells the partner the same, next to the row.
     signups = server.get_values(key, SIGNUPS, render="FORMATTED_VALUE")
-    assert signups[1][-1].startswith("登録済 R-") and signups[2][-1] == reason
+    assert signups[1][-1].startswith("登録済 R-")
+    assert signups[2][-1] == reason
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
 
 
@@ -194,7 +205,8 @@ def test_a_second_sync_while_one_runs_gets_the_conflict_message(world, client):
     page = _follow(client, client.post(f"/orgs/{world['ours'].id}/sync"))
 
     assert "この団体の同期は実行中です" in page
-    assert _runs() == [] and world["server"].calls == 0
+    assert _runs() == []
+    assert world["server"].calls == 0
 
 
 def test_a_failed_sync_is_shown_as_failed_with_its_reason(world, client, app):
@@ -206,16 +218,20 @@ def test_a_failed_sync_is_shown_as_failed_with_its_reason(world, client, app):
     page = _follow(client, client.post(f"/orgs/{world['ours'].id}/sync"))
 
     [run] = _runs()
-    assert run.outcome == "failed" and run.api_calls == 2
+    assert run.outcome == "failed"
+    assert run.api_calls == 2
     assert "同期できませんでした" in page
     row = _log_row(page, run.id)
-    assert "失敗" in row and run.error in row and "500" in run.error
+    assert "失敗" in row
+    assert run.error in row
+    assert "500" in run.error
 
 
 def test_sync_now_without_a_linked_sheet_says_so(world, client):
     login(client, world["partner"])
     page = client.get(f"/orgs/{world['ours'].id}").get_data(as_text=True)
-    assert 'id="sync-button"' not in page and "まだつながっていません" in page
+    assert 'id="sync-button"' not in page
+    assert "まだつながっていません" in page
 
     page = _follow(client, client.post(f"/orgs/{world['ours'].id}/sync"))
 

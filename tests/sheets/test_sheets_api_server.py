@@ -554,7 +554,7 @@ def test_service_account_file_gets_its_token_from_the_token_uri(server, key, tmp
 
 
 def test_client_needs_credentials():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="credentials"):
         client_for("http://127.0.0.1:9")
 
 
@@ -578,7 +578,8 @@ def test_429_then_success_is_retried_and_counted(server, gc, key, sleeps):
     http = http_client_of(gc)
     assert (http.calls, http.retries) == (3, 2)
     assert len(sleeps) == 2
-    assert 0 <= sleeps[0] <= 0.5 and 0 <= sleeps[1] <= 1.0  # full jitter under base * 2**n
+    assert 0 <= sleeps[0] <= 0.5
+    assert 0 <= sleeps[1] <= 1.0
 
 
 def test_429_error_body_is_googles(server, key):

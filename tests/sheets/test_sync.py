@@ -113,7 +113,8 @@ def test_first_sync_is_logged_with_its_calls(partner):
         "spreadsheets.batchUpdate": 1,
         "values.batchUpdate": 1,
     }
-    assert run.finished_at is not None and run.duration_ms is not None
+    assert run.finished_at is not None
+    assert run.duration_ms is not None
     assert link_of(partner.org).lock_token is None
 
 
@@ -215,7 +216,8 @@ def test_fixing_a_refused_row_imports_only_that_row(synced):
 
     assert (fixed.rows_imported, len(fixed.refusals)) == (1, 0)
     regs = partner.registrations()
-    assert [r.id for r in regs[:2]] == first_two and len(regs) == 3
+    assert [r.id for r in regs[:2]] == first_two
+    assert len(regs) == 3
     assert partner.signup_status(4) == f"登録済 R-{regs[2].id}"
     assert partner.signup_status(2) == f"登録済 R-{first_two[0]}"
     assert (again.rows_imported, again.rows_pushed, again.refusals) == (0, 0, [])
@@ -300,7 +302,8 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(synced):
 
     report = partner.sync(dry=True)
 
-    assert report.dry_run and report.outcome == "ok"
+    assert report.dry_run
+    assert report.outcome == "ok"
     assert report.rows_imported == 2
     assert [r["row"] for r in report.refusals] == [4]
     assert "090-12-34" in report.refusals[0]["reason"]

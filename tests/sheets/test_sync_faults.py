@@ -96,7 +96,8 @@ def test_more_failures_than_the_attempts_allowed_fail_the_sync_and_record_why(sy
     report = partner.sync()
 
     assert report.outcome == "failed"
-    assert "429" in report.error and "Google Sheets" in report.error
+    assert "429" in report.error
+    assert "Google Sheets" in report.error
     assert partner.server.calls == 3  # bounded: three attempts, then it gives up
     run = partner.runs()[-1]
     assert (run.outcome, run.error, run.api_calls) == ("failed", report.error, 3)
@@ -169,7 +170,8 @@ def test_a_refused_token_fails_the_sync_saying_to_share_the_sheet(synced):
     report = partner.sync()
 
     assert report.outcome == "failed"
-    assert "401" in report.error and "共有" in report.error
+    assert "401" in report.error
+    assert "共有" in report.error
     assert partner.runs()[-1].error == report.error
 
 
@@ -183,7 +185,8 @@ def test_a_missing_credentials_file_fails_the_sync_with_a_plain_message(
     report = partner.sync()
 
     assert report.outcome == "failed"
-    assert str(missing) in report.error and "SHEETS_CREDENTIALS" in report.error
+    assert str(missing) in report.error
+    assert "SHEETS_CREDENTIALS" in report.error
     run = partner.runs()[-1]
     assert (run.outcome, run.error) == ("failed", report.error)
     assert partner.server.calls == 0

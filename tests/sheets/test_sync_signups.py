@@ -8,7 +8,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.people.models import Learner, Registration
+from app.people.learners import create_learner
+from app.people.models import Learner, PendingMatch, Registration
 from app.sheets.models import SignupImport
 from app.sheets.sync import link_sheet
 from app.sheets.tables import CLASSES, CLASSES_HEADER, ROSTER, SIGNUPS, SIGNUPS_HEADER
@@ -197,7 +198,8 @@ def test_a_removed_required_header_fails_the_sync_naming_sheet_and_header(synced
     report = partner.sync()
 
     assert report.outcome == "failed"
-    assert "Signups" in report.error and "ふりがな" in report.error
+    assert "Signups" in report.error
+    assert "ふりがな" in report.error
     assert partner.registrations() == []
     assert db.session.scalar(sa.select(sa.func.count(Learner.id))) == 0
     run = partner.runs()[-1]
@@ -270,8 +272,6 @@ def test_a_row_matching_someone_the_partner_does_not_see_makes_a_new_record_awai
 ):
     """Typing a stranger's furigana and phone must not register that stranger (after which
     the partner would read their record): a new record is made, and a coordinator decides."""
-    from app.people.learners import create_learner
-    from app.people.models import PendingMatch
 
     partner = synced
     known = create_learner(
@@ -285,7 +285,8 @@ def test_a_row_matching_someone_the_partner_does_not_see_makes_a_new_record_awai
     assert reg.learner_id != known.id
     status = partner.signup_status(2)
     assert status.startswith(f"登録済 R-{reg.id}")
-    assert "確認" in status and str(known.id) not in status.replace(f"R-{reg.id}", "")
+    assert "確認" in status
+    assert str(known.id) not in status.replace(f"R-{reg.id}", "")
     (match,) = db.session.scalars(sa.select(PendingMatch)).all()
     assert (match.new_learner_id, match.existing_learner_id) == (reg.learner_id, known.id)
     assert (match.source, match.org_id) == ("signups", partner.org.id)

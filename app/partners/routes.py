@@ -11,14 +11,14 @@ from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.access import PLANNERS, roles
-from app.auth.models import Role
 from app.errors import ValidationError
-from app.orgs import bp
-from app.orgs import partner_services as partners
+from app.orgs import partner_services as orgs_partners
 from app.orgs.models import Organization
+from app.orgs.partner_services import PAGE_ROLES
+from app.partners import bp
+from app.partners import services as partners
 from app.sheets.forms import LinkSheetForm, SyncNowForm
-
-PAGE_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.PARTNER)
+from app.sheets.runs import sheet_url
 
 
 class InstructorCoursesForm(FlaskForm):
@@ -33,7 +33,7 @@ class InstructorCoursesForm(FlaskForm):
     )
 
 
-def _courses_form(space: partners.PartnerSpace, member: partners.StaffMember, posted: bool):
+def _courses_form(space: partners.PartnerSpace, member: orgs_partners.StaffMember, posted: bool):
     form = InstructorCoursesForm(
         prefix=f"user-{member.user.id}",
         formdata=request.form if posted else None,
@@ -64,14 +64,14 @@ def render_partner_page(
     if link_form is None:
         link_form = LinkSheetForm(formdata=None)
     return render_template(
-        "orgs/partner_page.html",
+        "partners/partner_page.html",
         space=space,
         org=org,
         planner=planner,
         course_forms=course_forms,
         link_form=link_form,
         sync_form=SyncNowForm(formdata=None),
-        sheet_url=partners.sheet_url(space.link.spreadsheet_key) if space.link else None,
+        sheet_url=sheet_url(space.link.spreadsheet_key) if space.link else None,
     ), status
 
 
@@ -79,23 +79,23 @@ def render_partner_page(
 @roles(*PLANNERS)
 def partner_list():
     year, rows = partners.partner_rows()
-    return render_template("orgs/partner_list.html", year=year, rows=rows)
+    return render_template("partners/partner_list.html", year=year, rows=rows)
 
 
 @bp.get("/orgs/<int:org_id>")
 @roles(*PAGE_ROLES)
 def partner_page(org_id: int):
-    return render_partner_page(partners.get_partner_org(current_user, org_id))
+    return render_partner_page(orgs_partners.get_partner_org(current_user, org_id))
 
 
 @bp.post("/orgs/<int:org_id>/instructors/<int:user_id>/courses")
 @roles(*PLANNERS)
 def instructor_courses(org_id: int, user_id: int):
-    org = partners.get_partner_org(current_user, org_id)
+    org = orgs_partners.get_partner_org(current_user, org_id)
     form = InstructorCoursesForm(prefix=f"user-{user_id}")
     try:
-        user = partners.set_instructor_courses(org, user_id, form.course_ids.data or [])
+        user = orgs_partners.set_instructor_courses(org, user_id, form.course_ids.data or [])
     except ValidationError as exc:
         return render_partner_page(org, posted_courses=(user_id, exc), status=422)
     flash(_("%(name)sさんの教えられるコースを保存しました。", name=user.name), "success")
-    return redirect(url_for("orgs.partner_page", org_id=org.id, _anchor="staff"))
+    return redirect(url_for("partners.partner_page", org_id=org.id, _anchor="staff"))

@@ -1,6 +1,6 @@
 """Linking a partner's spreadsheet, the "Sync now" button, and one sync's record.
 
-These live on the organization page (app.orgs.partner_routes); each POST comes back to it.
+These live on the organization page (app.partners.routes); each POST comes back to it.
 A sync runs within the request: it makes a constant handful of API calls, so it is short.
 """
 
@@ -12,21 +12,22 @@ from flask_login import current_user
 
 from app.auth.access import roles
 from app.errors import Conflict, NotFound, ValidationError
-from app.orgs import partner_services as partners
-from app.orgs.partner_routes import PAGE_ROLES, render_partner_page
-from app.sheets import bp
+from app.orgs.partner_services import PAGE_ROLES, get_partner_org
+from app.partners import bp
+from app.partners.routes import render_partner_page
 from app.sheets.forms import LinkSheetForm
+from app.sheets.runs import get_sync_run
 from app.sheets.sync import SyncReport, link_sheet, sync_org
 
 
 def _back(org_id: int, anchor: str):
-    return redirect(url_for("orgs.partner_page", org_id=org_id, _anchor=anchor))
+    return redirect(url_for("partners.partner_page", org_id=org_id, _anchor=anchor))
 
 
 @bp.post("/orgs/<int:org_id>/sheet")
 @roles(*PAGE_ROLES)
 def link(org_id: int):
-    org = partners.get_partner_org(current_user, org_id)
+    org = get_partner_org(current_user, org_id)
     form = LinkSheetForm()
     try:
         linked = link_sheet(org, form.spreadsheet.data or "", current_user)
@@ -58,7 +59,7 @@ def _outcome_message(report: SyncReport) -> tuple[str, str]:
 @bp.post("/orgs/<int:org_id>/sync")
 @roles(*PAGE_ROLES)
 def sync_now(org_id: int):
-    org = partners.get_partner_org(current_user, org_id)
+    org = get_partner_org(current_user, org_id)
     try:
         report = sync_org(org, actor=current_user, trigger="button")
     except (Conflict, NotFound) as exc:  # a sync already running; no sheet linked yet
@@ -71,6 +72,6 @@ def sync_now(org_id: int):
 @bp.get("/orgs/<int:org_id>/sync-runs/<int:run_id>")
 @roles(*PAGE_ROLES)
 def sync_run(org_id: int, run_id: int):
-    org = partners.get_partner_org(current_user, org_id)
-    run = partners.get_sync_run(org, run_id)
-    return render_template("sheets/sync_run.html", org=org, run=run)
+    org = get_partner_org(current_user, org_id)
+    run = get_sync_run(org, run_id)
+    return render_template("partners/sync_run.html", org=org, run=run)

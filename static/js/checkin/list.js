@@ -1,0 +1,139 @@
+// The session's people on screen, found by furigana, name or short code as one types; the
+// people of other sessions, asked of the server, for walk-ins; and the roster kept fresh
+// while the page is open (other phones check people in at the same door).
+import { getJson } from "./api.js";
+import { el, nameWithReading } from "./dom.js";
+import { busy, checkIn, onRecorded } from "./door.js";
+import { othersBox, othersList, personList, root, searchInput, TEXT } from "./page.js";
+import { matches, replace, rows, showCounts, stateOf } from "./roster.js";
+import { codeKey, fill, fold } from "./text.js";
+
+const REFRESH_MS = 30000;
+const SEARCH_DELAY_MS = 350; // ask the server once typing pauses, not for every key
+
+function personItem(learner, stateText, done, button) {
+  const item = el("li", `person${done ? " is-done" : ""}`);
+  item.dataset.learnerId = learner.id;
+  const who = el("div", "person-who");
+  const name = el("p", "person-name");
+  name.appendChild(nameWithReading(learner));
+  who.appendChild(name);
+  const state = el("p", "person-state");
+  if (done) {
+    state.appendChild(el("span", "person-mark", "✓"));
+  }
+  state.appendChild(document.createTextNode(stateText));
+  who.appendChild(state);
+  item.appendChild(who);
+  if (button) {
+    item.appendChild(button);
+  }
+  return item;
+}
+
+function actionButton(label, learner, run) {
+  const button = el("button", "button primary big", label);
+  button.type = "button";
+  button.appendChild(el("span", "visually-hidden", ` ${learner.name}`));
+  button.addEventListener("click", run);
+  return button;
+}
+
+function renderList() {
+  const query = searchInput.value;
+  const key = fold(query);
+  const code = codeKey(query);
+  const shown = rows()
+    .filter((row) => matches(row, key, code))
+    .map((row) => ({ row: row, state: stateOf(row) }))
+    .sort(
+      (a, b) =>
+        a.state.order - b.state.order ||
+        fold(a.row.learner.furigana).localeCompare(fold(b.row.learner.furigana), "ja"),
+    );
+  personList.textContent = "";
+  shown.forEach((entry) => {
+    const learner = entry.row.learner;
+    const button = entry.state.open
+      ? actionButton(TEXT.check_in, learner, () => {
+          checkIn({ learner_id: learner.id }, { learner: learner });
+        })
+      : null;
+    personList.appendChild(personItem(learner, entry.state.text, entry.state.done, button));
+  });
+  if (!shown.length && code.length === 6) {
+    const item = el("li", "person");
+    const byCode = el("button", "button primary big", fill(TEXT.by_code, { code: query.trim() }));
+    byCode.type = "button";
+    byCode.addEventListener("click", () => {
+      checkIn({ code: query }, {});
+    });
+    item.appendChild(byCode);
+    personList.appendChild(item);
+  } else if (!shown.length && (key || code)) {
+    personList.appendChild(el("li", "person-none", TEXT.no_match));
+  }
+}
+
+// Someone not on this session's list: asked of the server, for walk-ins.
+let searchTimer = null;
+let searchSerial = 0;
+
+function searchOthers() {
+  const query = searchInput.value.trim();
+  searchSerial += 1;
+  const serial = searchSerial;
+  if (fold(query).length < 2) {
+    othersBox.hidden = true;
+    return;
+  }
+  getJson(`${root.dataset.searchUrl}?q=${encodeURIComponent(query)}`, { items: [] }).then(
+    (data) => {
+      if (serial !== searchSerial) {
+        return; // a newer search is on its way
+      }
+      othersList.textContent = "";
+      (data.items || []).forEach((learner) => {
+        const button = actionButton(TEXT.walk_in, learner, () => {
+          checkIn({ learner_id: learner.id, walk_in: true }, { learner: learner });
+        });
+        othersList.appendChild(personItem(learner, TEXT.not_registered, false, button));
+      });
+      othersBox.hidden = !othersList.children.length;
+    },
+  );
+}
+
+// A failed refresh keeps the list on screen; the next one may get through.
+function refreshRoster() {
+  if (document.hidden || busy()) {
+    return;
+  }
+  getJson(root.dataset.rosterUrl, null).then((data) => {
+    if (!data?.rows) {
+      return;
+    }
+    replace(data);
+    showCounts(data.counts);
+    // Redrawing under a finger or a keyboard focus would lose the person's place.
+    if (!personList.contains(document.activeElement)) {
+      renderList();
+    }
+  });
+}
+
+export function wireList() {
+  searchInput.addEventListener("input", () => {
+    renderList();
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(searchOthers, SEARCH_DELAY_MS);
+  });
+  onRecorded(renderList);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) {
+      refreshRoster();
+    }
+  });
+  renderList();
+  setInterval(refreshRoster, REFRESH_MS);
+}
