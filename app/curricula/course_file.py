@@ -164,12 +164,7 @@ Item = Line  # of a list: a string, not empty once cleaned
 _ITEM = TypeAdapter(Item)
 
 
-def _string_list(*, min_length: int = 0) -> Any:
-    return Annotated[
-        list[Item],
-        Field(min_length=min_length),
-        _no_repeats(lambda item: _valid(_ITEM, item), "repeated"),
-    ]
+Items = Annotated[list[Item], _no_repeats(lambda item: _valid(_ITEM, item), "repeated")]
 
 
 # ---------------------------------------------------------------- the file
@@ -224,10 +219,10 @@ class CourseSpec(_Table):
     title: Title
     summary: Summary = Summary()
     track: Annotated[Line, _one_of(Track)]
-    audience: Annotated[_string_list(min_length=1), _each_one_of(Audience)]
+    audience: Annotated[Items, Field(min_length=1), _each_one_of(Audience)]
     duration_minutes: Annotated[int, Field(ge=MIN_DURATION, le=MAX_DURATION)]
-    prerequisites: _string_list() = []
-    materials: _string_list() = []
+    prerequisites: Items = []
+    materials: Items = []
     # pydantic runs the last-listed before-validator first: tables, before the skills in them.
     skills: Annotated[
         list[SkillSpec],
@@ -266,7 +261,7 @@ class CourseSpec(_Table):
 
 
 _SLUG_ALONE = TypeAdapter(Slug)
-_PREREQUISITES_ALONE = TypeAdapter(_string_list())
+_PREREQUISITES_ALONE = TypeAdapter(Items)
 
 
 def names_in(data: dict) -> tuple[str | None, list[str]]:

@@ -106,6 +106,7 @@ def read_course_file(path: Path, problems: list[Problem]) -> CourseFile:
     if data is None:
         return result
     errors: list[ErrorDetails] = []
+    slug: str | None
     try:
         result.spec = CourseSpec.model_validate(data)
         slug, prerequisites = result.spec.slug, result.spec.prerequisites
@@ -135,12 +136,12 @@ def _table(model: type[BaseModel] | None, name: str) -> type[BaseModel] | None:
     return kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
 
 
-def _table_at(loc: tuple) -> type[BaseModel] | None:
+def _keys_of_table_at(loc: tuple) -> list[str]:
     model: type[BaseModel] | None = CourseSpec
     for part in loc:
         if isinstance(part, str):
             model = _table(model, part)
-    return model
+    return _keys_in_file_order(model) if model else []
 
 
 def _keys_in_file_order(model: type[BaseModel]) -> list[str]:
@@ -235,7 +236,7 @@ _MESSAGES: dict[str, Callable[[ErrorDetails, Any], str]] = {
     "extra_forbidden": lambda e, expected: _(
         "「%(key)s」という項目は使えません。使える項目は %(allowed)s です。",
         key=e["loc"][-1],
-        allowed=", ".join(_keys_in_file_order(_table_at(e["loc"][:-1]))),
+        allowed=", ".join(_keys_of_table_at(e["loc"][:-1])),
     ),
     "missing": lambda e, expected: _(
         "必須の項目です。%(expected)s を書いてください。", expected=expected
