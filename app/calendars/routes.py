@@ -30,7 +30,7 @@ from app.orgs.models import Organization, OrgKind
 from app.people import learners
 from app.people.models import Learner
 from app.scheduling.models import Session, Venue
-from app.scheduling.services import visibility_clause
+from app.scheduling.queries import visibility_clause
 from app.timeutil import utcnow
 
 PUBLIC_CACHE = "public, max-age=300"

@@ -11,7 +11,7 @@ from app.checkin.door import check_in_or_walk_in, checkin_answer, roster_answer
 from app.checkin.schemas import CheckinIn, CheckinOut, RosterOut
 from app.inputs import json_object
 from app.people.privacy import ROSTER_READERS, record_download, require_roster_rights
-from app.scheduling.services import get_session
+from app.scheduling.queries import get_session
 
 
 @bp.post("/sessions/<int:session_id>/checkins")

@@ -25,7 +25,7 @@ from app.people import learners
 from app.people.models import Registration, RegistrationStatus
 from app.people.privacy import record_download, require_roster_rights
 from app.scheduling.models import Session, SessionStatus
-from app.scheduling.services import get_session
+from app.scheduling.queries import get_session
 from app.timeutil import utcnow
 
 SEARCH_LIMIT = 10

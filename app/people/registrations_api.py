@@ -24,7 +24,7 @@ from app.people.schemas import (
     RegistrationList,
     RegistrationOut,
 )
-from app.scheduling.services import get_session
+from app.scheduling.queries import get_session
 
 
 def _listed(user: User, reg: Registration, position: int | None = None) -> ListedRegistration:

@@ -11,7 +11,7 @@ from app.api.operations import Reply, operation
 from app.auth.access import ALL_STAFF, PLANNERS
 from app.extensions import db
 from app.inputs import json_object
-from app.scheduling import services
+from app.scheduling import queries, series, sessions
 from app.scheduling.models import Venue
 from app.scheduling.schemas import (
     CancelIn,
@@ -27,7 +27,7 @@ from app.scheduling.schemas import (
 
 
 def _session(session_id: int) -> dict:
-    return SessionOut.model_validate(services.get_session(api_user(), session_id)).dump()
+    return SessionOut.model_validate(queries.get_session(api_user(), session_id)).dump()
 
 
 @bp.get("/sessions")
@@ -40,9 +40,9 @@ def _session(session_id: int) -> dict:
 @api_roles(*ALL_STAFF)
 def list_sessions():
     wanted = SessionQuery.read_args(request.args)
-    result = services.list_sessions(
+    result = queries.list_sessions(
         api_user(),
-        services.SessionFilters(**wanted.filters()),
+        queries.SessionFilters(**wanted.filters()),
         page=wanted.page,
         per_page=wanted.per_page,
     )
@@ -64,7 +64,7 @@ def list_sessions():
 )
 @api_roles(*PLANNERS)
 def create_session():
-    session = services.create_session(json_object())
+    session = sessions.create_session(json_object())
     return _session(session.id), 201
 
 
@@ -85,12 +85,12 @@ def get_session(session_id: int):
 )
 @api_roles(*PLANNERS)
 def update_session(session_id: int):
-    session = services.get_session(api_user(), session_id)
+    session = queries.get_session(api_user(), session_id)
     body = json_object()
     if ScopeQuery.read_args(request.args).scope == "following":
-        services.update_series_from(session, body)
+        series.update_series_from(session, body)
     else:
-        services.update_session(session, body)
+        sessions.update_session(session, body)
     return _session(session_id)
 
 
@@ -103,8 +103,8 @@ def update_session(session_id: int):
 )
 @api_roles(*PLANNERS)
 def cancel_session(session_id: int):
-    session = services.get_session(api_user(), session_id)
-    services.cancel_session(session, json_object().get("reason"))
+    session = queries.get_session(api_user(), session_id)
+    sessions.cancel_session(session, json_object().get("reason"))
     return _session(session_id)
 
 
@@ -117,11 +117,11 @@ def cancel_session(session_id: int):
 )
 @api_roles(*PLANNERS)
 def create_series():
-    sessions = services.create_series(json_object())
+    made = series.create_series(json_object())
     return SeriesOut(
-        items=[SessionOut.model_validate(s) for s in sessions],
-        total=len(sessions),
-        skipped_dates=sessions[0].series.skipped_dates if sessions else [],
+        items=[SessionOut.model_validate(s) for s in made],
+        total=len(made),
+        skipped_dates=made[0].series.skipped_dates if made else [],
     ).dump(), 201
 
 

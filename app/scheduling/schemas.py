@@ -116,7 +116,7 @@ class SessionIn(ApiIn):
     """A session's fields. POST needs course, venue_id, starts_at and ends_at; PATCH changes
     only the fields sent.
 
-    The API's contract for a session's body: app.scheduling.services.read_plan reads it (with
+    The API's contract for a session's body: app.scheduling.plans.read_plan reads it (with
     the checks that need the database), and holds exactly these fields (tests/api).
     """
 

@@ -22,7 +22,7 @@ from app.auth.services import create_token
 from app.people.registration import register
 from app.reports.filters import FILTER_PARAMS
 from app.reports.schemas import ReportQuery
-from app.scheduling import services as scheduling
+from app.scheduling import plans as scheduling
 from app.scheduling.schemas import SessionIn
 from app.timeutil import japan_today
 from tests.checkin.support import learner, open_session
