@@ -43,4 +43,4 @@ def _sessions_per_version(course: Course, **_kwargs: object) -> dict[int, int]:
         .where(CourseVersion.course_id == course.id)
         .group_by(CourseVersion.version)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
