@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -134,3 +135,22 @@ def test_course_list_queries_do_not_grow_with_courses(make, client):
         make.course(skills=("a", "b", "c", "d"))
     many = _queries_for(client, "/curricula")
     assert many == few
+
+
+def test_course_page_counts_the_sessions_planned_with_each_version(make, client):
+    """The counts come from scheduling (curricula asks by a signal): version 1 keeps the two
+    sessions planned with it after version 2 becomes current and gets one of its own."""
+    course = make.course(slug="video-call")
+    venue = make.venue()
+    make.session(course=course, venue=venue, start="10:00", end="11:00")
+    make.session(course=course, venue=venue, start="13:00", end="14:00")
+    make.course_version(course, 2, "ビデオ通話 第2版")
+    make.session(course=course, venue=venue, start="15:00", end="16:00")
+    login(client, make.user("coordinator"))
+    page = client.get("/curricula/video-call").get_data(as_text=True)
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">.*?</tr>", page, re.S)
+    counts = {
+        re.search(r"version (\d+)", row).group(1): re.findall(r"<td>(\d+)件</td>", row)
+        for row in rows
+    }
+    assert counts == {"2": ["1"], "1": ["2"]}
