@@ -189,7 +189,7 @@ def check_in_or_walk_in(session: Session, actor: User, wanted: CheckinRequest) -
         # is registered only when the check-in that follows can succeed.
         if refusal.code != "not_registered" or not wanted.walk_in:
             raise
-        learner = db.session.get(Learner, refusal.extra["learner_id"])
+        learner = db.session.get_one(Learner, refusal.extra["learner_id"])
     learner, registration = _enrol_walk_in(session, actor, wanted, learner=learner)
     return _after_walk_in(session, actor, wanted, learner, registration)
 
@@ -276,6 +276,9 @@ def _message(outcome: CheckinOutcome) -> str:
     if outcome.result == "waitlisted":
         return _("%(name)sさんをキャンセル待ちに登録しました。", name=name)
     attendance = outcome.attendance
+    # Checked in now or before: the attendance and its time are there.
+    assert attendance is not None
+    assert attendance.checked_in_at is not None
     time = format_time(attendance.checked_in_at)
     if outcome.result == "already_checked_in":
         return _("%(name)sさんは%(time)sに受付済みです。", name=name, time=time)
