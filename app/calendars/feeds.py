@@ -18,11 +18,12 @@ No feed ever carries a learner's name: a learner's own feed is titled without it
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -275,7 +276,7 @@ def _registration_changes(feed: Feed, ids: sa.Select, parts: list) -> list[datet
     Every registration, cancellation and waitlist promotion stamps queued_at or cancelled_at
     of some registration of the session, so their newest value dates the feed's change."""
     registered = sa.func.count(sa.case((Registration.status == RegistrationStatus.REGISTERED, 1)))
-    columns = [Registration.session_id, registered]
+    columns: list[Any] = [Registration.session_id, registered]
     if feed.learner_id is not None:
         columns.append(
             sa.func.max(sa.case((Registration.learner_id == feed.learner_id, Registration.status)))
@@ -337,7 +338,7 @@ class _Words:
             )
 
 
-def _rows(chosen: sa.ColumnElement[bool]) -> list[sa.Row]:
+def _rows(chosen: sa.ColumnElement[bool]) -> Sequence[sa.Row[*tuple[Any, ...]]]:
     return db.session.execute(
         sa.select(
             Session.id,

@@ -77,7 +77,7 @@ def _flag(value: Any) -> bool | None:
         return value
     if value is None:
         return False
-    text = clean(value).lower() if isinstance(value, str | int) else None
+    text = clean(str(value)).lower() if isinstance(value, str | int) else None
     if text in _YES:
         return True
     if text in _NO:
@@ -324,7 +324,7 @@ def merge(keep: Learner, other: Learner, actor: User) -> Learner:
             _("同じ受講者どうしは統合できません。"),
             fields={"other": _("別の受講者を選んでください。")},
         )
-    rank = {RegistrationStatus.REGISTERED: 2, RegistrationStatus.WAITLISTED: 1}
+    rank: dict[str, int] = {RegistrationStatus.REGISTERED: 2, RegistrationStatus.WAITLISTED: 1}
     kept_regs = {
         r.session_id: r
         for r in db.session.scalars(
