@@ -29,9 +29,10 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.orgs import services as orgs
 from app.orgs.models import Organization
-from app.scheduling import services as scheduling
 from app.scheduling import venues
 from app.scheduling.models import Session, SessionStatus, Venue
+from app.scheduling.series import create_series
+from app.scheduling.sessions import cancel_session, create_session, update_session
 from app.timeutil import from_local, japan_today, utcnow
 from demo.data_city import (
     CANCELLATIONS,
@@ -224,11 +225,11 @@ def _build_sessions(report: DemoReport, people: dict[str, User], place: dict[str
     monday = _monday_this_week()
     for course, slot in SERIES:
         raw = _session_request(course, slot, monday + timedelta(days=slot.weekday), people, place)
-        sessions = scheduling.create_series({**raw, "weekdays": [slot.weekday], "count": WEEKS})
+        sessions = create_series({**raw, "weekdays": [slot.weekday], "count": WEEKS})
         report.created["sessions"] += len(sessions)
     for week, course, slot in SINGLES:
         day = monday + timedelta(weeks=week, days=slot.weekday)
-        scheduling.create_session(_session_request(course, slot, day, people, place))
+        create_session(_session_request(course, slot, day, people, place))
         report.created["sessions"] += 1
     for week, weekday, venue, reason in CANCELLATIONS:
         start, end = _local_day(monday + timedelta(weeks=week, days=weekday))
@@ -240,7 +241,7 @@ def _build_sessions(report: DemoReport, people: dict[str, User], place: dict[str
             )
         )
         assert session is not None  # each of CANCELLATIONS names a day with a session
-        scheduling.cancel_session(session, reason)
+        cancel_session(session, reason)
         report.cancelled += 1
     # Classes of this week that are already over are marked as held, as staff would.
     for session in db.session.scalars(
@@ -250,7 +251,7 @@ def _build_sessions(report: DemoReport, people: dict[str, User], place: dict[str
             Session.ends_at <= utcnow(),
         )
     ).all():
-        scheduling.update_session(session, {"status": SessionStatus.COMPLETED})
+        update_session(session, {"status": SessionStatus.COMPLETED})
         report.completed += 1
 
 

@@ -26,8 +26,8 @@ from app.config import database_url
 from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
 from app.orgs.models import Organization
-from app.scheduling import services as scheduling
 from app.scheduling.models import Venue
+from app.scheduling.sessions import create_session
 from app.timeutil import from_local, japan_today
 
 PASSWORD = "correct horse battery"
@@ -267,7 +267,7 @@ class Maker:
             "capacity": extra.pop("capacity", 4),
         }
         raw.update(extra)
-        return scheduling.create_session(raw)
+        return create_session(raw)
 
 
 def at(day: date, clock: str) -> datetime:

@@ -12,7 +12,7 @@ from app.auth.services import create_token
 from app.people.cards import issue_card
 from app.people.learners import create_learner
 from app.people.registration import register
-from app.scheduling.services import create_series
+from app.scheduling.series import create_series
 from app.timeutil import japan_today
 from tests.conftest import login
 

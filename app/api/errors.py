@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
@@ -12,10 +13,26 @@ from app.errors import ServiceError
 from app.inputs import unstorable
 
 
+class ErrorBody(BaseModel):
+    # What a refusal adds to say more: on conflicts, the session clashed with; at the door,
+    # the learner and whether a walk-in is possible.
+    model_config = ConfigDict(extra="allow")
+
+    # snake_case, as documented; not checked when written (an error must never fail itself).
+    code: str = Field(json_schema_extra={"pattern": "^[a-z][a-z0-9_]*$"})
+    message: str
+    fields: dict[str, str] = Field(description="Each field that is wrong, and what is expected")
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
 def error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
-    body = {"code": code, "message": message, "fields": fields or {}}
-    body.update(extra)
-    return jsonify({"error": body}), status
+    why = {name: str(text) for name, text in (fields or {}).items()}
+    body = ErrorBody(code=code, message=str(message), fields=why, **extra)
+    # The extras as the service gave them, written by Flask's JSON as they always were.
+    return jsonify(ErrorOut(error=body).model_dump()), status
 
 
 @bp.errorhandler(ServiceError)

@@ -22,7 +22,7 @@ from werkzeug.http import http_date
 
 from app.auth.access import ALL_STAFF, PLANNERS, public, roles
 from app.auth.models import Role
-from app.calendars import bp, feeds, tokens
+from app.calendars import bp, events, feeds, tokens
 from app.calendars.models import FeedOwner
 from app.errors import NotFound
 from app.extensions import db
@@ -30,7 +30,7 @@ from app.orgs.models import Organization, OrgKind
 from app.people import learners
 from app.people.models import Learner
 from app.scheduling.models import Session, Venue
-from app.scheduling.services import visibility_clause
+from app.scheduling.queries import visibility_clause
 from app.timeutil import utcnow
 
 PUBLIC_CACHE = "public, max-age=300"
@@ -62,7 +62,7 @@ def _answer(feed: feeds.Feed, filename: str, *, private: bool, vary_cookie: bool
         headers["X-Robots-Tag"] = "noindex"
     if _not_modified(fp):
         return Response(status=304, headers=headers)
-    body = feeds.render(feed, site, now)
+    body = events.render(feed, site, now)
     return Response(body, headers=headers, content_type="text/calendar; charset=utf-8")
 
 

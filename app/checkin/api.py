@@ -4,28 +4,60 @@ from __future__ import annotations
 
 from app.api import bp
 from app.api.access import api_roles, api_user
+from app.api.operations import Reply, operation
 from app.auth.access import ALL_STAFF
 from app.auth.models import Role
-from app.checkin.door import check_in_or_walk_in, checkin_json, read_checkin, roster_json
+from app.checkin.door import check_in_or_walk_in, checkin_answer, roster_answer
+from app.checkin.schemas import CheckinIn, CheckinOut, RosterOut
 from app.inputs import json_object
-from app.people.privacy import record_download, require_roster_rights
-from app.scheduling.services import get_session
+from app.people.privacy import ROSTER_READERS, record_download, require_roster_rights
+from app.scheduling.queries import get_session
 
 
 @bp.post("/sessions/<int:session_id>/checkins")
+@operation(
+    "Check a learner in by card or by id; idempotent (client_id, learner)",
+    {
+        201: Reply("Checked in now (or a walk-in waitlisted)", CheckinOut),
+        200: Reply(
+            "Already checked in: result already_checked_in, with the first time", CheckinOut
+        ),
+    },
+    {
+        401: "",
+        403: "",
+        404: "unknown_code (no such card), unknown_learner, or a session not visible",
+        409: "not_registered (with can_walk_in and the learner: learner_id, learner_name, "
+        "learner_furigana, registration_status, other_session_id), session_not_open, "
+        "session_full, and for walk-ins already_registered (waitlisted) or session_ended; "
+        "client_id_reused",
+        410: "revoked_card: the card was replaced by a new one",
+        422: "",
+    },
+    description="Open from 60 minutes before the start to the end; coordinators may also "
+    "record afterwards (recorded_later). The session's instructors and assistants, "
+    "coordinators and admins only.",
+    body=CheckinIn,
+)
 @api_roles(Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR)
 def create_checkin(session_id: int):
     session = get_session(api_user(), session_id)
-    wanted = read_checkin(json_object())
-    return checkin_json(session, check_in_or_walk_in(session, api_user(), wanted))
+    wanted = CheckinIn.read(json_object())
+    return checkin_answer(session, check_in_or_walk_in(session, api_user(), wanted))
 
 
 @bp.get("/sessions/<int:session_id>/roster")
+@operation(
+    "What a check-in device needs: the session, counts and every learner",
+    {200: Reply("The roster", RosterOut)},
+    (401, 403, 404),
+    description=f"{ROSTER_READERS} Card numbers are null for partner users.",
+)
 @api_roles(*ALL_STAFF)
 def session_roster(session_id: int):
     user = api_user()
     session = get_session(user, session_id)
     require_roster_rights(user, session)
-    body = roster_json(user, session)
+    body = roster_answer(user, session)
     record_download(user, "roster", fmt="json", rows=len(body["rows"]), session_id=session.id)
     return body

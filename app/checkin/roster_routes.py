@@ -13,7 +13,7 @@ from app.checkin.services import roster
 from app.people import cards
 from app.people.models import RegistrationStatus
 from app.people.privacy import Field, may_see, record_download, require_roster_rights
-from app.scheduling.services import get_session
+from app.scheduling.queries import get_session
 from app.timeutil import utcnow
 
 

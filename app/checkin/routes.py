@@ -17,6 +17,7 @@ from app.auth.models import Role
 from app.checkin import bp, door, services
 from app.checkin.forms import METHOD_LABEL, AttendanceForm, SkillsForm, status_label
 from app.checkin.models import Attendance
+from app.checkin.schemas import CheckinIn
 from app.errors import NotFound, ServiceError, ValidationError
 from app.extensions import db
 from app.inputs import digits_int, json_object
@@ -24,7 +25,7 @@ from app.people import learners
 from app.people.models import Registration, RegistrationStatus
 from app.people.privacy import record_download, require_roster_rights
 from app.scheduling.models import Session, SessionStatus
-from app.scheduling.services import get_session
+from app.scheduling.queries import get_session
 from app.timeutil import utcnow
 
 SEARCH_LIMIT = 10
@@ -96,7 +97,7 @@ def _page_text() -> dict[str, str]:
 def checkin_page(session_id: int):
     session = get_session(_user(), session_id)
     services.require_check_in_rights(_user(), session)
-    roster = door.roster_json(_user(), session, with_phone=False)
+    roster = door.roster_answer(_user(), session, with_phone=False)
     page = render_template(
         "checkin/checkin.html",
         s=session,
@@ -120,8 +121,8 @@ def checkin_post(session_id: int):
     """The page's check-in: the API's body and answer, with the login cookie and CSRF."""
     try:
         session = get_session(_user(), session_id)
-        wanted = door.read_checkin(json_object())
-        return door.checkin_json(session, door.check_in_or_walk_in(session, _user(), wanted))
+        wanted = CheckinIn.read(json_object())
+        return door.checkin_answer(session, door.check_in_or_walk_in(session, _user(), wanted))
     except ServiceError as exc:
         return _json_error(exc)
 
@@ -133,7 +134,7 @@ def checkin_roster(session_id: int):
     try:
         session = get_session(_user(), session_id)
         services.require_check_in_rights(_user(), session)
-        return door.roster_json(_user(), session, with_phone=False)
+        return door.roster_answer(_user(), session, with_phone=False)
     except ServiceError as exc:
         return _json_error(exc)
 

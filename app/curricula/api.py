@@ -3,63 +3,51 @@
 from __future__ import annotations
 
 from flask import request
-from flask_babel import gettext as _
 
 from app.api import bp
 from app.api.access import api_roles
+from app.api.operations import Reply, operation
 from app.auth.access import ALL_STAFF
 from app.curricula import services
-from app.curricula.models import CourseVersion
-from app.errors import ValidationError
-from app.inputs import digits_int
-from app.timeutil import iso
-
-
-def course_json(version: CourseVersion) -> dict:
-    return {
-        "slug": version.course.slug,
-        "version": version.version,
-        "title_ja": version.title_ja,
-        "title_en": version.title_en,
-        "summary_ja": version.summary_ja,
-        "summary_en": version.summary_en,
-        "track": version.track,
-        "audience": list(version.audience),
-        "duration_minutes": version.duration_minutes,
-        "prerequisites": list(version.prerequisites),
-        "materials": list(version.materials),
-        "skills": [{"id": s.key, "ja": s.label_ja, "en": s.label_en} for s in version.skills],
-    }
+from app.curricula.schemas import (
+    CourseDetail,
+    CourseList,
+    CourseOut,
+    CourseQuery,
+    VersionOut,
+    VersionQuery,
+)
 
 
 @bp.get("/courses")
+@operation(
+    "Current version of every course",
+    {200: Reply("Courses", CourseList)},
+    (401, 422),
+    query=CourseQuery,
+)
 @api_roles(*ALL_STAFF)
 def list_courses():
-    courses = services.list_courses(
-        track=request.args.get("track") or None, audience=request.args.get("audience") or None
-    )
-    return {"items": [course_json(v) for v in courses]}
+    wanted = CourseQuery.read_args(request.args)
+    courses = services.list_courses(track=wanted.track, audience=wanted.audience)
+    return CourseList(items=[CourseOut.model_validate(v) for v in courses]).dump()
 
 
 @bp.get("/courses/<slug>")
+@operation(
+    "One course: its current version, or `version=N` (the one a session uses)",
+    {200: Reply("The course", CourseDetail)},
+    (401, 404, 422),
+    query=VersionQuery,
+)
 @api_roles(*ALL_STAFF)
 def get_course(slug: str):
     """The current version, or `?version=N` for the one a session was planned with."""
     course = services.get_course(slug)
-    shown = course.current_version
-    wanted = request.args.get("version")
-    if wanted:
-        number = digits_int(wanted)
-        if number is None:
-            raise ValidationError(
-                _("version を確認してください。"),
-                fields={"version": _("1以上の整数で指定してください。")},
-            )
-        shown = services.version_of(course, number)
-    body = course_json(shown)
-    body["current_version"] = course.current_version.version
-    body["versions"] = [
-        {"version": v.version, "loaded_at": iso(v.loaded_at), "source_file": v.source_file}
-        for v in course.versions
-    ]
-    return body
+    wanted = VersionQuery.read_args(request.args).version
+    shown = course.current_version if wanted is None else services.version_of(course, wanted)
+    return CourseDetail(
+        **CourseOut.model_validate(shown).model_dump(),
+        current_version=course.current_version.version,
+        versions=[VersionOut.model_validate(v) for v in course.versions],
+    ).dump()

@@ -1,94 +1,47 @@
-"""Learners and registrations as JSON (written by the people work)."""
+"""Learners as JSON: the body is read by app.people.schemas.LearnerIn in the service."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import request
-from flask_babel import gettext as _
 
 from app.api import bp
 from app.api.access import api_roles, api_user
+from app.api.operations import Reply, operation
 from app.auth.access import ALL_STAFF, PLANNERS
-from app.auth.models import User
-from app.errors import ValidationError
-from app.inputs import json_object, page_number
+from app.inputs import json_object
 from app.people import learners
-from app.people.models import Learner
-from app.people.privacy import Field, fields_seen, record_download
-from app.timeutil import iso
+from app.people.privacy import record_download
+from app.people.schemas import LearnerChange, LearnerIn, LearnerOut, LearnerPage, LearnerQuery
 
-# ================================================================ learners
 # GET/POST /api/v1/learners, GET/PATCH /api/v1/learners/{id}
 
 LEARNERS_PER_PAGE = 50
-NEEDS = ("vision", "hearing", "mobility")
-API_KEYS = {Field.CONSENT: "consent_on"}  # where the answer's key is not the field's name
-
-
-def learner_json(user: User, learner: Learner) -> dict[str, Any]:
-    """Every key always; what the user may not see of this learner (app.people.privacy) is
-    null."""
-    seen = fields_seen(user, learner)
-    card = learner.active_card
-    values: dict[Field, Any] = {
-        Field.NAME: learner.name,
-        Field.FURIGANA: learner.furigana,
-        Field.PHONE: learner.phone,
-        Field.PHONE2: learner.phone2,
-        Field.BIRTH_YEAR: learner.birth_year,
-        Field.DISTRICT: learner.district,
-        Field.KIND: learner.kind,
-        Field.DEVICE: learner.device,
-        Field.LANGUAGE: learner.language,
-        Field.NEEDS: {need: getattr(learner, f"needs_{need}") for need in NEEDS},
-        Field.CONSENT: learner.consent_on.isoformat() if learner.consent_on else None,
-        Field.SHARE_WITH_PARTNER: learner.share_with_partner,
-        Field.NOTES: learner.notes,
-        Field.CARD: {"short_code": card.short_code, "issued_at": iso(card.issued_at)}
-        if card
-        else None,
-        Field.CREATED_AT: iso(learner.created_at),
-    }
-    body: dict[str, Any] = {"id": learner.id}
-    for field_, value in values.items():
-        body[API_KEYS.get(field_, field_.value)] = value if field_ in seen else None
-    return body
-
-
-def _learner_body() -> dict[str, Any]:
-    """The request's learner fields in the service's words: `needs` becomes needs_*."""
-    raw = json_object()
-    if "needs" in raw:
-        needs = raw.pop("needs")
-        if (
-            not isinstance(needs, dict)
-            or set(needs) - set(NEEDS)
-            or not all(isinstance(v, bool) for v in needs.values())
-        ):
-            raise ValidationError(
-                _("入力内容を確認してください。"),
-                fields={"needs": _("needs は vision, hearing, mobility の true/false です。")},
-            )
-        for need, value in needs.items():
-            raw[f"needs_{need}"] = value
-    return raw
 
 
 @bp.get("/learners")
+@operation(
+    "Learners visible to the token's user: search by furigana (hiragana and katakana alike), "
+    "name, phone digits or card short code",
+    {200: Reply("A page of learners", LearnerPage)},
+    (401, 422),
+    description="Phone digits match only phones the user may see, card numbers and district "
+    "only for those who see them; every read is written to the audit log.",
+    query=LearnerQuery,
+)
 @api_roles(*ALL_STAFF)
 def list_learners():
     user = api_user()
-    page = page_number(request.args.get("page"))
+    wanted = LearnerQuery.read_args(request.args)
+    page = wanted.page
     found = learners.search(
         user,
-        request.args.get("q") or "",
-        district=request.args.get("district") or None,
+        wanted.q,
+        district=wanted.district,
         # One more than a page tells whether another page follows.
         limit=LEARNERS_PER_PAGE + 1,
         offset=(page - 1) * LEARNERS_PER_PAGE,
     )
-    items = [learner_json(user, lr) for lr in found[:LEARNERS_PER_PAGE]]
+    items = [LearnerOut.of(user, lr) for lr in found[:LEARNERS_PER_PAGE]]
     record_download(
         user,
         "learners",
@@ -98,30 +51,40 @@ def list_learners():
         district=request.args.get("district"),
         page=page,
     )
-    return {
-        "items": items,
-        "page": page,
-        "per_page": LEARNERS_PER_PAGE,
-        "has_more": len(found) > LEARNERS_PER_PAGE,
-    }
+    return LearnerPage(
+        items=items, page=page, per_page=LEARNERS_PER_PAGE, has_more=len(found) > LEARNERS_PER_PAGE
+    ).dump()
 
 
 @bp.post("/learners")
+@operation(
+    "Record a learner (coordinators and admins)",
+    {201: Reply("The new learner", LearnerOut)},
+    (401, 403, 422),
+    body=LearnerIn,
+)
 @api_roles(*PLANNERS)
 def create_learner():
-    learner = learners.create_learner(_learner_body(), api_user())
-    return learner_json(api_user(), learner), 201
+    learner = learners.create_learner(json_object(), api_user())
+    return LearnerOut.of(api_user(), learner).dump(), 201
 
 
 @bp.get("/learners/<int:learner_id>")
+@operation("One learner", {200: Reply("The learner", LearnerOut)}, (401, 404))
 @api_roles(*ALL_STAFF)
 def get_learner(learner_id: int):
-    return learner_json(api_user(), learners.get_learner(api_user(), learner_id))
+    return LearnerOut.of(api_user(), learners.get_learner(api_user(), learner_id)).dump()
 
 
 @bp.patch("/learners/<int:learner_id>")
+@operation(
+    "Change a learner's record (coordinators and admins)",
+    {200: Reply("The changed learner", LearnerOut)},
+    (401, 403, 404, 422),
+    body=LearnerChange,
+)
 @api_roles(*PLANNERS)
 def update_learner(learner_id: int):
     learner = learners.get_learner(api_user(), learner_id)
-    learners.update_learner(learner, _learner_body(), api_user())
-    return learner_json(api_user(), learner)
+    learners.update_learner(learner, json_object(), api_user())
+    return LearnerOut.of(api_user(), learner).dump()

@@ -27,7 +27,7 @@ from app.people import bp, cards
 from app.people.learners import get_learner
 from app.people.models import Card, Learner, Registration, RegistrationStatus
 from app.people.privacy import record_download
-from app.scheduling.services import get_session
+from app.scheduling.queries import get_session
 
 CARDS_PER_SHEET = 10  # 2 columns × 5 rows of 91 × 55 mm on A4
 MAX_CARDS_PER_PRINT = 300  # thirty sheets; a longer selection is a mistake, not a print job

@@ -39,9 +39,9 @@ from app.labels import (
     REGISTRATION_SOURCE,
     REGISTRATION_STATUS,
 )
-from app.people.learners import LEARNER_FIELDS
 from app.people.models import Learner
 from app.people.privacy import Field, learner_visibility, may_see
+from app.people.schemas import LearnerIn
 from app.scheduling.forms import ServiceErrors, option
 
 # ---------------------------------------------------------------- words for codes
@@ -167,7 +167,9 @@ class LearnerForm(ServiceErrors, FlaskForm):
     )
     notes = TextAreaField(_l("メモ"))
 
-    LEARNER_FIELDS = tuple(sorted(LEARNER_FIELDS))
+    # The learner's fields as the service reads them (`needs` is the API's way of sending
+    # needs_*).
+    LEARNER_FIELDS = tuple(sorted(set(LearnerIn.model_fields) - {"needs"}))
 
     def load_choices(self, keep_language: str | None = None) -> None:
         self.device.choices = [option("", _("まだ聞いていない"))] + [

@@ -14,166 +14,38 @@ from app.auth.models import User
 from app.core.models import record
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.parsing import (
-    check_furigana,
-    furigana_key,
-    normalize_phone,
-    parse_birth_year,
-    phone_digits,
-)
+from app.parsing import furigana_key, normalize_phone, parse_birth_year, phone_digits
 from app.people import signals
 from app.people.cards import SHORT_CODE_LENGTH, normalize_code
 from app.people.models import (
     Card,
-    Device,
     Learner,
-    LearnerKind,
     MatchOutcome,
     PendingMatch,
     Registration,
     RegistrationStatus,
 )
 from app.people.privacy import Field, learner_visibility, may_see, phone_visible
+from app.people.schemas import LearnerChange, LearnerIn
 from app.scheduling.models import Session
 from app.signals import answers
 from app.text import clean
 from app.timeutil import japan_today, utcnow
 from app.transaction import atomic
 
-LEARNER_FIELDS = frozenset(
-    {
-        "name",
-        "furigana",
-        "phone",
-        "phone2",
-        "birth_year",
-        "district",
-        "kind",
-        "device",
-        "language",
-        "needs_vision",
-        "needs_hearing",
-        "needs_mobility",
-        "consent",
-        "share_with_partner",
-        "notes",
-    }
-)
-NAME_MAX = 100
-DISTRICT_MAX = 100
-# A language tag that fits the column: "ja", "en", "pt-br".
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,4})?$")
 SEARCH_LIMIT = 30
 
 
-FLAG_FIELDS = ("needs_vision", "needs_hearing", "needs_mobility", "share_with_partner", "consent")
-_YES = frozenset({"1", "true", "yes", "on", "y"})
-_NO = frozenset({"", "0", "false", "no", "off", "n"})
-
-
-def _flag(value: Any) -> bool | None:
-    """True or False from a form's, a sheet's or the API's value; None when it is neither."""
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return False
-    text = clean(str(value)).lower() if isinstance(value, str | int) else None
-    if text in _YES:
-        return True
-    if text in _NO:
-        return False
-    return None
-
-
-def _type_errors(present: Mapping[str, Any]) -> dict[str, str]:
-    """Fields whose value is of a kind no check below can read (an object, a list)."""
-    errors: dict[str, str] = {}
-    for name, value in present.items():
-        if name in FLAG_FIELDS:
-            if _flag(value) is None:
-                errors[name] = _("true か false で指定してください。")
-        elif name == "birth_year":
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | str)):
-                errors[name] = _("生まれた年は 1948 や 昭和23年 のように入力してください。")
-        elif value is not None and not isinstance(value, str):
-            errors[name] = _("文字で入力してください。")
-    return errors
-
-
 def read_learner(raw: Mapping[str, Any], base: Learner | None = None) -> dict[str, Any]:
-    """Check a learner's fields; raise ValidationError naming every bad field at once."""
-    errors: dict[str, str] = {}
-    for name in sorted(set(raw) - LEARNER_FIELDS):
-        errors[name] = _("この項目は使えません。")
-    present = {k: v for k, v in raw.items() if k in LEARNER_FIELDS}
-    # A value of the wrong kind is left out of the checks below, and named after them.
-    mistyped = _type_errors(present)
-    present = {k: v for k, v in present.items() if k not in mistyped}
-    values: dict[str, Any] = {}
-
-    if base is None or "name" in present:
-        name = clean(present.get("name"))
-        if not name:
-            errors["name"] = _("お名前を入力してください。")
-        elif len(name) > NAME_MAX:
-            errors["name"] = _("お名前は%(n)d文字以内で入力してください。", n=NAME_MAX)
-        values["name"] = name
-    if base is None or "furigana" in present:
-        try:
-            values["furigana"] = check_furigana(present.get("furigana"))
-            values["furigana_key"] = furigana_key(values["furigana"])
-        except ValueError as exc:
-            errors["furigana"] = str(exc)
-    for field in ("phone", "phone2"):
-        if field in present:
-            try:
-                values[field] = normalize_phone(present.get(field))
-            except ValueError as exc:
-                errors[field] = str(exc)
+    """Check a learner's fields (app.people.schemas.LearnerIn, or LearnerChange for `base`);
+    ValidationError naming every bad field at once. The search keys come with them."""
+    model = LearnerChange if base is not None else LearnerIn
+    context = {"consent_on": base.consent_on if base is not None else None}
+    values = model.read(raw, context=context).values()
+    if "furigana" in values:
+        values["furigana_key"] = furigana_key(values["furigana"])
     if "phone" in values:
         values["phone_key"] = phone_digits(values["phone"]) or None
-    if "birth_year" in present:
-        try:
-            values["birth_year"] = parse_birth_year(
-                None if present["birth_year"] is None else str(present["birth_year"])
-            )
-        except ValueError as exc:
-            errors["birth_year"] = str(exc)
-    if "district" in present:
-        values["district"] = clean(present.get("district")) or None
-        if values["district"] and len(values["district"]) > DISTRICT_MAX:
-            errors["district"] = _("地区は%(n)d文字以内で入力してください。", n=DISTRICT_MAX)
-    if "kind" in present or base is None:
-        kind = clean(present.get("kind")) or LearnerKind.SENIOR
-        if kind not in set(LearnerKind):
-            errors["kind"] = _(
-                "区分は %(choices)s のいずれかです。", choices=", ".join(LearnerKind)
-            )
-        values["kind"] = kind
-    if "device" in present:
-        device = clean(present.get("device")) or None
-        if device is not None and device not in set(Device):
-            errors["device"] = _("端末は %(choices)s のいずれかです。", choices=", ".join(Device))
-        values["device"] = device
-    if "language" in present:
-        values["language"] = clean(present.get("language")).lower() or "ja"
-        if not _LANGUAGE.match(values["language"]):
-            errors["language"] = _("言語は ja や en のような言語コードで入力してください。")
-    for flag in FLAG_FIELDS:
-        if flag in present:
-            values[flag] = _flag(present[flag])
-    if "notes" in present:
-        # Line breaks are kept; NUL, which no one types and PostgreSQL cannot store, is not.
-        values["notes"] = (present.get("notes") or "").replace("\x00", "").strip()
-    if values.get("share_with_partner") and not (
-        values.get("consent") or (base is not None and base.consent_on and "consent" not in values)
-    ):
-        errors["share_with_partner"] = _(
-            "協力団体への共有には、個人情報の利用への同意が先に必要です。"
-        )
-    errors.update(mistyped)
-    if errors:
-        raise ValidationError(_("入力内容を確認してください。"), fields=errors)
     return values
 
 

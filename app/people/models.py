@@ -81,6 +81,15 @@ class Learner(Model):
     def active_card(self) -> Card | None:
         return next((c for c in self.cards if c.revoked_at is None), None)
 
+    @property
+    def needs(self) -> dict[str, bool]:
+        """The accessibility needs by name, as the API writes them."""
+        return {
+            "vision": self.needs_vision,
+            "hearing": self.needs_hearing,
+            "mobility": self.needs_mobility,
+        }
+
 
 class Card(Model):
     """A printed card. The QR holds `token`; people can type `short_code`."""

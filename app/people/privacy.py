@@ -74,6 +74,13 @@ OUTSIDE_THE_CITY = frozenset({Viewer.PARTNER_INSTRUCTOR, Viewer.PARTNER})
 NEEDS_CONSENT = frozenset({Field.PHONE, Field.PHONE2})
 
 
+# Who may read a session's roster (require_roster_rights), as the API's document says it.
+ROSTER_READERS = (
+    "For the session's instructors and assistants, its partner organization and planners (403 "
+    "for other staff who see the session); every read is written to the audit log."
+)
+
+
 def viewer(user: User) -> Viewer:
     if user.role in (Role.ADMIN, Role.COORDINATOR):
         return Viewer.PLANNER

@@ -25,7 +25,7 @@ from app.people.models import Learner, Registration, RegistrationSource, Registr
 from app.people.privacy import may_see_phone, require_roster_rights
 from app.people.registration_forms import AddRegistrationForm, LearnerSearchForm, NewLearnerForm
 from app.scheduling.models import Session
-from app.scheduling.services import get_session
+from app.scheduling.queries import get_session
 from app.text import clean
 from app.timeutil import utcnow
 

@@ -35,7 +35,7 @@ from app.reports.figures import (
 )
 from app.reports.filters import ReportFilter, cancelled_clause
 from app.scheduling.models import Session, SessionStaff
-from app.scheduling.services import Page
+from app.scheduling.queries import Page
 
 PER_PAGE = 50
 STATES = ("held", "cancelled", "planned")

@@ -1,19 +1,18 @@
-"""The dashboard's figures as tables: one sheet each in the figures workbook, and the JSON of
-the API's summary. Both are read off the same `Figures`, so they always agree with the page.
+"""The dashboard's figures as tables: one sheet each in the figures workbook. The API's
+summary (app.reports.schemas.SummaryOut) is read off the same `Figures`, so both always agree
+with the page.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import gettext as _
 
 from app.labels import label
-from app.reports.figures import KINDS, Counts, Figures, SessionLine
+from app.reports.figures import KINDS, Figures, SessionLine
 from app.tabular import Cell, Table
 
 
-def _share(value: float | None) -> float | None:
+def rounded_share(value: float | None) -> float | None:
     return round(value, 4) if value is not None else None
 
 
@@ -45,9 +44,9 @@ def tables(figures: Figures) -> list[Table]:
         (_("新しい受講者"), f.new_learners),
         (_("以前から来ている受講者"), f.returning_learners),
         (_("1講座あたりの平均受講者数"), f.avg_learners_per_session),
-        (_("受講者が1人だった講座の割合"), _share(f.single_learner_share)),
-        (_("定員に対する申込の割合"), _share(f.capacity_filled)),
-        (_("無断欠席の割合"), _share(f.no_show_rate)),
+        (_("受講者が1人だった講座の割合"), rounded_share(f.single_learner_share)),
+        (_("定員に対する申込の割合"), rounded_share(f.capacity_filled)),
+        (_("無断欠席の割合"), rounded_share(f.no_show_rate)),
         (_("1:4の基準を満たした講座"), f.rule_met),
         (_("2つ以上のコースに出席した受講者"), f.further_course),
     ]
@@ -101,7 +100,7 @@ def tables(figures: Figures) -> list[Table]:
             _("できるようになったこと"),
             [_("コース"), _("できるようになったこと"), _("人数"), _("出席した実人数"), _("割合")],
             [
-                [o.title, s.label, s.reached, s.attendees, _share(s.share)]
+                [o.title, s.label, s.reached, s.attendees, rounded_share(s.share)]
                 for o in f.outcomes
                 for s in o.skills
             ],
@@ -114,73 +113,3 @@ def tables(figures: Figures) -> list[Table]:
             widths=[30],
         ),
     ]
-
-
-def _counts(counts: Counts) -> dict[str, int]:
-    return {"held": counts.held, "cancelled": counts.cancelled, "planned": counts.planned}
-
-
-def _lines(lines: list[SessionLine]) -> list[dict[str, Any]]:
-    return [{"key": ln.key, "label": ln.label, **_counts(ln.counts)} for ln in lines]
-
-
-def summary_json(figures: Figures) -> dict[str, Any]:
-    """The figures as the API's summary (GET /api/v1/reports/summary)."""
-    f = figures
-    flt = f.filter
-    return {
-        "from": flt.first_day.isoformat(),
-        "to": flt.last_day.isoformat(),
-        "fiscal_year": flt.year.year if flt.year else None,
-        "filters": {k: v for k, v in flt.args().items() if k not in ("year", "from", "to")},
-        "sessions_held": f.sessions.held,
-        "sessions_cancelled": f.sessions.cancelled,
-        "sessions_planned": f.sessions.planned,
-        "attendances": f.attendances,
-        "distinct_learners": f.distinct_learners,
-        "new_learners": f.new_learners,
-        "returning_learners": f.returning_learners,
-        "avg_learners_per_session": f.avg_learners_per_session,
-        "single_learner_session_share": _share(f.single_learner_share),
-        "capacity_filled": _share(f.capacity_filled),
-        "no_show_rate": _share(f.no_show_rate),
-        "sessions_meeting_staff_rule": f.rule_met,
-        "learners_in_further_courses": f.further_course,
-        "by_month": _lines(f.by_month),
-        "by_course": _lines(f.by_course),
-        "by_track": _lines(f.by_track),
-        "by_delivery_type": _lines(f.by_delivery),
-        "by_partner": _lines(f.by_partner),
-        "by_venue": _lines(f.by_venue),
-        "waitlist_by_course": [
-            {"course": ln.key, "label": ln.label, "waitlisted": ln.count}
-            for ln in f.waitlist_by_course
-        ],
-        "staff_hours": [
-            {
-                "organization": h.org_name,
-                "instructor_hours": h.instructor_hours,
-                "assistant_hours": h.assistant_hours,
-            }
-            for h in f.staff_hours
-        ],
-        "by_district": [
-            {"district": ln.district or None, "learners": ln.total, "by_kind": ln.by_kind}
-            for ln in f.by_district
-        ],
-        "by_age_band": {ln.key: ln.count for ln in f.by_age_band},
-        "by_kind": {ln.key: ln.count for ln in f.by_kind},
-        "by_device": {(ln.key or "unknown"): ln.count for ln in f.by_device},
-        "outcomes": [
-            {
-                "course": o.slug,
-                "label": o.title,
-                "learners": o.attendees,
-                "completed_all_skills": o.completed,
-                "skills": [
-                    {"key": s.key, "label": s.label, "reached": s.reached} for s in o.skills
-                ],
-            }
-            for o in f.outcomes
-        ],
-    }

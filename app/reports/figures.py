@@ -16,6 +16,10 @@ Definitions (the same everywhere: dashboard, exports, API, public page):
 One query gathers a line of facts per session (about as many rows as sessions in the
 period); everything about sessions is summed from it in Python. Everything about learners is
 counted by grouped queries in the database. The number of queries never depends on the data.
+
+Longer than the ~500 lines a module keeps to, on purpose: the definitions above, the shapes
+they fill and the queries that compute them are one subject, read together; apart, a
+definition would sit away from the query that is its meaning.
 """
 
 from __future__ import annotations

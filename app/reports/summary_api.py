@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import request
 
 from app.api import bp
 from app.api.access import api_roles, api_user
-from app.reports import figure_tables, figures
+from app.api.operations import Reply, operation
+from app.reports import figures
 from app.reports.filters import parse_filter
 from app.reports.routes import REPORT_ROLES
+from app.reports.schemas import ReportQuery, SummaryOut
 from app.timeutil import utcnow
 
 
 @bp.get("/reports/summary")
+@operation(
+    "The dashboard's figures for the filter",
+    {200: Reply("The figures", SummaryOut)},
+    (401, 403, 404, 422),
+    description="Sessions held/cancelled/planned (by month, course, track, delivery type, "
+    "partner, venue), attendances (延べ, present or late at held sessions), distinct learners "
+    "(実人数), new and returning learners, average learners per session, no-show rate (excused "
+    "is not a no-show), capacity filled, waitlist by course, staff hours, reach by "
+    "district/age band/kind/device, skills reached. Shares are fractions (0.3 = 30%). Admins, "
+    "coordinators and partners (their organization only).",
+    query=ReportQuery,
+)
 @api_roles(*REPORT_ROLES)
 def report_summary():
     report = parse_filter(request.args, api_user())
-    return jsonify(figure_tables.summary_json(figures.compute(report, utcnow())))
+    return SummaryOut.of(figures.compute(report, utcnow())).dump()

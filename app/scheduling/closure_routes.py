@@ -12,7 +12,7 @@ from wtforms import HiddenField
 
 from app.auth.access import PLANNERS, roles
 from app.errors import ValidationError
-from app.scheduling import bp, closures, venues
+from app.scheduling import bp, closure_files, closures, venues
 from app.scheduling.forms import add_error, int_or_none
 from app.scheduling.models import Closure, Venue
 
@@ -63,7 +63,7 @@ def _import(venue: Venue | None):
     report = None
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read(closures.MAX_FILE_BYTES + 1)
+        data = upload.read(closure_files.MAX_FILE_BYTES + 1)
         try:
             report = closures.import_closures(data, venue=venue, source=upload.filename or "")
         except ValidationError as exc:

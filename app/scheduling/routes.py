@@ -16,7 +16,7 @@ from app.errors import Conflict, NotFound, ServiceError, ValidationError
 from app.extensions import db
 from app.inputs import page_or_first
 from app.labels import WEEKDAY
-from app.scheduling import bp, services, signals, venues
+from app.scheduling import bp, signals, venues
 from app.scheduling.forms import (
     CancelForm,
     SeriesForm,
@@ -28,6 +28,17 @@ from app.scheduling.forms import (
     parse_local_date,
 )
 from app.scheduling.models import Series, Session, SessionStatus
+from app.scheduling.plans import read_plan
+from app.scheduling.queries import (
+    SessionFilters,
+    get_session,
+    list_sessions,
+    series_sessions,
+    sessions_between,
+    staff_sessions,
+)
+from app.scheduling.series import create_series, update_series_from
+from app.scheduling.sessions import cancel_session, create_session, update_session
 from app.signals import answers
 from app.templating import format_date
 from app.text import clean
@@ -45,12 +56,12 @@ def _per_page() -> int:
 # ---------------------------------------------------------------- lists
 
 
-def _read_filters() -> tuple[SessionFilterForm, services.SessionFilters]:
+def _read_filters() -> tuple[SessionFilterForm, SessionFilters]:
     form = SessionFilterForm(formdata=request.args)
     form.load_choices(planner=is_planner(current_user))
     form.validate()
     status = form.status.data if form.status.data in set(SessionStatus) else None
-    filters = services.SessionFilters(
+    filters = SessionFilters(
         date_from=form.date_from.data,
         date_to=form.date_to.data,
         course=form.course.data or None,
@@ -73,7 +84,7 @@ def _kept_args(*drop: str) -> dict[str, str]:
 def session_list():
     form, filters = _read_filters()
     page = page_or_first(clean(request.args.get("page")))
-    result = services.list_sessions(current_user, filters, page=page, per_page=_per_page())
+    result = list_sessions(current_user, filters, page=page, per_page=_per_page())
     return render_template(
         "scheduling/session_list.html",
         form=form,
@@ -103,7 +114,7 @@ def week():
     days = [monday + timedelta(days=i) for i in range(7)]
     start, end = local_day_bounds(monday)[0], local_day_bounds(days[-1])[1]
     by_day: dict[date, list[Session]] = {d: [] for d in days}
-    for session in services.sessions_between(current_user, start, end, filters):
+    for session in sessions_between(current_user, start, end, filters):
         by_day[local(session.starts_at).date()].append(session)
     columns = [{"day": d, "noon": _noon(d), "sessions": by_day[d]} for d in days]
     args = _kept_args("week", "page", "from", "to")
@@ -124,8 +135,8 @@ def week():
 def my_sessions():
     return render_template(
         "scheduling/my_sessions.html",
-        upcoming=services.staff_sessions(current_user, upcoming=True),
-        past=services.staff_sessions(current_user, upcoming=False, limit=PAST_SESSIONS_SHOWN),
+        upcoming=staff_sessions(current_user, upcoming=True),
+        past=staff_sessions(current_user, upcoming=False, limit=PAST_SESSIONS_SHOWN),
         past_limit=PAST_SESSIONS_SHOWN,
     )
 
@@ -136,10 +147,8 @@ def my_sessions():
 @bp.get("/sessions/<int:session_id>")
 @roles(*ALL_STAFF)
 def session_detail(session_id: int):
-    session = services.get_session(current_user, session_id)
-    siblings = (
-        services.series_sessions(current_user, session.series_id) if session.series_id else []
-    )
+    session = get_session(current_user, session_id)
+    siblings = series_sessions(current_user, session.series_id) if session.series_id else []
     beside: dict[str, Any] = {}
     for answer in answers(signals.session_page_shown, session, user=current_user):
         beside.update(answer)
@@ -222,7 +231,7 @@ def session_new():
     if form.is_submitted():
         form.validate()
         raw = form.session_raw()
-        saved, state = _submit(form, raw, services.create_session, check=services.read_plan)
+        saved, state = _submit(form, raw, create_session, check=read_plan)
         if saved is not None:
             flash(_("講座を登録しました。"), "success")
             return redirect(url_for("scheduling.session_detail", session_id=saved.id))
@@ -242,7 +251,7 @@ def _prefill_new(form: SessionForm) -> None:
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @roles(*PLANNERS)
 def session_edit(session_id: int):
-    session = services.get_session(current_user, session_id)
+    session = get_session(current_user, session_id)
     if session.is_cancelled:
         flash(_("中止した講座は変更できません。"), "error")
         return redirect(url_for("scheduling.session_detail", session_id=session.id))
@@ -255,12 +264,12 @@ def session_edit(session_id: int):
         form.validate()
         raw = form.session_raw()
         following = "scope" in form and form.scope.data == "following"
-        save = services.update_series_from if following else services.update_session
+        save = update_series_from if following else update_session
         saved, state = _submit(
             form,
             raw,
             lambda raw: save(session, raw),
-            check=lambda raw: services.read_plan(raw, base=session),
+            check=lambda raw: read_plan(raw, base=session),
         )
         if saved is not None:
             if isinstance(saved, list) and len(saved) > 1:
@@ -276,7 +285,7 @@ def session_edit(session_id: int):
 @bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 @roles(*PLANNERS)
 def session_cancel(session_id: int):
-    session = services.get_session(current_user, session_id)
+    session = get_session(current_user, session_id)
     if session.status != SessionStatus.SCHEDULED:
         flash(_("予定の講座だけを中止できます。"), "error")
         return redirect(url_for("scheduling.session_detail", session_id=session.id))
@@ -284,7 +293,7 @@ def session_cancel(session_id: int):
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            services.cancel_session(session, form.reason.data)
+            cancel_session(session, form.reason.data)
         except ServiceError as exc:
             general = form.show_service_errors(exc.fields) if exc.fields else [exc.message]
         else:
@@ -305,7 +314,7 @@ def series_new():
     if form.is_submitted():
         form.validate()
         raw = form.series_raw()
-        saved, state = _submit(form, raw, services.create_series, check=_check_series)
+        saved, state = _submit(form, raw, create_series, check=_check_series)
         if saved:
             flash(_("%(n)d回の講座を登録しました。", n=len(saved)), "success")
             skipped = saved[0].series.skipped_dates
@@ -327,13 +336,13 @@ def _check_series(raw: dict[str, Any]) -> None:
     # There is no read-only check of a whole series, but create_series validates everything
     # before writing, and a start or end it does not get is an error it always refuses on.
     if raw.get("starts_at") is None or raw.get("ends_at") is None:
-        services.create_series(raw)
+        create_series(raw)
 
 
 @bp.get("/series/<int:series_id>")
 @roles(*ALL_STAFF)
 def series_detail(series_id: int):
-    sessions = services.series_sessions(current_user, series_id)
+    sessions = series_sessions(current_user, series_id)
     series = db.session.get(Series, series_id)
     if series is None or not sessions:
         raise NotFound(_("シリーズ(ID %(id)s)は見つかりません。", id=series_id))
@@ -360,9 +369,9 @@ def venue_list():
 @roles(*PLANNERS)
 def venue_detail(venue_id: int):
     venue = venues.get_venue(venue_id)
-    upcoming = services.list_sessions(
+    upcoming = list_sessions(
         current_user,
-        services.SessionFilters(venue_id=venue.id, date_from=japan_today()),
+        SessionFilters(venue_id=venue.id, date_from=japan_today()),
         per_page=VENUE_UPCOMING_SHOWN,
     )
     return render_template(

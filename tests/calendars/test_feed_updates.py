@@ -13,8 +13,9 @@ from app.calendars.models import FeedOwner
 from app.extensions import db
 from app.people.learners import create_learner
 from app.people.registration import register
-from app.scheduling import services as scheduling
 from app.scheduling.models import Session
+from app.scheduling.queries import get_session
+from app.scheduling.sessions import cancel_session, update_session
 from app.timeutil import utcnow
 from tests.calendars.conftest import events, feed_path, get_feed
 from tests.conftest import at
@@ -26,7 +27,7 @@ def _event(client, path, session_id):
 
 def _reload(session_id: int) -> Session:
     db.session.expire_all()
-    return scheduling.get_session(_planner(), session_id)
+    return get_session(_planner(), session_id)
 
 
 def _planner():
@@ -41,7 +42,7 @@ def test_sequence_rises_exactly_on_time_venue_and_cancel_and_the_uid_never_chang
     assert first["SEQUENCE"] == 0
     uid = str(first["UID"])
 
-    scheduling.update_session(_reload(sid), {"notes": "エレベーターは東側です"})
+    update_session(_reload(sid), {"notes": "エレベーターは東側です"})
     noted = _event(client, path, sid)
     assert noted["SEQUENCE"] == 0  # a note is not a change calendar apps must act on
     # Stamped with the session's last change, never with the time of the request.
@@ -49,22 +50,20 @@ def test_sequence_rises_exactly_on_time_venue_and_cancel_and_the_uid_never_chang
     assert noted["LAST-MODIFIED"].dt == noted["DTSTAMP"].dt == changed_at
 
     day = world.day + timedelta(days=1)
-    scheduling.update_session(
-        _reload(sid), {"starts_at": at(day, "10:30"), "ends_at": at(day, "11:30")}
-    )
+    update_session(_reload(sid), {"starts_at": at(day, "10:30"), "ends_at": at(day, "11:30")})
     moved = _event(client, path, sid)
     assert moved["SEQUENCE"] == 1
     assert moved["DTSTART"].dt.strftime("%m-%d %H:%M") == day.strftime("%m-%d 10:30")
 
-    scheduling.update_session(_reload(sid), {"venue_id": world.other_venue.id})
+    update_session(_reload(sid), {"venue_id": world.other_venue.id})
     rehoused = _event(client, path, sid)
     assert rehoused["SEQUENCE"] == 2
     assert str(rehoused["LOCATION"]).startswith("港まちづくりセンター")
 
-    scheduling.update_session(_reload(sid), {"capacity": 6})
+    update_session(_reload(sid), {"capacity": 6})
     assert _event(client, path, sid)["SEQUENCE"] == 2
 
-    scheduling.cancel_session(_reload(sid), "講師の急病のため")
+    cancel_session(_reload(sid), "講師の急病のため")
     cancelled = _event(client, path, sid)
     assert cancelled["SEQUENCE"] == 3
     assert [str(e["UID"]) for e in (noted, moved, rehoused, cancelled)] == [uid] * 4
@@ -72,7 +71,7 @@ def test_sequence_rises_exactly_on_time_venue_and_cancel_and_the_uid_never_chang
 
 def test_a_cancelled_session_stays_30_days_as_cancelled_with_the_reason_then_goes(world, client):
     sid = world.ours_public.id
-    scheduling.cancel_session(_reload(sid), "会場の設備点検のため")
+    cancel_session(_reload(sid), "会場の設備点検のため")
     for path in ("/calendar/public.ics", feed_path(FeedOwner.LEARNER, world.learners[0].id)):
         event = _event(client, path, sid)
         assert str(event["STATUS"]) == "CANCELLED"
@@ -162,11 +161,11 @@ def test_an_instructor_subscribed_sees_a_move_and_a_cancellation(world, client):
     before = events(subscribed.data)
 
     later = world.day + timedelta(days=7)
-    scheduling.update_session(
+    update_session(
         _reload(world.ours_public.id),
         {"starts_at": at(later, "14:00"), "ends_at": at(later, "15:00")},
     )
-    scheduling.cancel_session(_reload(world.ours_private.id), "参加者が集まらなかったため")
+    cancel_session(_reload(world.ours_private.id), "参加者が集まらなかったため")
 
     refreshed = get_feed(client, path, 200, **{"If-None-Match": subscribed.headers["ETag"]})
     after = events(refreshed.data)

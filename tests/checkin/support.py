@@ -13,8 +13,8 @@ from app.extensions import db
 from app.people import cards
 from app.people.learners import create_learner
 from app.people.models import Learner, Registration
-from app.scheduling import services as scheduling
 from app.scheduling.models import Session
+from app.scheduling.sessions import create_session
 from app.timeutil import utcnow
 
 
@@ -34,7 +34,7 @@ def open_session(make, *, started_minutes_ago=5, length_minutes=60, **extra) -> 
         "capacity": extra.pop("capacity", 4),
     }
     raw.update(extra)
-    return scheduling.create_session(raw)
+    return create_session(raw)
 
 
 def move(session: Session, *, starts: datetime, ends: datetime) -> None:

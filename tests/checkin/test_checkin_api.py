@@ -11,7 +11,7 @@ from app.extensions import db
 from app.people import cards
 from app.people.models import Learner
 from app.people.registration import register
-from app.scheduling.services import cancel_session
+from app.scheduling.sessions import cancel_session
 from app.timeutil import iso, utcnow
 from tests.checkin.support import (
     attendance_rows,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.curricula.models import CourseVersion
 from app.extensions import db
-from app.scheduling.services import create_session
+from app.scheduling.sessions import create_session
 from app.timeutil import japan_today
 from tests.conftest import at
 from tests.curricula.support import course, course_count, loaded, version_count, write

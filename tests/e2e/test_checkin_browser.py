@@ -15,7 +15,7 @@ from app.extensions import db
 from app.people import cards
 from app.people.learners import create_learner
 from app.people.registration import register
-from app.scheduling import services as scheduling
+from app.scheduling.sessions import create_session
 from app.timeutil import utcnow
 from tests.e2e.conftest import axe_violations, chromium, fake_camera, log_in, new_page
 
@@ -39,7 +39,7 @@ def _open_door(live, furigana="やまだ はなこ") -> Door:
         teacher = make.user("instructor", name="講師 一郎")
         coordinator = make.user("coordinator")
         starts = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=5)
-        session = scheduling.create_session(
+        session = create_session(
             {
                 "course": make.course(skills=("power", "tap")).slug,
                 "venue_id": make.venue().id,

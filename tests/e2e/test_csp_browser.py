@@ -11,7 +11,7 @@ import pytest
 from app.people import cards
 from app.people.learners import create_learner
 from app.people.registration import register
-from app.scheduling import services as scheduling
+from app.scheduling.sessions import create_session
 from app.timeutil import utcnow
 from tests.e2e.conftest import chromium, csp_violations, fake_camera, log_in, new_page, sign_up
 
@@ -23,7 +23,7 @@ def _city(live) -> dict:
         teacher = make.user("instructor")
         coordinator = make.user("coordinator")
         starts = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=5)
-        today = scheduling.create_session(
+        today = create_session(
             {
                 "course": make.course().slug,
                 "venue_id": make.venue().id,
@@ -34,7 +34,7 @@ def _city(live) -> dict:
                 "public": True,
             }
         )
-        later = scheduling.create_session(
+        later = create_session(
             {
                 "course": make.course().slug,
                 "venue_id": make.venue().id,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.people.models import Registration
-from app.scheduling import services as scheduling
+from app.scheduling.sessions import create_session
 from app.timeutil import utcnow
 from tests.e2e.conftest import axe_violations, chromium, new_page, sign_up
 from tests.reports.test_public_achievements import build
@@ -24,7 +24,7 @@ SMALLEST_TARGET_PX = 44
 def _public_session(live) -> int:
     with live.data() as make:
         starts = utcnow().replace(second=0, microsecond=0) + timedelta(days=3)
-        session = scheduling.create_session(
+        session = create_session(
             {
                 "course": make.course(title="スマートフォンの基本操作").slug,
                 "venue_id": make.venue(name="中央公民館").id,

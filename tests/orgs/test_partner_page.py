@@ -16,7 +16,7 @@ from app.orgs.models import InstructorCourse
 from app.partners import services as partner_services
 from app.people.learners import create_learner
 from app.people.registration import cancel, register
-from app.scheduling.services import cancel_session
+from app.scheduling.sessions import cancel_session
 from app.sheets.models import SyncRun
 from app.timeutil import from_local, japan_today, local, utcnow
 from tests.conftest import at, login

@@ -21,7 +21,7 @@ from app.extensions import db
 from app.people.cards import issue_card
 from app.people.models import Registration, RegistrationStatus
 from app.people.registration import cancel, register, registered_count
-from app.scheduling import services as scheduling
+from app.scheduling.sessions import cancel_session
 from app.timeutil import utcnow
 from tests.checkin.support import move, open_session
 
@@ -188,7 +188,7 @@ def test_an_unknown_source_is_refused_naming_the_field(make, new_learner):
 
 def test_registering_for_a_cancelled_session_is_refused(make, new_learner):
     session = make.session()
-    scheduling.cancel_session(session, "台風")
+    cancel_session(session, "台風")
     with pytest.raises(Conflict) as refused:
         register(session, new_learner(), source="phone")
     assert refused.value.code == "session_cancelled"

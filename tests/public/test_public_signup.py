@@ -13,7 +13,7 @@ from app.curricula.models import CourseVersion
 from app.extensions import db
 from app.people import cards, learners, registration
 from app.people.models import Card, Learner, PendingMatch, Registration
-from app.scheduling import services as scheduling
+from app.scheduling.sessions import cancel_session
 from app.timeutil import japan_today, local, utcnow
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "static" / "css" / "app.css"
@@ -71,7 +71,7 @@ def test_the_list_shows_upcoming_public_sessions_with_seats_left(make, client, c
     )
     make.session(course=course, venue=venue, day=day, start="16:00", end="17:00", public=False)
     cancelled = make.session(course=course, venue=venue, day=day, start="18:00", end="19:00")
-    scheduling.cancel_session(cancelled, "講師の都合")
+    cancel_session(cancelled, "講師の都合")
 
     page = _get(client, "/public/sessions")
 
@@ -90,7 +90,7 @@ def test_the_list_shows_upcoming_public_sessions_with_seats_left(make, client, c
 def test_private_cancelled_and_past_sessions_cannot_be_signed_up_for(make, client, course):
     private = make.session(course=course, public=False)
     cancelled = make.session(course=course, start="14:00", end="15:00")
-    scheduling.cancel_session(cancelled, "会場の都合")
+    cancel_session(cancelled, "会場の都合")
     now = local(utcnow())
     past = make.session(course=course, day=now.date() - timedelta(days=3))
     for session in (private, cancelled, past):

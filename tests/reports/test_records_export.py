@@ -29,7 +29,7 @@ from app.people.learners import create_learner
 from app.people.registration import register
 from app.reports.filters import held_clause, parse_filter
 from app.scheduling.models import Session
-from app.scheduling.services import cancel_session
+from app.scheduling.sessions import cancel_session
 from app.timeutil import japan_today, utcnow
 from tests.conftest import at, login
 from tests.querycount import counting_queries as _counting

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from app.errors import ValidationError
 from app.extensions import db
-from app.scheduling.closures import import_closures, read_closures
+from app.scheduling.closure_files import read_closures
+from app.scheduling.closures import import_closures
 from app.scheduling.models import Closure
 from app.timeutil import local
 

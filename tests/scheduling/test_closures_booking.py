@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from app.auth.services import create_token
 from app.errors import Conflict
 from app.extensions import db
-from app.scheduling import services
 from app.scheduling.models import Series, Session
+from app.scheduling.series import create_series
 from app.timeutil import local
 from tests.conftest import at, login
 from tests.scheduling.test_closures import HOLIDAYS, MAINTENANCE, import_file
@@ -118,7 +118,7 @@ def test_a_series_over_a_holiday_is_refused_naming_the_date_when_asked_to_refuse
     assert "2026年11月3日(火) は「文化の日」のため会場が使えません。" in page
     assert _sessions() == []
     with pytest.raises(Conflict) as refused:
-        services.create_series(
+        create_series(
             {**_api_session(course, venue, date(2026, 10, 27)), "weekdays": [1], "count": 3}
         )
     assert refused.value.code == "venue_closed"

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.scheduling.closures import import_closures
 from app.scheduling.models import Closure
-from app.scheduling.services import cancel_session
+from app.scheduling.sessions import cancel_session
 from app.timeutil import japan_today
 from tests.conftest import PASSWORD, login, make_app
 from tests.scheduling.test_closures import HOLIDAYS, MAINTENANCE, calendar

@@ -8,7 +8,8 @@ import pytest
 
 from app.errors import Conflict
 from app.extensions import db
-from app.scheduling import services
+from app.scheduling.models import Session
+from app.scheduling.sessions import cancel_session, update_session
 from app.timeutil import japan_today
 from tests.conftest import at
 
@@ -53,7 +54,7 @@ def test_sessions_just_outside_the_buffer_fit(make, start, end):
 def test_cancelled_sessions_never_conflict(make):
     venue = make.venue()
     first = make.session(venue=venue, day=DAY)
-    services.cancel_session(first, "講師の体調不良")
+    cancel_session(first, "講師の体調不良")
     assert make.session(venue=venue, day=DAY).id != first.id
 
 
@@ -76,10 +77,10 @@ def test_instructor_in_back_to_back_sessions_is_fine(make):
 def test_a_refused_session_writes_nothing(make):
     venue = make.venue(buffer=0)
     make.session(venue=venue, day=DAY)
-    before = db.session.query(services.Session).count()
+    before = db.session.query(Session).count()
     with pytest.raises(Conflict):
         make.session(venue=venue, day=DAY)
-    assert db.session.query(services.Session).count() == before
+    assert db.session.query(Session).count() == before
 
 
 def test_moving_a_session_onto_another_is_refused(make):
@@ -87,6 +88,6 @@ def test_moving_a_session_onto_another_is_refused(make):
     make.session(venue=venue, day=DAY, start="10:00", end="11:00")
     later = make.session(venue=venue, day=DAY, start="13:00", end="14:00")
     with pytest.raises(Conflict):
-        services.update_session(later, {"starts_at": at(DAY, "10:30"), "ends_at": at(DAY, "11:30")})
+        update_session(later, {"starts_at": at(DAY, "10:30"), "ends_at": at(DAY, "11:30")})
     db.session.refresh(later)
     assert later.starts_at == at(DAY, "13:00")

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.scheduling import services
 from app.scheduling.models import Session
+from app.scheduling.sessions import cancel_session
 from app.timeutil import japan_today
 from tests.conftest import at, login
 
@@ -172,7 +172,7 @@ def varied(make):
     cancelled = make.session(
         course=make.course(slug="tax", title="e-Tax講座"), venue=south, day=DAY + timedelta(days=9)
     )
-    services.cancel_session(cancelled, "会場の工事")
+    cancel_session(cancelled, "会場の工事")
     return {"north": north, "south": south, "teacher": teacher}
 
 

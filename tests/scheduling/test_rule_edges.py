@@ -15,8 +15,9 @@ import time_machine
 
 from app.errors import Conflict, ValidationError
 from app.extensions import db
-from app.scheduling import services
 from app.scheduling.models import LEARNERS_PER_STAFF, Closure, Session
+from app.scheduling.series import create_series, update_series_from
+from app.scheduling.sessions import cancel_session, create_session, update_session
 from app.timeutil import japan_today, local, utcnow
 from tests.conftest import at
 
@@ -79,7 +80,7 @@ def test_instructors_and_assistants_are_told_apart(make):
 def test_a_cancelled_session_has_no_staffing_warnings(make):
     session = _staffed(make, capacity=10, instructors=0)
     assert session.warnings == ["no_instructor", "understaffed"]
-    services.cancel_session(session, "会場の都合")
+    cancel_session(session, "会場の都合")
     assert session.is_cancelled
     assert session.warnings == []
 
@@ -233,7 +234,7 @@ def _series(make, buffer=15, venue=None, **rule):
         "weekdays": [DAY.weekday()],
     }
     raw.update(rule)
-    return services.create_series(raw)
+    return create_series(raw)
 
 
 def test_a_series_of_exactly_104_sessions_is_created(make):
@@ -277,7 +278,7 @@ def test_a_this_and_later_edit_keeps_each_sessions_course_version(make):
     sessions[2].course_version = newer
     db.session.commit()
 
-    edited = services.update_series_from(sessions[1], {"notes": "持ち物: スマートフォン"})
+    edited = update_series_from(sessions[1], {"notes": "持ち物: スマートフォン"})
 
     assert [s.id for s in edited] == [sessions[1].id, sessions[2].id]
     assert [s.course_version_id for s in edited] == [planned_with, newer.id]
@@ -303,18 +304,18 @@ def _raw(make, **extra):
 def _refused_fields(raw) -> set[str]:
     before = db.session.query(Session).count()
     with pytest.raises(ValidationError) as refused:
-        services.create_session(raw)
+        create_session(raw)
     assert db.session.query(Session).count() == before
     return set(refused.value.fields)
 
 
 def test_a_capacity_of_one_is_allowed_and_zero_is_not(make):
-    assert services.create_session(_raw(make, capacity=1)).capacity == 1
+    assert create_session(_raw(make, capacity=1)).capacity == 1
     assert _refused_fields(_raw(make, capacity=0)) == {"capacity"}
 
 
 def test_without_a_capacity_the_session_takes_the_venues(make):
-    assert services.create_session(_raw(make)).capacity == 10
+    assert create_session(_raw(make)).capacity == 10
 
 
 def test_without_a_venue_or_a_time_each_missing_field_is_named(make):
@@ -332,14 +333,14 @@ def test_an_unknown_field_or_course_or_venue_is_named(make):
 
 
 def test_the_delivery_type_is_one_of_the_known_ones(make):
-    assert services.create_session(_raw(make)).delivery_type == "regional"
-    assert services.create_session(_raw(make, delivery_type="dispatch")).delivery_type == "dispatch"
+    assert create_session(_raw(make)).delivery_type == "regional"
+    assert create_session(_raw(make, delivery_type="dispatch")).delivery_type == "dispatch"
     assert _refused_fields(_raw(make, delivery_type="online-ish")) == {"delivery_type"}
 
 
 def test_a_partner_is_an_organization_but_not_the_city(make):
     npo, city = make.org(kind="npo"), make.org(kind="municipality")
-    assert services.create_session(_raw(make, partner_org=npo.slug)).partner_org_id == npo.id
+    assert create_session(_raw(make, partner_org=npo.slug)).partner_org_id == npo.id
     assert _refused_fields(_raw(make, partner_org=city.slug)) == {"partner_org"}
     assert _refused_fields(_raw(make, partner_org="nobody")) == {"partner_org"}
 
@@ -354,17 +355,17 @@ def test_staff_are_active_instructors_and_never_both_roles(make):
     assert _refused_fields(_raw(make, instructor_ids=[teacher.id], assistant_ids=[teacher.id])) == {
         "assistant_ids"
     }
-    session = services.create_session(_raw(make, assistant_ids=[teacher.id]))
+    session = create_session(_raw(make, assistant_ids=[teacher.id]))
     assert [u.id for u in session.assistants] == [teacher.id]
 
 
 def test_public_unless_said_otherwise(make):
-    assert services.create_session(_raw(make)).public is True
-    assert services.create_session(_raw(make, public=False)).public is False
+    assert create_session(_raw(make)).public is True
+    assert create_session(_raw(make, public=False)).public is False
 
 
 def test_a_new_session_is_scheduled_and_cannot_start_cancelled_or_completed(make):
-    assert services.create_session(_raw(make)).status == "scheduled"
+    assert create_session(_raw(make)).status == "scheduled"
     assert _refused_fields(_raw(make, status="cancelled")) == {"status"}
     assert _refused_fields(_raw(make, status="completed")) == {"status"}
     assert _refused_fields(_raw(make, status="postponed")) == {"status"}
@@ -373,28 +374,28 @@ def test_a_new_session_is_scheduled_and_cannot_start_cancelled_or_completed(make
 def test_a_session_is_cancelled_only_by_cancelling_it_with_a_reason(make):
     session = make.session(day=DAY)
     with pytest.raises(ValidationError) as refused:
-        services.update_session(session, {"status": "cancelled"})
+        update_session(session, {"status": "cancelled"})
     assert set(refused.value.fields) == {"status"}
     db.session.refresh(session)
     assert session.status == "scheduled"
 
 
 def test_notes_keep_their_line_breaks(make):
-    session = services.create_session(_raw(make, notes="持ち物:\nスマートフォン\n老眼鏡"))
+    session = create_session(_raw(make, notes="持ち物:\nスマートフォン\n老眼鏡"))
     assert session.notes == "持ち物:\nスマートフォン\n老眼鏡"
 
 
 def test_a_session_is_completed_only_once_it_ended(make):
     session = make.session(day=DAY)
     with pytest.raises(ValidationError) as refused:
-        services.update_session(session, {"status": "completed"})
+        update_session(session, {"status": "completed"})
     assert set(refused.value.fields) == {"status"}
 
 
 def test_a_session_may_be_marked_completed_at_its_very_end(make):
     session = make.session(day=DAY)
     with time_machine.travel(session.ends_at, tick=False):
-        assert services.update_session(session, {"status": "completed"}).status == "completed"
+        assert update_session(session, {"status": "completed"}).status == "completed"
 
 
 def test_saving_a_session_unchanged_does_not_mark_it_changed(make):
@@ -402,7 +403,7 @@ def test_saving_a_session_unchanged_does_not_mark_it_changed(make):
     session = make.session(day=DAY, instructor_ids=[teacher.id])
     before = session.updated_at
     with time_machine.travel(utcnow() + timedelta(hours=1), tick=False):
-        services.update_session(session, {"notes": session.notes})
+        update_session(session, {"notes": session.notes})
     db.session.expire_all()
     assert db.session.get(Session, session.id).updated_at == before
 
@@ -428,21 +429,21 @@ def test_a_refusal_names_the_first_clash_and_lists_them_all(make):
 def test_moving_a_session_raises_its_calendar_sequence_and_notes_do_not(make):
     session = make.session(day=DAY)
     assert session.ical_sequence == 0
-    services.update_session(session, {"notes": "筆記用具"})
+    update_session(session, {"notes": "筆記用具"})
     assert session.ical_sequence == 0
-    services.update_session(session, {"starts_at": at(DAY, "10:30"), "ends_at": at(DAY, "11:30")})
+    update_session(session, {"starts_at": at(DAY, "10:30"), "ends_at": at(DAY, "11:30")})
     assert session.ical_sequence == 1
-    services.update_session(session, {"venue_id": make.venue().id})
+    update_session(session, {"venue_id": make.venue().id})
     assert session.ical_sequence == 2
-    services.update_session(session, {"ends_at": at(DAY, "12:00")})  # the end alone
+    update_session(session, {"ends_at": at(DAY, "12:00")})  # the end alone
     assert session.ical_sequence == 3
-    services.cancel_session(session, "講師の都合")
+    cancel_session(session, "講師の都合")
     assert session.ical_sequence == 4
 
 
 def test_cancelling_a_session_never_moved_raises_its_sequence_to_one(make):
     session = make.session(day=DAY)
-    services.cancel_session(session, "講師の都合")
+    cancel_session(session, "講師の都合")
     assert session.ical_sequence == 1
 
 
@@ -450,7 +451,7 @@ def test_changing_only_the_staff_marks_the_session_changed(make):
     teacher = make.user("instructor")
     session = make.session(day=DAY)
     before = session.updated_at
-    services.update_session(session, {"instructor_ids": [teacher.id]})
+    update_session(session, {"instructor_ids": [teacher.id]})
     assert session.updated_at > before
     assert [u.id for u in session.instructors] == [teacher.id]
 
@@ -459,14 +460,14 @@ def test_cancelling_needs_a_written_reason_and_a_scheduled_session(make):
     session = make.session(day=DAY)
     for reason in (None, "  ", 5):
         with pytest.raises(ValidationError):
-            services.cancel_session(session, reason)
-    services.cancel_session(session, " 台風 ")
+            cancel_session(session, reason)
+    cancel_session(session, " 台風 ")
     assert (session.status, session.cancel_reason) == ("cancelled", "台風")
     with pytest.raises(Conflict) as refused:
-        services.cancel_session(session, "もう一度")
+        cancel_session(session, "もう一度")
     assert refused.value.code == "not_scheduled"
     with pytest.raises(Conflict) as refused:
-        services.update_session(session, {"notes": "x"})
+        update_session(session, {"notes": "x"})
     assert refused.value.code == "session_cancelled"
 
 
@@ -511,7 +512,7 @@ def test_a_count_of_one_is_one_session(make):
 def test_a_this_and_later_edit_to_another_course_gives_each_that_courses_version(make):
     first, second, third = _series(make, count=3)
     other = make.course(title="タブレット入門")
-    edited = services.update_series_from(second, {"course": other.slug})
+    edited = update_series_from(second, {"course": other.slug})
     assert {s.course_version_id for s in edited} == {other.current_version_id}
     assert first.course_version_id != other.current_version_id
 
@@ -521,14 +522,10 @@ def test_a_this_and_later_edit_that_puts_two_of_its_sessions_together_is_refused
     first, second, third = _series(make, buffer=120, count=3)
     # The second was moved on its own to the third's day, in the afternoon...
     third_day = local(third.starts_at).date()
-    services.update_session(
-        second, {"starts_at": at(third_day, "14:00"), "ends_at": at(third_day, "15:00")}
-    )
+    update_session(second, {"starts_at": at(third_day, "14:00"), "ends_at": at(third_day, "15:00")})
     # ...so giving all of them one clock time puts the second and the third together.
     with pytest.raises(Conflict) as refused:
-        services.update_series_from(
-            first, {"starts_at": at(DAY, "10:30"), "ends_at": at(DAY, "11:30")}
-        )
+        update_series_from(first, {"starts_at": at(DAY, "10:30"), "ends_at": at(DAY, "11:30")})
     assert refused.value.code == "venue_conflict"
     db.session.expire_all()
     assert local(db.session.get(Session, third.id).starts_at).strftime("%H:%M") == "10:00"
@@ -536,7 +533,7 @@ def test_a_this_and_later_edit_that_puts_two_of_its_sessions_together_is_refused
 
 def test_a_this_and_later_move_carries_the_day_and_the_clock_through(make):
     first, second, third = _series(make, count=3)
-    moved = services.update_series_from(
+    moved = update_series_from(
         second,
         {
             "starts_at": at(DAY + timedelta(weeks=1, days=1), "13:00"),

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.scheduling import services
 from app.scheduling.models import Session
+from app.scheduling.series import create_series
 from app.timeutil import japan_today, local
 from tests.conftest import at, login
 from tests.scheduling.test_pages import _listed, error_of
@@ -125,7 +125,7 @@ def test_a_series_that_hits_other_sessions_lists_every_clash_and_writes_nothing(
 
 def _weekly(make, n=4, **extra) -> list[Session]:
     course, venue = make.course(), make.venue()
-    return services.create_series(
+    return create_series(
         {
             "course": course.slug,
             "venue_id": venue.id,

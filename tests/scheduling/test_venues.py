@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from app.errors import ValidationError
 from app.extensions import db
-from app.scheduling import services, venues
+from app.scheduling import venues
 from app.scheduling.models import Venue
+from app.scheduling.sessions import cancel_session
 from app.timeutil import japan_today
 from tests.conftest import login
 from tests.scheduling.test_pages import _listed, error_of
@@ -125,7 +126,7 @@ def test_lowering_capacity_below_an_upcoming_session_is_refused_naming_it(
 def test_cancelled_and_past_sessions_do_not_hold_the_capacity(make):
     venue = make.venue(capacity=20)
     cancelled = make.session(venue=venue, day=DAY, capacity=20)
-    services.cancel_session(cancelled, "講師の都合")
+    cancel_session(cancelled, "講師の都合")
     make.session(venue=venue, day=japan_today() - timedelta(days=7), capacity=20)
     venues.update_venue(venue, {"capacity": 8})
     assert _venues()[0].capacity == 8
