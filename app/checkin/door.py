@@ -22,6 +22,7 @@ from app.checkin.schemas import (
     CheckinIn,
     CheckinOut,
     DoorLearner,
+    DoorResult,
     RosterLearner,
     RosterOut,
     RosterRow,
@@ -47,7 +48,7 @@ from app.transaction import atomic
 
 @dataclass
 class CheckinOutcome:
-    result: str  # "checked_in" | "already_checked_in" | "waitlisted"
+    result: DoorResult
     learner: Learner
     attendance: Attendance | None = None
     registration: Registration | None = None
@@ -182,7 +183,7 @@ def checkin_answer(session: Session, outcome: CheckinOutcome) -> tuple[dict[str,
     if outcome.attendance is not None:
         answer.attendance = AttendanceOut.model_validate(outcome.attendance)
         answer.checked_in_at = outcome.attendance.checked_in_at
-        answer.status = outcome.attendance.status
+        answer.status = AttendanceStatus(outcome.attendance.status)
     if outcome.registration is not None:
         answer.registration = WalkInRegistration.model_validate(outcome.registration)
     return answer.dump(), 200 if outcome.result == "already_checked_in" else 201
@@ -202,9 +203,9 @@ def roster_answer(user: User, session: Session, *, with_phone: bool = True) -> d
         rows.append(
             RosterRow(
                 registration_id=row.registration.id,
-                registration_status=row.registration.status,
+                registration_status=RegistrationStatus(row.registration.status),
                 learner=learner,
-                status=row.status,
+                status=AttendanceStatus(row.status) if row.status is not None else None,
                 checked_in_at=row.attendance.checked_in_at if row.attendance else None,
                 recorded_later=bool(row.attendance and row.attendance.recorded_later),
                 short_code=row.short_code if may_see(user, Field.CARD, row.learner) else None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -37,7 +37,7 @@ OPENS_BEFORE_START = timedelta(minutes=60)
 
 @dataclass
 class CheckinResult:
-    result: str  # "checked_in" | "already_checked_in"
+    result: Literal["checked_in", "already_checked_in"]
     attendance: Attendance
     learner: Learner
 
