@@ -180,10 +180,12 @@ class LearnerIn(ApiIn):
 class LearnerChange(LearnerIn):
     """A change to a learner: only the fields sent change."""
 
-    name: Name = None  # type: ignore[assignment]
-    furigana: Furigana = None  # type: ignore[assignment]
+    # None only as "not sent" (left out of values()): a null sent is still read as text, so
+    # the types stay those of LearnerIn.
+    name: Name = None  # type: ignore[assignment]  # (above)
+    furigana: Furigana = None  # type: ignore[assignment]  # (above)
     # consent not sent (None) keeps the one on record
-    consent: YesNo = None  # type: ignore[assignment]
+    consent: YesNo = None  # type: ignore[assignment]  # (above)
 
     ALWAYS: ClassVar[frozenset[str]] = frozenset()
 

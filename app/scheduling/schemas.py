@@ -185,6 +185,7 @@ class SessionOut(ApiOut):
     series_id: int | None
     warnings: list[Literal["no_instructor", "understaffed"]]
 
+    # mypy takes no decorator over @property; pydantic's documented way is this ignore.
     @computed_field(json_schema_extra={"format": "uri"})  # type: ignore[prop-decorator]
     @property
     def url(self) -> str:
