@@ -7,7 +7,7 @@ PORT ?= 5000
 # the app allows only when DEKIRU_ENV says development (app/config.py, check_secret_key).
 FLASK := DEKIRU_ENV=development $(BIN)/flask --app app
 
-.PHONY: setup run test test-clock mutation lint lint-js format translations-extract clean chromium
+.PHONY: setup run test test-clock mutation lint lint-js typecheck format translations-extract clean chromium
 
 setup: $(VENV)/.installed static/vendor/.copied translations/.compiled
 
@@ -61,6 +61,7 @@ CLOCK_TESTS ?= tests --ignore=tests/e2e --ignore=tests/api/test_schemathesis.py
 test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
 	$(MAKE) --no-print-directory lint-js
 	$(PYTEST)
 	$(MAKE) --no-print-directory test-clock
@@ -78,6 +79,12 @@ mutation: setup
 lint: lint-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
+
+# mypy over the files and with the settings of [tool.mypy] in pyproject.toml: strict for the
+# services, schemas and models, the base level elsewhere.
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
 
 # Biome (biome.json) lints and formats static/js; a warning fails too, so that CI does not
 # let findings pile up. `make format` writes its safe fixes.

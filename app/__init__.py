@@ -116,7 +116,8 @@ def _trust_proxies(app: Flask) -> None:
             f"TRUSTED_PROXIES must be a number of proxies, not {app.config['TRUSTED_PROXIES']!r}"
         ) from None
     if count > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+        # Flask's documented way to wrap its WSGI app, which mypy takes for replacing a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -178,6 +178,8 @@ def _text(value: Any) -> str:
 # Text as people type it: NFKC-normalised, trimmed, runs of spaces folded (app.text.clean);
 # null is empty.
 CleanText = Annotated[str, BeforeValidator(_text), AfterValidator(clean)]
+# The same, for a field whose own validator leaves None for empty (a phone, a district).
+MaybeText = Annotated[str | None, BeforeValidator(_text), AfterValidator(clean)]
 
 
 def _keep_lines(text: str) -> str:
@@ -225,19 +227,20 @@ QueryText = Annotated[
 ]
 
 
-def query_number(message: Any) -> BeforeValidator:
-    """For Annotated[int | None, ...] in a query: ASCII digits that fit an integer column
+def query_int(value: Any, message: Any) -> int | None:
+    """A query's whole number: ASCII digits that fit an integer column
     (app.inputs.digits_int); empty is None; anything else is refused with `message`."""
+    if not value:
+        return None
+    number = digits_int(value)
+    if number is None:
+        raise ValueError(message)
+    return number
 
-    def read(value: Any) -> int | None:
-        if not value:
-            return None
-        number = digits_int(value)
-        if number is None:
-            raise ValueError(message)
-        return number
 
-    return BeforeValidator(read)
+def query_number(message: Any) -> BeforeValidator:
+    """For Annotated[int | None, ...] in a query: query_int's number."""
+    return BeforeValidator(lambda value: query_int(value, message))
 
 
 def _aware(value: Any) -> datetime:

@@ -45,9 +45,11 @@ from urllib.parse import quote
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell import Cell as XlsxCell
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 Cell = str | int | float | Decimal | date | None
 
@@ -179,12 +181,15 @@ def _sheet_title(title: str, taken: set[str]) -> str:
     return name
 
 
-def _xlsx_cell(sheet, value: Cell, *, text: bool, bold: bool = False) -> WriteOnlyCell | None:
+def _xlsx_cell(
+    sheet: WriteOnlyWorksheet, value: Cell, *, text: bool, bold: bool = False
+) -> XlsxCell | None:
     if value is None:
         return None
     if isinstance(value, bool):  # a bool is an int: say it in words instead
         value = str(value)
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet)
+    cell.value = value  # (WriteOnlyCell's own value= is typed narrower than it takes)
     if isinstance(value, str):
         cell.data_type = "s"  # a string beginning with "=" would otherwise be a formula
         if text:

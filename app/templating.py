@@ -13,7 +13,7 @@ from app.timeutil import local
 
 def format_date(dt: datetime) -> str:
     d = local(dt)
-    if get_locale() and get_locale().language == "en":
+    if (locale := get_locale()) is not None and locale.language == "en":
         return d.strftime("%a %d %b %Y")
     return f"{d.year}年{d.month}月{d.day}日({WEEKDAY[d.weekday()]})"
 
@@ -26,9 +26,14 @@ def format_datetime(dt: datetime) -> str:
     return f"{format_date(dt)} {format_time(dt)}"
 
 
+def _lang() -> str:
+    locale = get_locale()
+    return locale.language if locale else "ja"
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "jdate")
     app.add_template_filter(format_time, "jtime")
     app.add_template_filter(format_datetime, "jdatetime")
     app.add_template_global(label)
-    app.add_template_global(lambda: get_locale().language if get_locale() else "ja", "lang")
+    app.add_template_global(_lang, "lang")

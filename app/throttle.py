@@ -10,9 +10,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import TypedDict
 
 from flask import Response, current_app, make_response, render_template
 from flask_limiter import RequestLimit
+
+
+class LimitOptions(TypedDict, total=False):
+    """Options that several limits of one route share, given as `**options`."""
+
+    methods: list[str]
+    deduct_when: Callable[[Response], bool]
 
 
 def config_limit(name: str) -> Callable[[], str]:

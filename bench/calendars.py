@@ -103,7 +103,7 @@ def build(url: str) -> dict:
             User(email=f"t{i}@example.jp", name=f"講師{i}", role="instructor", password_hash="x")
             for i in range(INSTRUCTORS)
         ]
-        db.session.add_all(orgs + venues + teachers)
+        db.session.add_all([*orgs, *venues, *teachers])
         db.session.flush()
 
         rows = []

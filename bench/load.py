@@ -74,7 +74,9 @@ def run_load(
 
     def client() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        latencies, statuses, errors = [], Counter(), Counter()
+        latencies: list[float] = []
+        statuses: Counter[int] = Counter()
+        errors: Counter[str] = Counter()
         start_barrier.wait()
         while time.perf_counter() < deadline[0]:
             with lock:

@@ -160,7 +160,7 @@ def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]
             found = node.annotation
         else:
             continue
-        if found is not None:
+        if found is not None and found.end_lineno is not None and found.end_col_offset is not None:
             spans.append(
                 ((found.lineno, found.col_offset), (found.end_lineno, found.end_col_offset))
             )

@@ -121,7 +121,7 @@ def logins_report() -> str:
 
 
 def database_has_organizations() -> bool:
-    return db.session.scalar(sa.select(sa.func.count(Organization.id))) > 0
+    return (db.session.scalar(sa.select(sa.func.count(Organization.id))) or 0) > 0
 
 
 def _require_curricula() -> None:
@@ -183,13 +183,13 @@ def _build_people(report: DemoReport) -> dict[str, User]:
 
 
 def _build_venues(report: DemoReport) -> dict[str, Venue]:
-    by_slug = {}
+    by_slug: dict[str, Venue] = {}
     for raw in VENUES:
         venue = db.session.scalar(sa.select(Venue).where(Venue.slug == raw["slug"]))
         if venue is None:
             venue = venues.create_venue(raw)
             report.created["venues"] += 1
-        by_slug[raw["slug"]] = venue
+        by_slug[str(raw["slug"])] = venue
     return by_slug
 
 
@@ -201,7 +201,10 @@ def _monday_this_week() -> date:
 def _session_request(
     course: str, slot: Slot, day: date, people: dict[str, User], place: dict[str, Venue]
 ) -> dict:
-    version = db.session.scalar(sa.select(Course).where(Course.slug == course)).current_version
+    version = (
+        db.session.scalars(sa.select(Course).where(Course.slug == course)).one().current_version
+    )
+    assert version is not None  # (_require_curricula)
     starts_at = from_local(day, time.fromisoformat(slot.start))
     return {
         "course": course,
@@ -237,6 +240,7 @@ def _build_sessions(report: DemoReport, people: dict[str, User], place: dict[str
                 Session.starts_at < end,
             )
         )
+        assert session is not None  # each of CANCELLATIONS names a day with a session
         cancel_session(session, reason)
         report.cancelled += 1
     # Classes of this week that are already over are marked as held, as staff would.
@@ -276,8 +280,8 @@ def build_demo_city(scale: str = "demo") -> str:
         db.session.scalar(
             sa.select(sa.func.count(Organization.id)).where(Organization.slug.in_(demo_slugs))
         )
-        > 0
-    )
+        or 0
+    ) > 0
     report = DemoReport(sessions_skipped=had_demo, history_scale=scale)
     _build_orgs(report)
     people = _build_people(report)

@@ -81,7 +81,7 @@ POPULAR = 1.1  # from this popularity up, a full class gets a waitlist
 # average) keep マイナ保険証's total twice the next whatever the day the demo is made.
 OVERSUBSCRIBED = {"mynumber-card": (5, 8), "smartphone-basics": (1, 3)}
 
-NOTES = {
+NOTES: dict[str, str] = {
     DeliveryType.NATIONWIDE: "店頭での少人数講座(予約制)。",
     DeliveryType.DISPATCH: "ショップのない地区への講師派遣です。",
 }

@@ -65,7 +65,7 @@ YOUNGER_MEN = [
 ]  # fmt: skip
 
 # The phone a learner comes with, by kind of learner, and how often (weights); None: not known.
-DEVICES = {
+DEVICES: dict[str, tuple[list[Device | None], list[int]]] = {
     LearnerKind.SENIOR: (
         [Device.ANDROID, Device.IPHONE, Device.FEATURE_PHONE, Device.NONE, Device.LOANER, None],
         [34, 28, 13, 5, 9, 11],

@@ -7,7 +7,7 @@ no row has to be read back; PostgreSQL's sequences are moved past them at the en
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -37,9 +37,10 @@ class Rows:
     def flush(self) -> None:
         for model in self.ORDER:
             rows = self.pending[model]
+            table = cast(sa.Table, model.__table__)  # (a mapped class's: a Table)
             # Core's executemany: the ORM's bulk path splits rows by which values are None.
             for start in range(0, len(rows), CHUNK):
-                db.session.execute(sa.insert(model.__table__), rows[start : start + CHUNK])
+                db.session.execute(sa.insert(table), rows[start : start + CHUNK])
             self.written[model] += len(rows)
             rows.clear()
 

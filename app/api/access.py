@@ -9,6 +9,7 @@ from flask import g, request
 from flask_babel import gettext as _
 
 from app.api.errors import error_response
+from app.auth.access import allow
 from app.auth.services import user_for_token
 
 
@@ -34,7 +35,7 @@ def api_roles(*allowed: str) -> Callable:
             g.api_user = user
             return view(*args, **kwargs)
 
-        wrapper.allowed_roles = allowed_set
+        allow(wrapper, allowed_set)
         return wrapper
 
     return decorate

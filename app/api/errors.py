@@ -50,7 +50,8 @@ def http_error(exc: HTTPException):
 
 
 def _under_api(path: str) -> bool:
-    return path == bp.url_prefix or path.startswith(bp.url_prefix + "/")
+    prefix = bp.url_prefix or ""
+    return path == prefix or path.startswith(prefix + "/")
 
 
 @bp.before_app_request

@@ -37,13 +37,14 @@ ERROR_MEANING = {
 def operations(app: Flask) -> list[tuple[str, str, Operation, frozenset[str]]]:
     """(path, method, operation, roles) for every documented rule, in the route table's terms:
     the path as OpenAPI writes it (`{session_id}`), the method lower-case."""
-    found = []
+    prefix = bp.url_prefix or ""
+    found: list[tuple[str, str, Operation, frozenset[str]]] = []
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         op = getattr(view, "operation", None)
-        if op is None or not rule.rule.startswith(f"{bp.url_prefix}/"):
+        if op is None or not rule.rule.startswith(f"{prefix}/"):
             continue
-        path = _ARGUMENT.sub(r"{\2}", rule.rule.removeprefix(bp.url_prefix))
+        path = _ARGUMENT.sub(r"{\2}", rule.rule.removeprefix(prefix))
         roles = frozenset(getattr(view, "allowed_roles", ()))
         found.extend(
             (path, method.lower(), op, roles)
@@ -105,7 +106,7 @@ def document(app: Flask | None = None) -> dict[str, Any]:
     refs, defs = models_json_schema(
         sorted(wanted, key=lambda item: (item[0].__name__, item[1])), ref_template=REF
     )
-    components = defs["$defs"]
+    components: dict[str, dict[str, Any]] = defs["$defs"]
     _without_null_defaults(components)
 
     def schema_of(model: type[BaseModel], mode: JsonSchemaMode) -> dict[str, Any]:
@@ -178,5 +179,5 @@ def document(app: Flask | None = None) -> dict[str, Any]:
 
 @bp.get("/openapi.json")
 @public
-def openapi_json():
+def openapi_json() -> dict[str, Any]:
     return document()

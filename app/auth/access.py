@@ -28,6 +28,12 @@ def is_planner(user: Any) -> bool:
     return getattr(user, "role", None) in PLANNERS
 
 
+def allow(view: Callable[..., Any], allowed: frozenset[str]) -> None:
+    """Write on a view who may use it, as its `allowed_roles` (which the tests of access read):
+    an attribute of a function, which no type declares."""
+    vars(view)["allowed_roles"] = allowed
+
+
 def roles(*allowed: str) -> Callable:
     allowed_set = frozenset(allowed)
 
@@ -40,12 +46,12 @@ def roles(*allowed: str) -> Callable:
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapper.allowed_roles = allowed_set
+        allow(wrapper, allowed_set)
         return wrapper
 
     return decorate
 
 
 def public(view: Callable) -> Callable:
-    view.allowed_roles = frozenset({PUBLIC})
+    allow(view, frozenset({PUBLIC}))
     return view

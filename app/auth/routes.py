@@ -17,7 +17,7 @@ from app.auth.models import User
 from app.errors import ValidationError
 from app.extensions import limiter, login_manager
 from app.text import clean
-from app.throttle import config_limit, minutes_to_wait, too_many_tries
+from app.throttle import LimitOptions, config_limit, minutes_to_wait, too_many_tries
 from app.timeutil import utcnow
 
 login_manager.login_view = "auth.login"
@@ -70,7 +70,7 @@ def _password_locked(limit: RequestLimit):
 # The count per account is shared with the password page, whose "current password" would
 # otherwise let someone holding a session guess the password without limit.
 _ACCOUNT = "password-guesses-per-account"
-_failures_only = {"methods": ["POST"], "deduct_when": _password_failed}
+_failures_only: LimitOptions = {"methods": ["POST"], "deduct_when": _password_failed}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -86,10 +86,13 @@ _failures_only = {"methods": ["POST"], "deduct_when": _password_failed}
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is None:
             g.password_failed = True
-            form.password.errors.append(_("メールアドレスかパスワードが違います。"))
+            form.password.errors = [
+                *form.password.errors,
+                _("メールアドレスかパスワードが違います。"),
+            ]
         else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -120,7 +123,10 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user, form.current.data, form.new.data, form.again.data
+                current_user,
+                form.current.data or "",
+                form.new.data or "",
+                form.again.data or "",
             )
         except ValidationError as exc:
             g.password_failed = "current" in exc.fields

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -167,7 +167,7 @@ def user_for_token(plain: str) -> User | None:
 
 
 @atomic
-def _note_use(token: ApiToken, now) -> None:
+def _note_use(token: ApiToken, now: datetime) -> None:
     token.last_used_at = now
 
 

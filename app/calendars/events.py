@@ -5,10 +5,11 @@ bytes. Every event is a function of stored data only, so an unchanged feed is by
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import url_for
@@ -88,7 +89,7 @@ class _Words:
             )
 
 
-def _rows(chosen: sa.ColumnElement[bool]) -> list[sa.Row]:
+def _rows(chosen: sa.ColumnElement[bool]) -> Sequence[sa.Row[*tuple[Any, ...]]]:
     return db.session.execute(
         sa.select(
             Session.id,

@@ -21,6 +21,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -260,7 +261,7 @@ def _registration_changes(feed: Feed, ids: sa.Select, parts: list) -> list[datet
     Every registration, cancellation and waitlist promotion stamps queued_at or cancelled_at
     of some registration of the session, so their newest value dates the feed's change."""
     registered = sa.func.count(sa.case((Registration.status == RegistrationStatus.REGISTERED, 1)))
-    columns = [Registration.session_id, registered]
+    columns: list[Any] = [Registration.session_id, registered]
     if feed.learner_id is not None:
         columns.append(
             sa.func.max(sa.case((Registration.learner_id == feed.learner_id, Registration.status)))

@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.timeutil import UTCDateTime, utcnow
 
 
@@ -18,7 +18,7 @@ class FeedOwner(StrEnum):
     LEARNER = "learner"  # a learner, for the family member who keeps their calendar
 
 
-class CalendarToken(db.Model):
+class CalendarToken(Model):
     __tablename__ = "calendar_tokens"
     __table_args__ = (sa.Index("ix_calendar_tokens_owner", "owner_type", "owner_id"),)
 

@@ -159,7 +159,7 @@ def url_qr_svg(url: str) -> str:
     )
 
 
-_FEED_ENDPOINT = {
+_FEED_ENDPOINT: dict[str, str] = {
     FeedOwner.INSTRUCTOR: "calendars.instructor_feed",
     FeedOwner.ORG: "calendars.org_feed",
     FeedOwner.LEARNER: "calendars.learner_feed",

@@ -22,6 +22,7 @@ from app.checkin.schemas import (
     CheckinIn,
     CheckinOut,
     DoorLearner,
+    DoorResult,
     RosterLearner,
     RosterOut,
     RosterRow,
@@ -47,7 +48,7 @@ from app.transaction import atomic
 
 @dataclass
 class CheckinOutcome:
-    result: str  # "checked_in" | "already_checked_in" | "waitlisted"
+    result: DoorResult
     learner: Learner
     attendance: Attendance | None = None
     registration: Registration | None = None
@@ -89,7 +90,7 @@ def check_in_or_walk_in(session: Session, actor: User, wanted: CheckinIn) -> Che
         # is registered only when the check-in that follows can succeed.
         if refusal.code != "not_registered" or not wanted.walk_in:
             raise
-        learner = db.session.get(Learner, refusal.extra["learner_id"])
+        learner = db.session.get_one(Learner, refusal.extra["learner_id"])
     learner, registration = _enrol_walk_in(session, actor, wanted, learner=learner)
     return _after_walk_in(session, actor, wanted, learner, registration)
 
@@ -158,6 +159,9 @@ def _message(outcome: CheckinOutcome) -> str:
     if outcome.result == "waitlisted":
         return _("%(name)sさんをキャンセル待ちに登録しました。", name=name)
     attendance = outcome.attendance
+    # Checked in now or before: the attendance and its time are there.
+    assert attendance is not None
+    assert attendance.checked_in_at is not None
     time = format_time(attendance.checked_in_at)
     if outcome.result == "already_checked_in":
         return _("%(name)sさんは%(time)sに受付済みです。", name=name, time=time)
@@ -179,7 +183,7 @@ def checkin_answer(session: Session, outcome: CheckinOutcome) -> tuple[dict[str,
     if outcome.attendance is not None:
         answer.attendance = AttendanceOut.model_validate(outcome.attendance)
         answer.checked_in_at = outcome.attendance.checked_in_at
-        answer.status = outcome.attendance.status
+        answer.status = AttendanceStatus(outcome.attendance.status)
     if outcome.registration is not None:
         answer.registration = WalkInRegistration.model_validate(outcome.registration)
     return answer.dump(), 200 if outcome.result == "already_checked_in" else 201
@@ -199,9 +203,9 @@ def roster_answer(user: User, session: Session, *, with_phone: bool = True) -> d
         rows.append(
             RosterRow(
                 registration_id=row.registration.id,
-                registration_status=row.registration.status,
+                registration_status=RegistrationStatus(row.registration.status),
                 learner=learner,
-                status=row.status,
+                status=AttendanceStatus(row.status) if row.status is not None else None,
                 checked_in_at=row.attendance.checked_in_at if row.attendance else None,
                 recorded_later=bool(row.attendance and row.attendance.recorded_later),
                 short_code=row.short_code if may_see(user, Field.CARD, row.learner) else None,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.curricula.models import Skill
-from app.extensions import db
+from app.extensions import Model
 from app.people.models import Learner, Registration
 from app.timeutil import UTCDateTime, utcnow
 
@@ -31,7 +31,7 @@ class CheckinMethod(StrEnum):
     RECORDED_LATER = "recorded_later"
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     """At most one per registration; `client_id` makes a device's retries harmless."""
 
     __tablename__ = "attendances"
@@ -57,7 +57,7 @@ class Attendance(db.Model):
     learner: Mapped[Learner] = relationship()
 
 
-class SkillReached(db.Model):
+class SkillReached(Model):
     __tablename__ = "skills_reached"
     __table_args__ = (
         sa.UniqueConstraint("learner_id", "skill_id"),

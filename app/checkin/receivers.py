@@ -5,9 +5,10 @@ session page shows the door's counts and link from here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
 from app.auth.access import PLANNERS
@@ -40,8 +41,14 @@ def _drop_attendance(registration: Registration, **_kwargs: object) -> None:
 
 @people_signals.learner_merging.connect
 def _move_records(keep: Learner, *, other: Learner, **_kwargs: object) -> dict[str, int]:
-    attendances = db.session.execute(
-        sa.update(Attendance).where(Attendance.learner_id == other.id).values(learner_id=keep.id)
+    # An UPDATE's result is a CursorResult (with its rowcount); Session.execute's type says Result.
+    attendances = cast(
+        CursorResult[Any],
+        db.session.execute(
+            sa.update(Attendance)
+            .where(Attendance.learner_id == other.id)
+            .values(learner_id=keep.id)
+        ),
     ).rowcount
     have = set(
         db.session.scalars(

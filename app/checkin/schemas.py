@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from flask_babel import lazy_gettext as _l
 from pydantic import (
@@ -21,7 +21,10 @@ from app.scheduling.models import SessionStatus
 from app.schemas import ApiIn, ApiOut, Flag, Id, Says, Time, field_error
 
 CLIENT_ID_MAX = 64  # the column's width; a UUID is 36
-DEVICE_METHODS = (CheckinMethod.CODE, CheckinMethod.QR, CheckinMethod.SCANNER)
+# What the door did with a scan.
+DoorResult = Literal["checked_in", "already_checked_in", "waitlisted"]
+DeviceMethod = Literal[CheckinMethod.CODE, CheckinMethod.QR, CheckinMethod.SCANNER]
+DEVICE_METHODS: tuple[CheckinMethod, ...] = get_args(DeviceMethod)
 
 
 class NewcomerIn(ApiIn):
@@ -59,7 +62,7 @@ class CheckinIn(ApiIn):
         Says(_l("読み取った時刻は ISO 8601 で送ってください(例: 2026-12-01T10:02:00+09:00)。")),
     ] = None
     method: Annotated[
-        Literal[DEVICE_METHODS] | None,
+        DeviceMethod | None,
         Says(
             _l(
                 "method は %(choices)s のいずれかです。",
@@ -95,7 +98,9 @@ class CheckinIn(ApiIn):
 
     @field_validator("new_learner")
     @classmethod
-    def _only_walking_in(cls, newcomer: NewcomerIn | None, info: ValidationInfo):
+    def _only_walking_in(
+        cls, newcomer: NewcomerIn | None, info: ValidationInfo
+    ) -> NewcomerIn | None:
         if newcomer is not None and not info.data.get("walk_in"):
             raise field_error("walk_in", _l("新しい方の受付は walk_in: true で送ってください。"))
         return newcomer
@@ -141,7 +146,7 @@ class CheckinOut(ApiOut):
     # Written with exclude_unset: a key that does not apply is absent, not null.
     model_config = ConfigDict(json_schema_serialization_defaults_required=False)
 
-    result: Literal["checked_in", "already_checked_in", "waitlisted"]
+    result: DoorResult
     learner: DoorLearner
     message: str = Field(description="What to show at the door")
     counts: CheckinCounts
@@ -154,7 +159,7 @@ class CheckinOut(ApiOut):
         None, description="Present when a walk-in was registered by this request"
     )
 
-    def dump(self) -> dict:
+    def dump(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)
 
 

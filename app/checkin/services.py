@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal, NoReturn
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -36,7 +37,7 @@ OPENS_BEFORE_START = timedelta(minutes=60)
 
 @dataclass
 class CheckinResult:
-    result: str  # "checked_in" | "already_checked_in"
+    result: Literal["checked_in", "already_checked_in"]
     attendance: Attendance
     learner: Learner
 
@@ -126,7 +127,7 @@ def _learner_for(code: str | None, learner_id: int | None, actor: User) -> tuple
 
 def _not_registered(
     session: Session, actor: User, learner: Learner, registration: Registration | None
-):
+) -> NoReturn:
     # Another session is named only when the actor may read its people anyway.
     elsewhere = db.session.execute(
         sa.select(Session.id, Session.starts_at)
@@ -217,7 +218,17 @@ def check_in(
     )
 
 
-def _record(session, registration, learner, actor, existing, at, client_id, method, later):
+def _record(
+    session: Session,
+    registration: Registration,
+    learner: Learner,
+    actor: User,
+    existing: Attendance | None,
+    at: datetime,
+    client_id: str | None,
+    method: str,
+    later: bool,
+) -> CheckinResult:
     attendance = existing or Attendance(
         registration_id=registration.id, session_id=session.id, learner_id=learner.id
     )
@@ -259,7 +270,7 @@ def _record(session, registration, learner, actor, existing, at, client_id, meth
     return CheckinResult("checked_in", attendance, learner)
 
 
-def _commit_keeping(*objects) -> None:
+def _commit_keeping(*objects: object) -> None:
     """Commit without expiring what was just written: the answer shows exactly these rows,
     and reloading them would cost the busiest request a query each."""
     session = db.session()

@@ -44,10 +44,12 @@ def list_courses():
 def get_course(slug: str):
     """The current version, or `?version=N` for the one a session was planned with."""
     course = services.get_course(slug)
+    current = course.current_version
+    assert current is not None  # (get_course)
     wanted = VersionQuery.read_args(request.args).version
-    shown = course.current_version if wanted is None else services.version_of(course, wanted)
+    shown = current if wanted is None else services.version_of(course, wanted)
     return CourseDetail(
         **CourseOut.model_validate(shown).model_dump(),
-        current_version=course.current_version.version,
+        current_version=current.version,
         versions=[VersionOut.model_validate(v) for v in course.versions],
     ).dump()

@@ -49,7 +49,7 @@ def _problem(kind: str, **context: Any) -> PydanticCustomError:
     return PydanticCustomError(kind, kind, context)
 
 
-def problem_at(loc: tuple, kind: str, given: Any, **context: Any) -> ErrorDetails:
+def problem_at(loc: tuple[int | str, ...], kind: str, given: Any, **context: Any) -> ErrorDetails:
     """One problem of `kind` at `loc`, as pydantic lists its own."""
     return ErrorDetails(type=kind, loc=loc, msg="", input=given, ctx=context)
 
@@ -121,14 +121,16 @@ def _each_one_of(choices: type[StrEnum]) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _valid(adapter: TypeAdapter, value: Any) -> Any:
+def _valid(adapter: TypeAdapter[Any], value: Any) -> Any:
     try:
         return adapter.validate_python(value)
     except ValidationError:
         return None
 
 
-def _no_repeats(key: Callable[[Any], str | None], kind: str, where: tuple = ()) -> WrapValidator:
+def _no_repeats(
+    key: Callable[[Any], str | None], kind: str, where: tuple[int | str, ...] = ()
+) -> WrapValidator:
     """Name every item that repeats an earlier one (by `key`, None for an item without a
     valid one), next to whatever else is wrong with the list's items: every problem at once."""
 
@@ -205,7 +207,7 @@ def _skill_tables(value: Any) -> Any:
     return value
 
 
-def _skill_id(table: dict) -> str | None:
+def _skill_id(table: dict[str, Any]) -> str | None:
     return _valid(_SKILL_ID, table["id"]) if "id" in table else None
 
 
@@ -264,7 +266,7 @@ _SLUG_ALONE = TypeAdapter(Slug)
 _PREREQUISITES_ALONE = TypeAdapter(Items)
 
 
-def names_in(data: dict) -> tuple[str | None, list[str]]:
+def names_in(data: dict[str, Any]) -> tuple[str | None, list[str]]:
     """A refused file's slug and prerequisites, each as far as it is valid on its own: the
     directory's checks (one course per slug, prerequisites that exist, no cycles) still see
     them, so that one load lists every problem at once."""

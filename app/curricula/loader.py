@@ -199,19 +199,18 @@ class _Plan:
 
 
 def _plan_versions(files: list[CourseFile], problems: list[Problem]) -> list[_Plan]:
-    specs = [f for f in files if f.spec is not None]
+    specs = [(f, f.spec) for f in files if f.spec is not None]
     loaded: dict[str, dict[int, str]] = {}
     rows = db.session.execute(
         sa.select(Course.slug, CourseVersion.version, CourseVersion.content_hash)
         .join(CourseVersion, CourseVersion.course_id == Course.id)
-        .where(Course.slug.in_([f.spec.slug for f in specs]))
+        .where(Course.slug.in_([spec.slug for _f, spec in specs]))
     )
     for slug, version, content_hash in rows:
         loaded.setdefault(slug, {})[version] = content_hash
 
     plans: list[_Plan] = []
-    for f in specs:
-        spec = f.spec
+    for f, spec in specs:
         content_hash = spec.content_hash()
         versions = loaded.get(spec.slug)
         if not versions:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import get_locale
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.timeutil import UTCDateTime, utcnow
 
 
@@ -32,7 +32,7 @@ def in_locale(ja: str, en: str | None) -> str:
     return en if (locale is not None and locale.language == "en" and en) else ja
 
 
-class Course(db.Model):
+class Course(Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,7 +51,7 @@ class Course(db.Model):
     )
 
 
-class CourseVersion(db.Model):
+class CourseVersion(Model):
     __tablename__ = "course_versions"
     __table_args__ = (sa.UniqueConstraint("course_id", "version"),)
 
@@ -89,7 +89,7 @@ class CourseVersion(db.Model):
         return in_locale(self.summary_ja, self.summary_en)
 
 
-class Skill(db.Model):
+class Skill(Model):
     __tablename__ = "skills"
     __table_args__ = (sa.UniqueConstraint("course_version_id", "key"),)
 

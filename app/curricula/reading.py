@@ -70,7 +70,7 @@ class CourseFile:
     spec: CourseSpec | None = None
 
 
-def _read_toml(path: Path, problems: list[Problem]) -> dict | None:
+def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     name = path.name
     raw = path.read_bytes()
     try:
@@ -136,7 +136,7 @@ def _table(model: type[BaseModel] | None, name: str) -> type[BaseModel] | None:
     return kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
 
 
-def _keys_of_table_at(loc: tuple) -> list[str]:
+def _keys_of_table_at(loc: tuple[int | str, ...]) -> list[str]:
     model: type[BaseModel] | None = CourseSpec
     for part in loc:
         if isinstance(part, str):
@@ -168,7 +168,7 @@ def _place(error: ErrorDetails) -> tuple[int, ...]:
     return tuple(place)
 
 
-def _path(loc: tuple) -> str:
+def _path(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:
         if isinstance(part, int):

@@ -45,6 +45,7 @@ def _render_course(course: Course, shown: CourseVersion):
 @roles(*ALL_STAFF)
 def course_detail(slug: str):
     course = services.get_course(slug)
+    assert course.current_version is not None  # get_course answers 404 for a course without
     return _render_course(course, course.current_version)
 
 

@@ -67,7 +67,7 @@ def list_courses(track: str | None = None, audience: str | None = None) -> list[
         # Audience is a JSON list; filtering here keeps one code path for both databases.
         versions = [v for v in versions if audience in v.audience]
     depth = _prerequisite_depth(versions)
-    rank = {t: i for i, t in enumerate(TRACK_ORDER)}
+    rank: dict[str, int] = {t: i for i, t in enumerate(TRACK_ORDER)}
     versions.sort(key=lambda v: (rank.get(v.track, len(rank)), depth[v.course.slug], v.course.slug))
     return versions
 
@@ -80,7 +80,7 @@ class TrackGroup:
 
 def group_by_track(versions: list[CourseVersion]) -> list[TrackGroup]:
     """Courses grouped by track, tracks in their fixed order, empty tracks left out."""
-    groups = {t: TrackGroup(t, []) for t in TRACK_ORDER}
+    groups: dict[str, TrackGroup] = {t: TrackGroup(t, []) for t in TRACK_ORDER}
     for version in versions:
         groups.setdefault(version.track, TrackGroup(version.track, [])).courses.append(version)
     return [g for g in groups.values() if g.courses]

@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.timeutil import UTCDateTime, utcnow
 
 
@@ -19,7 +19,7 @@ class OrgKind(StrEnum):
     NEIGHBORHOOD_ASSOCIATION = "neighborhood_association"
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,7 +39,7 @@ class Organization(db.Model):
         return f"<Organization {self.slug}>"
 
 
-class InstructorCourse(db.Model):
+class InstructorCourse(Model):
     """A course an instructor or assistant can teach (shown in the partner's space)."""
 
     __tablename__ = "instructor_courses"

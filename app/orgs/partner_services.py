@@ -32,12 +32,13 @@ def get_partner_org(user: User, org_id: int) -> Organization:
     Anything else answers 404, so that nobody learns which other organizations exist.
     """
     org = db.session.get(Organization, org_id)
-    visible = org is not None and org.is_partner
-    if visible and user.role == Role.PARTNER:
-        visible = user.org_id == org.id
-    elif visible and user.role not in (Role.ADMIN, Role.COORDINATOR):
+    if org is None or not org.is_partner:
         visible = False
-    if not visible:
+    elif user.role == Role.PARTNER:
+        visible = user.org_id == org.id
+    else:
+        visible = user.role in (Role.ADMIN, Role.COORDINATOR)
+    if org is None or not visible:
         raise NotFound(_("団体(ID %(id)s)は見つかりません。", id=org_id))
     return org
 

@@ -56,10 +56,14 @@ def render_partner_page(
     course_forms = {}
     if planner:
         for member in space.staff:
-            posted = posted_courses is not None and posted_courses[0] == member.user.id
-            form = _courses_form(space, member, posted)
-            if posted:
-                form.course_ids.errors = [posted_courses[1].fields.get("course_ids", "")]
+            refused = (
+                posted_courses[1]
+                if posted_courses is not None and posted_courses[0] == member.user.id
+                else None
+            )
+            form = _courses_form(space, member, refused is not None)
+            if refused is not None:
+                form.course_ids.errors = [refused.fields.get("course_ids", "")]
             course_forms[member.user.id] = form
     if link_form is None:
         link_form = LinkSheetForm(formdata=None)

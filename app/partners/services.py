@@ -81,6 +81,7 @@ def figures_for(
         .group_by(Session.partner_org_id)
     )
     for org_id, held_count, planned_count in sessions:
+        assert org_id is not None  # (in_year names organizations)
         result[org_id].held = int(held_count or 0)
         result[org_id].planned = int(planned_count or 0)
 
@@ -91,6 +92,7 @@ def figures_for(
         .group_by(Session.partner_org_id)
     )
     for org_id, count in learners:
+        assert org_id is not None
         result[org_id].learners = count
 
     attendances = db.session.execute(
@@ -100,6 +102,7 @@ def figures_for(
         .group_by(Session.partner_org_id)
     )
     for org_id, count in attendances:
+        assert org_id is not None
         result[org_id].attendances = count
     return year, result
 
@@ -107,7 +110,7 @@ def figures_for(
 # ---------------------------------------------------------------- sessions
 
 
-def _with_details(query: sa.Select) -> sa.Select:
+def _with_details(query: sa.Select[Session]) -> sa.Select[Session]:
     return query.options(
         joinedload(Session.course_version).joinedload(CourseVersion.course),
         joinedload(Session.venue),
@@ -136,8 +139,11 @@ def org_sessions(org: Organization, now: datetime | None = None) -> OrgSessions:
     )
     total = len(upcoming)
     if total == UPCOMING_SHOWN:
-        total = db.session.scalar(
-            sa.select(sa.func.count(Session.id)).where(ours, Session.ends_at > now)
+        total = (
+            db.session.scalar(
+                sa.select(sa.func.count(Session.id)).where(ours, Session.ends_at > now)
+            )
+            or 0
         )
     recent = list(
         db.session.scalars(

@@ -7,11 +7,13 @@ fields.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice is WTForms 3.3's; types-WTForms is 3.2's
     BooleanField,
     Form,
     HiddenField,
@@ -115,7 +117,7 @@ class LearnerFilterForm(Form):
 
     def load_choices(self, user: User) -> None:
         # Those who may not see where people live are offered no districts to filter by.
-        districts = (
+        districts: Iterable[str | None] = (
             db.session.scalars(
                 sa.select(Learner.district)
                 .where(learner_visibility(user), Learner.district.is_not(None))
@@ -125,7 +127,9 @@ class LearnerFilterForm(Form):
             if may_see(user, Field.DISTRICT)
             else []
         )
-        self.district.choices = [option("", _("すべて"))] + [option(d, d) for d in districts]
+        self.district.choices = [option("", _("すべて"))] + [
+            option(d, d) for d in districts if d is not None
+        ]
 
 
 # ---------------------------------------------------------------- one learner

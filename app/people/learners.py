@@ -196,7 +196,7 @@ def merge(keep: Learner, other: Learner, actor: User) -> Learner:
             _("同じ受講者どうしは統合できません。"),
             fields={"other": _("別の受講者を選んでください。")},
         )
-    rank = {RegistrationStatus.REGISTERED: 2, RegistrationStatus.WAITLISTED: 1}
+    rank: dict[str, int] = {RegistrationStatus.REGISTERED: 2, RegistrationStatus.WAITLISTED: 1}
     kept_regs = {
         r.session_id: r
         for r in db.session.scalars(

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.extensions import db
+from app.extensions import Model
 from app.scheduling.models import Session
 from app.timeutil import UTCDateTime, utcnow
 
@@ -42,7 +42,7 @@ class RegistrationSource(StrEnum):
     IMPORT = "import"
 
 
-class Learner(db.Model):
+class Learner(Model):
     __tablename__ = "learners"
     __table_args__ = (
         sa.Index("ix_learners_furigana_key", "furigana_key"),
@@ -91,7 +91,7 @@ class Learner(db.Model):
         }
 
 
-class Card(db.Model):
+class Card(Model):
     """A printed card. The QR holds `token`; people can type `short_code`."""
 
     __tablename__ = "cards"
@@ -106,7 +106,7 @@ class Card(db.Model):
     learner: Mapped[Learner] = relationship(back_populates="cards")
 
 
-class Registration(db.Model):
+class Registration(Model):
     __tablename__ = "registrations"
     __table_args__ = (
         sa.UniqueConstraint("session_id", "learner_id"),
@@ -139,7 +139,7 @@ class MatchOutcome(StrEnum):
     REJECTED = "rejected"
 
 
-class PendingMatch(db.Model):
+class PendingMatch(Model):
     """A new record that may be someone already on record (same furigana and phone).
 
     Made when whoever signed the person up may not see the record on file (a partner's row,

@@ -142,7 +142,7 @@ def cancel(registration: Registration, actor: User | None = None) -> Registratio
     db.session.flush()
     if not held_seat:
         return None
-    session = db.session.get(Session, registration.session_id)
+    session = db.session.get_one(Session, registration.session_id)
     if registered_count(session.id) >= session.capacity:
         return None
     first = db.session.scalar(

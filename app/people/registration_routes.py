@@ -8,6 +8,7 @@ reaches, so an existing learner is registered with: type, Tab, Enter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
@@ -149,7 +150,7 @@ def session_registrations(session_id: int):
 
 
 def _back(session: Session, query: str = ""):
-    args = {"q": query} if query else {}
+    args: dict[str, Any] = {"q": query} if query else {}
     return redirect(url_for("people.session_registrations", session_id=session.id, **args))
 
 

@@ -152,7 +152,8 @@ def _classes(
     }
     attendance, statuses = beside.get("attendance", {}), beside.get("statuses", {})
     now = utcnow()
-    upcoming, past = [], []
+    upcoming: list[ClassRow] = []
+    past: list[ClassRow] = []
     for reg in registrations:
         row = ClassRow(
             registration=reg,
@@ -376,6 +377,7 @@ def _merge_candidates(keep: Learner, query: str) -> list[Learner]:
 @roles(*PLANNERS)
 def learner_merge(learner_id: int):
     keep = learners.get_learner(current_user, learner_id)
+    other: Learner | None
     form = MergeForm()
     if form.validate_on_submit() and form.other.data:
         try:

@@ -39,6 +39,7 @@ from app.schemas import (
     Day,
     Flag,
     Id,
+    MaybeText,
     Notes,
     PageNumber,
     QueryText,
@@ -85,7 +86,7 @@ def _birth_year(value: Any) -> int | None:
 Name = Annotated[CleanText, AfterValidator(_name)]
 Furigana = Annotated[CleanText, AfterValidator(check_furigana)]
 Phone = Annotated[
-    CleanText,
+    MaybeText,
     AfterValidator(normalize_phone),
     WithJsonSchema({"type": ["string", "null"], "examples": ["０９０ー１２３４ー５６７８"]}),
 ]
@@ -96,7 +97,7 @@ BirthYear = Annotated[
     Says(_l("生まれた年は 1948 や 昭和23年 のように入力してください。")),
 ]
 District = Annotated[
-    CleanText, AfterValidator(_district), WithJsonSchema({"type": ["string", "null"]})
+    MaybeText, AfterValidator(_district), WithJsonSchema({"type": ["string", "null"]})
 ]
 Kind = Annotated[
     LearnerKind,
@@ -179,10 +180,12 @@ class LearnerIn(ApiIn):
 class LearnerChange(LearnerIn):
     """A change to a learner: only the fields sent change."""
 
-    name: Name = None  # type: ignore[assignment]
-    furigana: Furigana = None  # type: ignore[assignment]
+    # None only as "not sent" (left out of values()): a null sent is still read as text, so
+    # the types stay those of LearnerIn.
+    name: Name = None  # type: ignore[assignment]  # (above)
+    furigana: Furigana = None  # type: ignore[assignment]  # (above)
     # consent not sent (None) keeps the one on record
-    consent: YesNo = None  # type: ignore[assignment]
+    consent: YesNo = None  # type: ignore[assignment]  # (above)
 
     ALWAYS: ClassVar[frozenset[str]] = frozenset()
 

@@ -23,7 +23,7 @@ from app.people.models import RegistrationStatus
 from app.people.registration_routes import waitlist_position
 from app.public import bp, signup
 from app.public.forms import SignupForm
-from app.throttle import config_limit, minutes_to_wait, too_many_tries
+from app.throttle import LimitOptions, config_limit, minutes_to_wait, too_many_tries
 from app.timeutil import local
 
 
@@ -34,7 +34,7 @@ def _clock(dt: datetime) -> str:
 def plain_when(starts_at: datetime, ends_at: datetime) -> str:
     """12月3日(水)10時〜11時30分: no era, no year, no 24-hour colons to decode."""
     start, end = local(starts_at), local(ends_at)
-    if get_locale() and get_locale().language == "en":
+    if (locale := get_locale()) is not None and locale.language == "en":
         return f"{start:%a %d %b}, {start:%H:%M}–{end:%H:%M}"
     weekday = WEEKDAY[start.weekday()]
     return f"{start.month}月{start.day}日({weekday}){_clock(start)}〜{_clock(end)}"
@@ -78,7 +78,7 @@ def _too_many(limit: RequestLimit):
 
 # Counted: sign-ups that went through (or that the honeypot swallowed); a form sent back to
 # be fixed is not, so a person who mistypes is never stopped.
-_sign_ups_only = {"methods": ["POST"], "deduct_when": _sent, "on_breach": _too_many}
+_sign_ups_only: LimitOptions = {"methods": ["POST"], "deduct_when": _sent}
 
 
 def _decoy_location() -> str:
@@ -101,8 +101,13 @@ def _sign_up(session, form: SignupForm) -> str:
 
 @bp.route("/public/sessions/<int:session_id>/signup", methods=["GET", "POST"])
 @public
-@limiter.limit(config_limit("SIGNUP_LIMIT_PER_ADDRESS"), **_sign_ups_only)
-@limiter.limit(config_limit("SIGNUP_LIMIT_PER_PHONE"), key_func=_phone_key, **_sign_ups_only)
+@limiter.limit(config_limit("SIGNUP_LIMIT_PER_ADDRESS"), on_breach=_too_many, **_sign_ups_only)
+@limiter.limit(
+    config_limit("SIGNUP_LIMIT_PER_PHONE"),
+    key_func=_phone_key,
+    on_breach=_too_many,
+    **_sign_ups_only,
+)
 def signup_form(session_id: int):
     session = signup.open_session(session_id)
     form = SignupForm()

@@ -124,7 +124,7 @@ def sign_up(session: Session, raw: dict[str, Any], form_key: str) -> SignUp:
         if exc.code != "already_registered":
             raise
         # Registered before (a double click, or a second try): the same confirmation again.
-        existing = db.session.get(Registration, exc.extra["registration_id"])
+        existing = db.session.get_one(Registration, exc.extra["registration_id"])
         return SignUp(existing, _card_made_by(existing.learner, form_digest))
 
 

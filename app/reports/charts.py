@@ -22,13 +22,16 @@ class Bars:
     def sessions_url(
         self, changes: dict[str, Any], state: str | None = None, only: str | None = None
     ) -> str:
-        extra = {k: v for k, v in (("state", state), ("only", only)) if v}
-        return url_for("reports.sessions", **self.report.args(**changes), **extra)
+        # (url_for's values typed Any: a dict of str would have to fit its `_external` too.)
+        values: dict[str, Any] = self.report.args(**changes)
+        values.update((k, v) for k, v in (("state", state), ("only", only)) if v)
+        return url_for("reports.sessions", **values)
 
     def learners_url(self, facet: str) -> str | None:
         if not self.planner:
             return None
-        return url_for("reports.learners", **self.report.args(), facet=facet)
+        values: dict[str, Any] = self.report.args()
+        return url_for("reports.learners", **values, facet=facet)
 
     def sessions(self, lines: list[SessionLine]) -> list[Bar]:
         """Sessions held, by line."""

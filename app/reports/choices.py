@@ -55,8 +55,8 @@ def filter_choices() -> Choices:
     return Choices(
         years=list(range(high, low - 1, -1)),
         courses=courses,
-        partners=[tuple(p) for p in partners],
-        venues=[tuple(v) for v in venues],
+        partners=[(slug, name) for slug, name in partners],
+        venues=[(slug, name) for slug, name in venues],
         districts=list(districts),
     )
 

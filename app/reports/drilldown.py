@@ -171,7 +171,7 @@ def _facet_condition(flt: ReportFilter, now: datetime, facet: str) -> sa.ColumnE
         if years is None:
             return Learner.birth_year.is_(None)
         first, last = years
-        clauses = [Learner.birth_year.is_not(None)]
+        clauses: list[sa.ColumnElement[bool]] = [Learner.birth_year.is_not(None)]
         if first is not None:
             clauses.append(Learner.birth_year >= first)
         if last is not None:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from app.labels import label
 from app.reports.figures import KINDS, Figures, SessionLine
-from app.tabular import Table
+from app.tabular import Cell, Table
 
 
 def rounded_share(value: float | None) -> float | None:
@@ -18,7 +18,7 @@ def rounded_share(value: float | None) -> float | None:
 
 def _session_table(title: str, what: str, lines: list[SessionLine]) -> Table:
     header = [what, _("実施"), _("中止"), _("予定"), _("合計")]
-    rows = [
+    rows: list[list[Cell]] = [
         [
             line.label,
             line.counts.held,
@@ -34,7 +34,7 @@ def _session_table(title: str, what: str, lines: list[SessionLine]) -> Table:
 def tables(figures: Figures) -> list[Table]:
     f = figures
     flt = f.filter
-    summary = [
+    summary: list[tuple[str, Cell]] = [
         (_("期間"), f"{flt.first_day.isoformat()}〜{flt.last_day.isoformat()}"),
         (_("実施した講座(コマ)"), f.sessions.held),
         (_("中止した講座"), f.sessions.cancelled),

@@ -217,7 +217,7 @@ def _years_after(day: date, years: int) -> date:
         return date(day.year + years, 3, 1)
 
 
-def _by_slug(model: type, value: str, field_name: str, what: str) -> Any:
+def _by_slug(model: type[Any], value: str, field_name: str, what: str) -> Any:
     found = db.session.scalar(sa.select(model).where(model.slug == value))
     if found is None:
         raise ValidationError(

@@ -7,6 +7,7 @@ to the audit log before the first byte leaves.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
@@ -58,7 +59,8 @@ def _read_request() -> tuple[str, ReportFilter]:
 
 
 def _dashboard_url(report: ReportFilter | None) -> str:
-    return url_for(DASHBOARD_ENDPOINT, **(report.args() if report else {}))
+    values: dict[str, Any] = report.args() if report else {}
+    return url_for(DASHBOARD_ENDPOINT, **values)
 
 
 def _asked() -> dict[str, str]:

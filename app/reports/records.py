@@ -9,6 +9,7 @@ the number of queries does not grow with the rows.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -119,11 +120,12 @@ def _ordered_aggregates() -> bool:
     dialect = db.session.get_bind().dialect
     if dialect.name != "sqlite":
         return True
-    return dialect.dbapi.sqlite_version_info >= (3, 44, 0)
+    # The driver is the standard library's sqlite3 (as app.extensions assumes too).
+    return sqlite3.sqlite_version_info >= (3, 44, 0)
 
 
 def _names(rows: sa.Subquery, role: StaffRole, ordered: bool) -> sa.ColumnElement[str]:
-    joined = sa.func.aggregate_strings(rows.c.name, NAME_SEPARATOR)
+    joined: sa.ColumnElement[str] = sa.func.aggregate_strings(rows.c.name, NAME_SEPARATOR)
     if ordered:
         joined = joined.aggregate_order_by(rows.c.user_id)
     # Without ORDER BY in the aggregate, the rows come in from a subquery sorted by user id.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import request
 
@@ -118,10 +120,13 @@ def cancel_session(session_id: int):
 @api_roles(*PLANNERS)
 def create_series():
     made = series.create_series(json_object())
+    # create_series makes one session at least (or refuses), all of one series.
+    made_by = made[0].series
+    assert made_by is not None
     return SeriesOut(
         items=[SessionOut.model_validate(s) for s in made],
         total=len(made),
-        skipped_dates=made[0].series.skipped_dates if made else [],
+        skipped_dates=[date.fromisoformat(day) for day in made_by.skipped_dates],
     ).dump(), 201
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
 from app.curricula.models import CourseVersion
@@ -115,6 +117,15 @@ def _lock_venues(venue: Venue | None) -> None:
     db.session.execute(query.with_for_update())
 
 
+def _delete(statement: sa.Delete) -> CursorResult[Any]:
+    """Delete without updating the objects in the session. The result of a DELETE is a
+    CursorResult, with its rowcount; Session.execute's type says only Result."""
+    return cast(
+        CursorResult[Any],
+        db.session.execute(statement, execution_options={"synchronize_session": False}),
+    )
+
+
 def _chunks(items: Iterable[str], size: int = 500) -> Iterable[list[str]]:
     items = sorted(items)
     for i in range(0, len(items), size):
@@ -137,9 +148,8 @@ def import_closures(
     _lock_venues(venue)
     replaced = 0
     for uids in _chunks(parsed.uids):
-        result = db.session.execute(
+        result = _delete(
             sa.delete(Closure).where(_scope(venue), Closure.uid.in_(uids)),
-            execution_options={"synchronize_session": False},
         )
         replaced += result.rowcount or 0
     stamp = utcnow()
@@ -256,10 +266,7 @@ def group_by_event(closures: Iterable[Closure]) -> list[ClosureEvent]:
 @atomic
 def delete_closures(uid: str, venue: Venue | None) -> int:
     """Remove every occurrence of one imported event in one scope (a file imported by mistake)."""
-    result = db.session.execute(
-        sa.delete(Closure).where(_scope(venue), Closure.uid == uid),
-        execution_options={"synchronize_session": False},
-    )
+    result = _delete(sa.delete(Closure).where(_scope(venue), Closure.uid == uid))
     if not result.rowcount:
         raise NotFound(_("その休館の予定は見つかりません。"))
     return result.rowcount

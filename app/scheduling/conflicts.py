@@ -77,7 +77,8 @@ def _staff_clash(plan: SessionPlan, exclude: set[int]) -> tuple[Session, User] |
     ).first()
     if row is None:
         return None
-    other = db.session.scalar(with_details(sa.select(Session)).where(Session.id == row[0]))
+    # The session just found: .one(), it is there.
+    other = db.session.scalars(with_details(sa.select(Session)).where(Session.id == row[0])).one()
     return other, people[row[1]]
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, time
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
-from wtforms import (
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice is WTForms 3.3's; types-WTForms is 3.2's
     BooleanField,
     Field,
     Form,
@@ -82,8 +83,12 @@ def parse_local_time(text: str | None) -> time | None:
 class _TypedField(StringField):
     """A text box whose value is read by `parse`; what was typed is shown back as typed."""
 
-    parse = staticmethod(lambda text: None)
+    data: Any  # what `parse` read (a date, a time), not the text
     invalid_message = ""
+
+    @staticmethod
+    def parse(text: str) -> object:
+        return None
 
     def process_formdata(self, valuelist):
         self.data = None
@@ -153,7 +158,7 @@ def add_error(field: Field, message: str) -> None:
 # ---------------------------------------------------------------- choices
 
 
-def option(value: str, text) -> SelectChoice:
+def option(value: str, text: object) -> SelectChoice:
     return SelectChoice(value=value, label=str(text))
 
 
@@ -163,7 +168,7 @@ def course_choices(placeholder: str) -> list[SelectChoice]:
         .options(joinedload(Course.current_version))
         .where(Course.current_version_id.is_not(None))
     )
-    titles = sorted((c.current_version.title, c.slug) for c in courses)
+    titles = sorted((v.title, c.slug) for c in courses if (v := c.current_version))
     return [option("", placeholder)] + [option(slug, title) for title, slug in titles]
 
 
@@ -212,6 +217,11 @@ def staff_choices(keep_ids: Sequence[int] = ()) -> list[SelectChoice]:
 
 class ServiceErrors:
     """Shows a service's field errors beside this form's fields."""
+
+    if TYPE_CHECKING:  # what the form it is mixed into has
+
+        def __contains__(self, name: str) -> bool: ...
+        def __getitem__(self, name: str) -> Field: ...
 
     # Where a service's error about a field belongs when the names differ.
     SERVICE_FIELDS: dict[str, tuple[str, ...]] = {}

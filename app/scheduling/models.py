@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.curricula.models import CourseVersion
-from app.extensions import db
+from app.extensions import Model
 from app.orgs.models import Organization
 from app.timeutil import UTCDateTime, utcnow
 
@@ -33,7 +33,7 @@ class StaffRole(StrEnum):
     ASSISTANT = "assistant"  # アシスタント
 
 
-class Venue(db.Model):
+class Venue(Model):
     __tablename__ = "venues"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,7 +51,7 @@ class Venue(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Series(db.Model):
+class Series(Model):
     """A weekly rule that produced sessions; the sessions themselves are the truth."""
 
     __tablename__ = "series"
@@ -72,7 +72,7 @@ class Series(db.Model):
     )
 
 
-class Session(db.Model):
+class Session(Model):
     __tablename__ = "sessions"
     __table_args__ = (
         sa.Index("ix_sessions_venue_time", "venue_id", "starts_at"),
@@ -130,7 +130,7 @@ class Session(db.Model):
         return staffing_warnings(self.capacity, len(self.instructors), len(self.assistants))
 
 
-class SessionStaff(db.Model):
+class SessionStaff(Model):
     __tablename__ = "session_staff"
 
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id"), primary_key=True)
@@ -153,7 +153,7 @@ def staffing_warnings(capacity: int, instructors: int, assistants: int) -> list[
     return warnings
 
 
-class Closure(db.Model):
+class Closure(Model):
     """A time a venue (or every venue) is closed: a holiday, maintenance, 年末年始.
 
     Imported from .ics files; recurring events are stored expanded, one row per occurrence.

@@ -36,7 +36,7 @@ def visibility_clause(user: User) -> sa.ColumnElement[bool]:
     return teaches
 
 
-def with_details(query: sa.Select) -> sa.Select:
+def with_details(query: sa.Select[Session]) -> sa.Select[Session]:
     # Everything a list, a page or the API shows, loaded in a fixed number of queries.
     return query.options(
         joinedload(Session.course_version).joinedload(CourseVersion.course),
@@ -84,7 +84,7 @@ class Page(Generic[T]):
         return max(1, ceil(self.total / self.per_page))
 
 
-def _filtered(user: User, filters: SessionFilters) -> sa.Select:
+def _filtered(user: User, filters: SessionFilters) -> sa.Select[Session]:
     query = sa.select(Session).where(visibility_clause(user))
     if filters.date_from:
         query = query.where(Session.starts_at >= local_day_bounds(filters.date_from)[0])
@@ -123,7 +123,9 @@ def _filtered(user: User, filters: SessionFilters) -> sa.Select:
     return query
 
 
-def list_sessions(user: User, filters: SessionFilters, page: int = 1, per_page: int = 50) -> Page:
+def list_sessions(
+    user: User, filters: SessionFilters, page: int = 1, per_page: int = 50
+) -> Page[Session]:
     query = _filtered(user, filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     page = max(1, page)

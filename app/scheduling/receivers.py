@@ -17,14 +17,17 @@ from app.timeutil import utcnow
 
 @org_signals.partner_sessions_counted.connect
 def _partner_sessions(org: Organization, **_kwargs: object) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(Session.id)).where(Session.partner_org_id == org.id)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Session.id)).where(Session.partner_org_id == org.id)
+        )
+        or 0
     )
 
 
 @org_signals.upcoming_staffing_counted.connect
 def _upcoming_staffing(user: User, **_kwargs: object) -> int:
-    return db.session.scalar(
+    count = db.session.scalar(
         sa.select(sa.func.count(Session.id))
         .join(SessionStaff, SessionStaff.session_id == Session.id)
         .where(
@@ -33,6 +36,7 @@ def _upcoming_staffing(user: User, **_kwargs: object) -> int:
             Session.ends_at > utcnow(),
         )
     )
+    return count or 0
 
 
 @curricula_signals.version_sessions_counted.connect

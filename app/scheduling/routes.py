@@ -227,7 +227,7 @@ def _session_form_page(form, state, *, session: Session | None = None, title: st
 def session_new():
     form = SessionForm()
     form.load_choices()
-    state = {"general": [], "conflict": None}
+    state: dict[str, Any] = {"general": [], "conflict": None}
     if form.is_submitted():
         form.validate()
         raw = form.session_raw()
@@ -259,7 +259,7 @@ def session_edit(session_id: int):
     form.load_choices(keep_staff=[s.user_id for s in session.staff])
     if session.series_id is None:
         del form.scope
-    state = {"general": [], "conflict": None}
+    state: dict[str, Any] = {"general": [], "conflict": None}
     if form.is_submitted():
         form.validate()
         raw = form.session_raw()
@@ -310,7 +310,7 @@ def session_cancel(session_id: int):
 def series_new():
     form = SeriesForm()
     form.load_choices()
-    state = {"general": [], "conflict": None}
+    state: dict[str, Any] = {"general": [], "conflict": None}
     if form.is_submitted():
         form.validate()
         raw = form.series_raw()

@@ -24,6 +24,7 @@ from app.schemas import (
     Says,
     Time,
     choice,
+    query_int,
     query_number,
 )
 from app.timeutil import check_day
@@ -49,11 +50,12 @@ def _query_day(value: str) -> date | None:
     return check_day(day)
 
 
-_WHOLE_NUMBER = query_number(_l("0以上の整数で指定してください。"))
+_NOT_WHOLE = _l("0以上の整数で指定してください。")
+_WHOLE_NUMBER = query_number(_NOT_WHOLE)
 
 
 def _per_page(value: str) -> int:
-    number = _WHOLE_NUMBER.func(value)
+    number = query_int(value, _NOT_WHOLE)
     if number is None:
         return DEFAULT_PER_PAGE
     if not 1 <= number <= MAX_PER_PAGE:
@@ -183,6 +185,7 @@ class SessionOut(ApiOut):
     series_id: int | None
     warnings: list[Literal["no_instructor", "understaffed"]]
 
+    # mypy takes no decorator over @property; pydantic's documented way is this ignore.
     @computed_field(json_schema_extra={"format": "uri"})  # type: ignore[prop-decorator]
     @property
     def url(self) -> str:

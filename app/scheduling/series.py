@@ -45,7 +45,9 @@ def series_dates(
     return dates
 
 
-def _read_series_rule(raw: Mapping[str, Any], first: date | None, errors: FieldErrors):
+def _read_series_rule(
+    raw: Mapping[str, Any], first: date | None, errors: FieldErrors
+) -> tuple[list[int], date | None, int | None]:
     weekdays = read_int_list(raw, "weekdays", errors)
     if not weekdays and "weekdays" not in errors.errors:
         errors.add("weekdays", _("曜日を1つ以上選んでください。"))
@@ -86,13 +88,14 @@ def create_series(raw: Mapping[str, Any]) -> list[Session]:
     on_closed = read_text(raw, "on_closed", errors) or "refuse"
     if on_closed not in ("refuse", "skip"):
         errors.add("on_closed", _("休館日の扱いは refuse(作らない)か skip(その日を飛ばす)です。"))
-    dates = series_dates(first, weekdays, until, count) if template and not errors else []
+    dates = series_dates(first, weekdays, until, count) if first is not None and not errors else []
     if template and not errors and not dates:
         errors.add("weekdays", _("この条件に当てはまる日がありません。"))
     if len(dates) > MAX_SERIES_LENGTH:
         errors.add("count", _("一度に作れるのは%(n)d回までです。", n=MAX_SERIES_LENGTH))
     if errors:
         raise ValidationError(_("入力内容を確認してください。"), fields=errors.errors)
+    assert template is not None  # read without an error
 
     start_clock = local(template.starts_at).timetz().replace(tzinfo=None)
     duration = template.ends_at - template.starts_at

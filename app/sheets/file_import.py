@@ -89,10 +89,10 @@ def _typed_session(row: SignupRow) -> str:
     return " ".join(v for v in (row.values.get(k, "") for k in ("date", "venue", "course")) if v)
 
 
-def _registrations(ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+def _registrations(ids: Iterable[int | None]) -> dict[int | None, tuple[str | None, str]]:
     """Each registration's status and its session in words, in one query."""
-    ids = {i for i in ids if i is not None}
-    if not ids:
+    known = {i for i in ids if i is not None}
+    if not known:
         return {}
     found = db.session.scalars(
         sa.select(Registration)
@@ -102,7 +102,7 @@ def _registrations(ids: Iterable[int]) -> dict[int, tuple[str, str]]:
             .joinedload(CourseVersion.course),
             joinedload(Registration.session).joinedload(Session.venue),
         )
-        .where(Registration.id.in_(ids))
+        .where(Registration.id.in_(known))
     ).unique()
     return {reg.id: (reg.status, _session_text(reg.session)) for reg in found}
 

@@ -10,6 +10,7 @@ The file travels between the steps inside the page, signed (app.sheets.file_impo
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -39,11 +40,13 @@ def download(org_id: int, table: str, fmt: str):
     org = get_partner_org(current_user, org_id)
     content = formats.table_for(org, table)
     if table == "roster":  # the one table with people in it
+        rows = list(content.rows)  # a Table's rows may be an iterator: counted, then written
+        content = replace(content, rows=rows)
         record_download(
             current_user,
             "roster",
             fmt=fmt,
-            rows=len(content.rows),
+            rows=len(rows),
             subject_type="org",
             subject_id=org.id,
             org=org.slug,

@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.extensions import db
+from app.extensions import Model
 from app.orgs.models import Organization
 from app.timeutil import UTCDateTime, utcnow
 
 
-class SheetLink(db.Model):
+class SheetLink(Model):
     __tablename__ = "sheet_links"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,7 +31,7 @@ class SheetLink(db.Model):
     linked_by: Mapped[User | None] = relationship()
 
 
-class SyncRun(db.Model):
+class SyncRun(Model):
     __tablename__ = "sync_runs"
     __table_args__ = (sa.Index("ix_sync_runs_org_started", "org_id", "started_at"),)
 
@@ -56,7 +56,7 @@ class SyncRun(db.Model):
     started_by: Mapped[User | None] = relationship()
 
 
-class SignupImport(db.Model):
+class SignupImport(Model):
     """A sign-up row already taken in: found again by its content, never imported twice."""
 
     __tablename__ = "signup_imports"

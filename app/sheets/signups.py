@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -88,7 +89,9 @@ class SignupRow:
         return self.status.startswith(DONE_PREFIXES)
 
 
-def read_rows(grid: list[list[object]], sheet: str) -> tuple[dict[str, int], list[SignupRow]]:
+def read_rows(
+    grid: Sequence[Sequence[object]], sheet: str
+) -> tuple[dict[str, int], list[SignupRow]]:
     """The header's columns and every non-blank row below it."""
     if not grid or not any(clean(str(c)) for c in grid[0]):
         raise UnusableSheet(_("シート「%(sheet)s」の1行目に見出しがありません。", sheet=sheet))

@@ -18,7 +18,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError
 from requests import RequestException
+from sqlalchemy.engine import CursorResult
 
 from app.auth.models import User
 from app.errors import Conflict, NotFound, ValidationError
@@ -120,13 +121,17 @@ def link_of(org: Organization) -> SheetLink | None:
 def _take_lock(link: SheetLink) -> str:
     token = secrets.token_hex(16)
     now = utcnow()
-    taken = db.session.execute(
-        sa.update(SheetLink)
-        .where(
-            SheetLink.id == link.id,
-            sa.or_(SheetLink.lock_token.is_(None), SheetLink.locked_at < now - LOCK_TIMEOUT),
-        )
-        .values(lock_token=token, locked_at=now)
+    # An UPDATE's result is a CursorResult (with its rowcount); Session.execute's type says Result.
+    taken = cast(
+        CursorResult[Any],
+        db.session.execute(
+            sa.update(SheetLink)
+            .where(
+                SheetLink.id == link.id,
+                sa.or_(SheetLink.lock_token.is_(None), SheetLink.locked_at < now - LOCK_TIMEOUT),
+            )
+            .values(lock_token=token, locked_at=now)
+        ),
     ).rowcount
     db.session.commit()
     if not taken:
@@ -276,7 +281,7 @@ def sync_org(
     try:
         client = _client()
         http = http_client_of(client)
-        if dry:
+        if run is None:  # dry
             with dry_run():
                 _sync(org, link, http, actor, report, run_id=None, write=False)
         else:
@@ -336,7 +341,7 @@ def _describe_failure(exc: Exception) -> str:
 
 
 def _finish(run: SyncRun, report: SyncReport) -> None:
-    run = db.session.get(SyncRun, run.id)
+    run = db.session.get_one(SyncRun, run.id)
     run.finished_at = utcnow()
     run.outcome = report.outcome
     run.rows_pushed = report.rows_pushed
@@ -388,11 +393,11 @@ def _sync(org, link, http, actor, report: SyncReport, *, run_id, write: bool) ->
     # Push: Classes and Roster, each written only when its content changed.
     sessions = org_sessions(org)
     updates = []
-    for title, header, rows in (
+    for title, header, table in (
         (CLASSES, CLASSES_HEADER, classes_rows(sessions)),
         (ROSTER, ROSTER_HEADER, roster_rows(sessions)),
     ):
-        update, pushed = _table_update(title, header, rows, grids[title])
+        update, pushed = _table_update(title, header, table, grids[title])
         if update is not None:
             updates.append(update)
             report.rows_pushed += pushed
@@ -419,6 +424,7 @@ _RANGE = re.compile(r"!(?:[A-Z]+\d+:)?([A-Z]+)(\d+)$")
 def _extent(update: dict[str, Any]) -> tuple[int, int]:
     """The last row and column (1-based) a values write reaches."""
     match = _RANGE.search(update["range"])
+    assert match is not None, update["range"]  # every range here is made by _cell or _table_update
     letters, row = match.group(1), int(match.group(2))
     column = 0
     for ch in letters:

@@ -122,6 +122,7 @@ def decode_csv(data: bytes) -> tuple[str, str]:
             "CSVの文字コードを読み取れません。Excelの「CSV UTF-8(コンマ区切り)」か「CSV(コンマ区切り)」で保存し直してください。"
         )
     )
+    encodings: tuple[str, ...]
     if data.startswith(codecs.BOM_UTF8):
         encodings = ("utf-8-sig",)
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
