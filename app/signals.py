@@ -16,6 +16,15 @@ def answers(signal: Signal, sender: Any, **kwargs: Any) -> list[Any]:
     return [value for _receiver, value in signal.send(sender, **kwargs) if value is not None]
 
 
+def merged(signal: Signal, sender: Any, **kwargs: Any) -> dict[str, Any]:
+    """The receivers' answers ({name: value}) as one: for a page or a report that shows what
+    several areas each add."""
+    combined: dict[str, Any] = {}
+    for answer in answers(signal, sender, **kwargs):
+        combined.update(answer)
+    return combined
+
+
 def total(signal: Signal, sender: Any, **kwargs: Any) -> int:
     """The sum of the receivers' counts: nobody answering means nothing is there."""
     return sum(answers(signal, sender, **kwargs))

@@ -28,7 +28,7 @@ from app.people.models import (
 from app.people.privacy import Field, learner_visibility, may_see, phone_visible
 from app.people.schemas import LearnerChange, LearnerIn
 from app.scheduling.models import Session
-from app.signals import answers
+from app.signals import answers, merged
 from app.text import clean
 from app.timeutil import japan_today, utcnow
 from app.transaction import atomic
@@ -222,8 +222,7 @@ def merge(keep: Learner, other: Learner, actor: User) -> Learner:
         db.session.flush()
         winner.learner_id = keep.id
     db.session.flush()
-    for answer in answers(signals.learner_merging, keep, other=other):
-        moved.update(answer)
+    moved.update(merged(signals.learner_merging, keep, other=other))
     keep_card = keep.active_card
     for card in list(other.cards):
         card.learner = keep

@@ -34,7 +34,7 @@ from app.people.models import Card, Learner, Registration, RegistrationStatus
 from app.people.privacy import fields_seen, may_see_phone, roster_sessions
 from app.scheduling.forms import int_or_none
 from app.scheduling.models import Session
-from app.signals import answers
+from app.signals import merged
 from app.text import clean
 from app.timeutil import utcnow
 
@@ -137,7 +137,7 @@ def _readable_session_ids(user: User, session_ids: list[int]) -> set[int]:
 
 
 def _classes(
-    user: User, learner: Learner, registrations: list[Registration], beside: dict[str, Any]
+    registrations: list[Registration], beside: dict[str, Any]
 ) -> tuple[list[ClassRow], list[ClassRow]]:
     if not registrations:
         return [], []
@@ -198,12 +198,8 @@ def _history(learner: Learner) -> list[AuditEntry]:
 
 def _learner_page(user: User, learner: Learner) -> LearnerPage:
     registrations = _shown_registrations(user, learner)
-    beside: dict[str, Any] = {}
-    for answer in answers(
-        signals.learner_page_shown, learner, user=user, registrations=registrations
-    ):
-        beside.update(answer)
-    upcoming, past = _classes(user, learner, registrations, beside)
+    beside = merged(signals.learner_page_shown, learner, user=user, registrations=registrations)
+    upcoming, past = _classes(registrations, beside)
     planner = user.role in PLANNERS
     return LearnerPage(
         learner=learner,
@@ -349,9 +345,12 @@ def _merge_preview(keep: Learner, other: Learner) -> MergePreview:
         return db.session.scalar(statement) or 0
 
     kept_sessions = sa.select(Registration.session_id).where(Registration.learner_id == keep.id)
-    elsewhere = {"attendances": 0, "skills": 0, "skills_already_kept": 0}
-    for answer in answers(signals.merge_previewed, keep, other=other):
-        elsewhere.update(answer)
+    elsewhere = {
+        "attendances": 0,
+        "skills": 0,
+        "skills_already_kept": 0,
+        **merged(signals.merge_previewed, keep, other=other),
+    }
     return MergePreview(
         registrations=count(
             sa.select(sa.func.count(Registration.id)).where(Registration.learner_id == other.id)

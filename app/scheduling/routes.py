@@ -39,7 +39,7 @@ from app.scheduling.queries import (
 )
 from app.scheduling.series import create_series, update_series_from
 from app.scheduling.sessions import cancel_session, create_session, update_session
-from app.signals import answers
+from app.signals import merged
 from app.templating import format_date
 from app.text import clean
 from app.timeutil import from_local, japan_today, local, local_day_bounds, parse_iso
@@ -149,9 +149,7 @@ def my_sessions():
 def session_detail(session_id: int):
     session = get_session(current_user, session_id)
     siblings = series_sessions(current_user, session.series_id) if session.series_id else []
-    beside: dict[str, Any] = {}
-    for answer in answers(signals.session_page_shown, session, user=current_user):
-        beside.update(answer)
+    beside = merged(signals.session_page_shown, session, user=current_user)
     return render_template(
         "scheduling/session_detail.html",
         s=session,
