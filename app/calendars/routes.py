@@ -20,7 +20,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.http import http_date
 
-from app.auth.access import ALL_STAFF, PLANNERS, public, roles
+from app.auth.access import ALL_STAFF, PLANNERS, is_planner, public, roles
 from app.auth.models import Role
 from app.calendars import bp, events, feeds, tokens
 from app.calendars.models import FeedOwner
@@ -200,7 +200,7 @@ def my_feeds():
     org = _partner_org()
     org_link = _link(FeedOwner.ORG, tokens.token_for(FeedOwner.ORG, org.id).token) if org else None
     venues = []
-    if current_user.role in PLANNERS:
+    if is_planner(current_user):
         venues = [
             (v, FeedLink(url_for("calendars.venue_feed", slug=v.slug, _external=True)))
             for v in db.session.scalars(sa.select(Venue).order_by(Venue.district, Venue.name))

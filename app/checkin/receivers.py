@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
-from app.auth.access import PLANNERS
+from app.auth.access import is_planner
 from app.auth.models import User
 from app.checkin.counts import counts_for
 from app.checkin.models import Attendance, SkillReached
@@ -134,7 +134,7 @@ def _skills(user: User, learner: Learner) -> list[CourseSkills]:
         .where(SkillReached.learner_id == learner.id)
         .order_by(Skill.course_version_id, Skill.position)
     )
-    if user.role not in PLANNERS:
+    if not is_planner(user):
         statement = statement.where(SkillReached.session_id.in_(roster_sessions(user)))
     by_course: dict[int, CourseSkills] = {}
     for reached, skill in db.session.execute(statement):

@@ -12,7 +12,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.access import ALL_STAFF, PLANNERS, roles
+from app.auth.access import ALL_STAFF, is_planner, roles
 from app.auth.models import Role
 from app.checkin import bp, door, services
 from app.checkin.forms import METHOD_LABEL, AttendanceForm, SkillsForm, status_label
@@ -104,7 +104,7 @@ def checkin_page(session_id: int):
         roster=roster,
         door=_door_state(session),
         opens_at=session.starts_at - services.OPENS_BEFORE_START,
-        planner=current_user.role in PLANNERS,
+        planner=is_planner(current_user),
         text=_page_text(),
     )
     # The page keeps the roster on the device: logged once per opening. Its refreshes
@@ -185,7 +185,7 @@ def _registration_of(session: Session, registration_id: int) -> Registration:
 
 def _status_form(registration_id: int, current: str | None) -> AttendanceForm:
     form = AttendanceForm(prefix=f"r{registration_id}")
-    form.load_choices(excused_allowed=current_user.role in PLANNERS, current=current)
+    form.load_choices(excused_allowed=is_planner(current_user), current=current)
     if not form.is_submitted():
         form.status.data = current or ""
     return form

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.auth.access import PLANNERS, roles
+from app.auth.access import PLANNERS, is_planner, roles
 from app.errors import ValidationError
 from app.orgs import partner_services as orgs_partners
 from app.orgs.models import Organization
@@ -52,7 +52,7 @@ def render_partner_page(
 ):
     """The organization page; a refused form comes back with its errors beside its fields."""
     space = partners.partner_space(org)
-    planner = current_user.role in PLANNERS
+    planner = is_planner(current_user)
     course_forms = {}
     if planner:
         for member in space.staff:

@@ -169,7 +169,7 @@ def _classes(
 
 def _shown_registrations(user: User, learner: Learner) -> list[Registration]:
     registrations = learners.learner_sessions(learner)
-    if user.role in PLANNERS:
+    if is_planner(user):
         return registrations
     # A partner or instructor sees this person's classes only where they may read the
     # class's people, and not where the registration was cancelled.
@@ -200,7 +200,7 @@ def _learner_page(user: User, learner: Learner) -> LearnerPage:
     registrations = _shown_registrations(user, learner)
     beside = merged(signals.learner_page_shown, learner, user=user, registrations=registrations)
     upcoming, past = _classes(registrations, beside)
-    planner = user.role in PLANNERS
+    planner = is_planner(user)
     return LearnerPage(
         learner=learner,
         upcoming=upcoming,

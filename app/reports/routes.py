@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.auth.access import PLANNERS, roles
+from app.auth.access import PLANNERS, is_planner, roles
 from app.auth.models import Role
 from app.errors import ValidationError
 from app.inputs import page_or_first
@@ -72,7 +72,7 @@ def dashboard():
         return _failed(
             "reports/dashboard.html", exc, figures=None, view="overview", views=VIEW_TITLES
         )
-    planner = current_user.role in PLANNERS
+    planner = is_planner(current_user)
     return render_template(
         "reports/dashboard.html",
         report=report,
