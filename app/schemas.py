@@ -39,6 +39,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.errors import ValidationError
 from app.inputs import DB_INT_MAX, DB_INT_MIN, MAX_PAGE, digits_int
+from app.parsing import normalize_phone
 from app.text import clean
 from app.timeutil import OutOfRange, iso, parse_iso
 
@@ -124,6 +125,21 @@ class ApiIn(BaseModel):
         except PydanticError as exc:
             raise ValidationError(str(cls.invalid), fields=errors_by_field(cls, exc)) from None
 
+    @classmethod
+    def read_partly(cls, data: Mapping[str, Any]) -> tuple[Self, dict[str, str]]:
+        """The fields that are right, and what is wrong with each of the others.
+
+        For a reader that goes on to check the right ones against the database (the course
+        exists, the venue holds the capacity), so that one answer names every problem: the
+        wrong fields are left out and the rest read again. Only for a model whose fields all
+        have defaults and whose checks are each about one field.
+        """
+        try:
+            return cls.model_validate(data), {}
+        except PydanticError as exc:
+            wrong = errors_by_field(cls, exc)
+        return cls.model_validate({k: v for k, v in data.items() if k not in wrong}), wrong
+
 
 class ApiQuery(ApiIn):
     """A query string: parameters it does not name are ignored, as the web's convention is."""
@@ -166,6 +182,63 @@ Id = Annotated[StrictInt, Field(ge=DB_INT_MIN, le=DB_INT_MAX)]
 Flag = StrictBool
 
 
+def _typed_number(value: Any) -> int | None:
+    """A whole number as JSON or as people type it in a box ("８", " 12 "); empty is None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise PydanticCustomError("int_type", "not a whole number")
+    try:
+        number = int(clean(value)) if isinstance(value, str) else value
+    except ValueError:
+        raise PydanticCustomError("int_parsing", "not a whole number") from None
+    if not DB_INT_MIN <= number <= DB_INT_MAX:  # past an INTEGER column is no number we keep
+        raise PydanticCustomError("int_parsing", "not a whole number")
+    return number
+
+
+def _typed_numbers(value: Any) -> list[int] | None:
+    """A list of whole numbers, or text of them ("3, 5", "３、５"); repeats dropped."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [part for part in clean(value).replace("、", ",").split(",") if part.strip()]
+    if not isinstance(value, list | tuple):
+        raise PydanticCustomError("list_type", "not a list")
+    try:
+        numbers = [_typed_number(item) for item in value]
+    except PydanticCustomError:
+        raise PydanticCustomError("list_type", "not a list of whole numbers") from None
+    return list(dict.fromkeys(n for n in numbers if n is not None))
+
+
+def within(low: int, high: int | None = None) -> AfterValidator:
+    """For Annotated[TypedNumber, ...]: from `low` (to `high`), said the way the pages say it.
+    (pydantic's own ge/le cannot take the None of an empty box.)"""
+
+    def check(number: int | None) -> int | None:
+        if number is None or (low <= number and (high is None or number <= high)):
+            return number
+        if number < low:  # too few: the floor is the whole news ("1以上"), as the pages said
+            raise ValueError(_l("%(n)d以上の数を入力してください。", n=low))
+        raise ValueError(_l("%(low)dから%(high)dまでの数を入力してください。", low=low, high=high))
+
+    return AfterValidator(check)
+
+
+# A number from a form's text box or from JSON: digits as typed (full width too), or an
+# integer; an INTEGER column's range. Empty is None. (Id is the API's strict kind.)
+TypedNumber = Annotated[
+    int | None, BeforeValidator(_typed_number), WithJsonSchema({"type": "integer"})
+]
+# Ids from a form's ticks or JSON: a list, or text "3, 5"; repeats dropped.
+TypedIds = Annotated[
+    list[int] | None,
+    BeforeValidator(_typed_numbers),
+    WithJsonSchema({"type": "array", "items": {"type": "integer"}}),
+]
+
+
 def _text(value: Any) -> str:
     """null is empty text; anything but text is refused as such (a number, an object)."""
     if value is None:
@@ -180,6 +253,12 @@ def _text(value: Any) -> str:
 CleanText = Annotated[str, BeforeValidator(_text), AfterValidator(clean)]
 # The same, for a field whose own validator leaves None for empty (a phone, a district).
 MaybeText = Annotated[str | None, BeforeValidator(_text), AfterValidator(clean)]
+# A Japanese phone number as people type it (app.parsing.normalize_phone); empty is None.
+Phone = Annotated[
+    MaybeText,
+    AfterValidator(normalize_phone),
+    WithJsonSchema({"type": ["string", "null"], "examples": ["０９０ー１２３４ー５６７８"]}),
+]
 
 
 def _keep_lines(text: str) -> str:

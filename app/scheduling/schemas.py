@@ -8,13 +8,21 @@ from typing import Annotated, Any, Literal
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from pydantic import AliasPath, BeforeValidator, Field, WithJsonSchema, computed_field
+from pydantic import (
+    AfterValidator,
+    AliasPath,
+    BeforeValidator,
+    Field,
+    WithJsonSchema,
+    computed_field,
+)
 
 from app.scheduling.models import DeliveryType, SessionStatus
 from app.schemas import (
     ApiIn,
     ApiOut,
     ApiQuery,
+    CleanText,
     Day,
     Flag,
     Id,
@@ -23,13 +31,20 @@ from app.schemas import (
     QueryText,
     Says,
     Time,
+    TypedIds,
+    TypedNumber,
     choice,
     query_int,
     query_number,
+    within,
 )
+from app.text import clean
 from app.timeutil import check_day
 
 MAX_PER_PAGE = 200
+MAX_CAPACITY = 1000  # the largest hall in a city; more is a typo
+MAX_SETUP_BUFFER = 120
+MAX_LOANER_DEVICES = 1000
 DEFAULT_PER_PAGE = 50
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -118,27 +133,88 @@ class SessionIn(ApiIn):
     """A session's fields. POST needs course, venue_id, starts_at and ends_at; PATCH changes
     only the fields sent.
 
-    The API's contract for a session's body: app.scheduling.plans.read_plan reads it (with
-    the checks that need the database), and holds exactly these fields (tests/api).
+    The one list of a session's fields: the API's body and the planning page's form are both
+    read through it (app.scheduling.plans.read_plan, which adds the checks that need the
+    database). Numbers are taken as a form's text box sends them too ("８").
     """
 
-    course: str | None = Field(None, description="Course slug; the current version is used")
-    venue_id: Id | None = None
+    course: CleanText | None = Field(None, description="Course slug; the current version is used")
+    venue_id: TypedNumber = None
     starts_at: Time | None = Field(
         None, description="ISO 8601; without offset it is read as Japan time"
     )
     ends_at: Time | None = None
-    capacity: int | None = Field(None, ge=1, description="Default: the venue's")
-    delivery_type: DeliveryType | None = None
-    partner_org: str | None = Field(None, description="Organization slug")
-    instructor_ids: list[Id] | None = None
-    assistant_ids: list[Id] | None = None
+    capacity: Annotated[TypedNumber, within(1)] = Field(None, description="Default: the venue's")
+    delivery_type: Annotated[
+        DeliveryType | None,
+        choice(
+            DeliveryType,
+            None,
+            _l("実施形態は %(choices)s のいずれかです。", choices=", ".join(DeliveryType)),
+        ),
+        WithJsonSchema({"enum": [d.value for d in DeliveryType]}),
+    ] = None
+    partner_org: CleanText | None = Field(None, description="Organization slug")
+    instructor_ids: TypedIds = None
+    assistant_ids: TypedIds = None
     public: Flag | None = None
     notes: Notes | None = None
-    status: Literal[SessionStatus.SCHEDULED, SessionStatus.COMPLETED] | None = None
+    status: Annotated[
+        SessionStatus | None,
+        choice(SessionStatus, None, _l("状態は scheduled か completed です。")),
+        WithJsonSchema(
+            {"enum": [SessionStatus.SCHEDULED.value, SessionStatus.COMPLETED.value]},
+        ),
+    ] = None
 
 
-class SeriesIn(SessionIn):
+def _series_end(value: Any) -> date | None:
+    text = clean(value) if isinstance(value, str) else value
+    if not text:
+        return None
+    if not isinstance(text, str):
+        raise ValueError(_l("日付は 2026-04-01 の形式で入力してください。"))
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(_l("日付は 2026-04-01 の形式で入力してください。")) from None
+    return check_day(day)
+
+
+def _weekdays(numbers: list[int] | None) -> list[int] | None:
+    if numbers and any(not 0 <= d <= 6 for d in numbers):
+        raise ValueError(_l("曜日は 0(月)から 6(日)の数で指定してください。"))
+    return numbers
+
+
+def _choice_or_refuse(value: Any) -> Any:
+    """An empty box or null is the default; anything else (an object too) is checked as given."""
+    if value is None or (isinstance(value, str) and not clean(value)):
+        return "refuse"
+    return clean(value) if isinstance(value, str) else value
+
+
+class SeriesRule(ApiIn):
+    """The weekly rule of a series (the first session's fields are SessionIn's)."""
+
+    weekdays: Annotated[TypedIds, AfterValidator(_weekdays)] = Field(None, description="Monday = 0")
+    until: Annotated[
+        date | None,
+        BeforeValidator(_series_end),
+        WithJsonSchema({"type": "string", "format": "date"}),
+    ] = None
+    count: Annotated[TypedNumber, within(1)] = None
+    on_closed: Annotated[
+        Literal["refuse", "skip"],
+        BeforeValidator(_choice_or_refuse),
+        Says(_l("休館日の扱いは refuse(作らない)か skip(その日を飛ばす)です。")),
+    ] = Field(
+        "refuse",
+        description="A date on a venue closure: refuse the series (409 venue_closed), or skip it",
+    )
+
+
+class SeriesIn(SeriesRule, SessionIn):
     """The first session's fields plus the weekly rule; `until` or `count`."""
 
     course: str = Field(description="Course slug; the current version is used")
@@ -146,12 +222,33 @@ class SeriesIn(SessionIn):
     starts_at: Time
     ends_at: Time
     weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(description="Monday = 0")
-    until: date | None = None
     count: int | None = Field(None, ge=1, le=104)
-    on_closed: Literal["refuse", "skip"] = Field(
-        "refuse",
-        description="A date on a venue closure: refuse the series (409 venue_closed), or skip it",
-    )
+
+
+def _at_most(limit: int) -> AfterValidator:
+    def check(text: str | None) -> str | None:
+        if text is not None and len(text) > limit:
+            raise ValueError(_l("%(n)d文字以内で入力してください。", n=limit))
+        return text
+
+    return AfterValidator(check)
+
+
+class VenueIn(ApiIn):
+    """A venue's fields from its page's form (app.scheduling.venues.read_venue adds what
+    needs the database: the slug not taken, the planned sessions still fitting)."""
+
+    name: Annotated[CleanText | None, _at_most(200)] = None
+    slug: Annotated[CleanText | None, AfterValidator(lambda s: s.lower() if s else s)] = None
+    address: Annotated[CleanText | None, _at_most(300)] = None
+    district: Annotated[CleanText | None, _at_most(100)] = None
+    capacity: Annotated[TypedNumber, within(1, MAX_CAPACITY)] = None
+    setup_buffer_minutes: Annotated[TypedNumber, within(0, MAX_SETUP_BUFFER)] = None
+    loaner_devices: Annotated[TypedNumber, within(0, MAX_LOANER_DEVICES)] = None
+    has_wifi: Flag = False
+    step_free: Flag = False
+    hearing_loop: Flag = False
+    accessibility_notes: Notes | None = None
 
 
 class CancelIn(ApiIn):

@@ -16,12 +16,12 @@ from flask_babel import gettext as _
 from app.errors import ValidationError
 from app.extensions import db
 from app.scheduling.conflicts import check_conflicts, closure_for
-from app.scheduling.fields import FieldErrors, read_int, read_int_list, read_text
 from app.scheduling.models import Series, Session, SessionStatus
 from app.scheduling.plans import SessionPlan, read_plan
 from app.scheduling.queries import with_details
+from app.scheduling.schemas import SeriesRule
 from app.scheduling.sessions import apply_plan, refuse_if_cancelled, update_one
-from app.timeutil import OutOfRange, check_day, from_local, local
+from app.timeutil import from_local, local
 from app.transaction import atomic
 
 MAX_SERIES_LENGTH = 104  # two years of weekly classes; more is a typo, not a plan
@@ -46,55 +46,42 @@ def series_dates(
 
 
 def _read_series_rule(
-    raw: Mapping[str, Any], first: date | None, errors: FieldErrors
-) -> tuple[list[int], date | None, int | None]:
-    weekdays = read_int_list(raw, "weekdays", errors)
-    if not weekdays and "weekdays" not in errors.errors:
-        errors.add("weekdays", _("曜日を1つ以上選んでください。"))
-    elif weekdays and any(d < 0 or d > 6 for d in weekdays):
-        errors.add("weekdays", _("曜日は 0(月)から 6(日)の数で指定してください。"))
-    until = None
-    until_raw = read_text(raw, "until", errors)
-    if until_raw:
-        try:
-            until = check_day(date.fromisoformat(until_raw))
-        except OutOfRange as exc:
-            errors.add("until", str(exc))
-        except ValueError:
-            errors.add("until", _("日付は 2026-04-01 の形式で入力してください。"))
-    count = read_int(raw, "count", errors, minimum=1)
-    if until is None and count is None and not {"until", "count"} & set(errors.errors):
-        errors.add("until", _("終了日か回数のどちらかを入力してください。"))
-    if until is not None and count is not None:
-        errors.add("count", _("終了日と回数はどちらか一方だけを入力してください。"))
-    if until is not None and first is not None and until < first:
-        errors.add("until", _("終了日は初回より後の日にしてください。"))
-    return weekdays or [], until, count
+    raw: Mapping[str, Any], first: date | None, errors: dict[str, str]
+) -> SeriesRule:
+    rule, wrong = SeriesRule.read_partly(raw)
+    for name, message in wrong.items():
+        errors.setdefault(name, message)
+    if not rule.weekdays:
+        errors.setdefault("weekdays", _("曜日を1つ以上選んでください。"))
+    if rule.until is None and rule.count is None and not {"until", "count"} & set(errors):
+        errors["until"] = _("終了日か回数のどちらかを入力してください。")
+    if rule.until is not None and rule.count is not None:
+        errors.setdefault("count", _("終了日と回数はどちらか一方だけを入力してください。"))
+    if rule.until is not None and first is not None and rule.until < first:
+        errors.setdefault("until", _("終了日は初回より後の日にしてください。"))
+    return rule
 
 
 @atomic
 def create_series(raw: Mapping[str, Any]) -> list[Session]:
     """Weekly sessions on the chosen weekdays, all or none."""
-    rule_keys = {"weekdays", "until", "count", "on_closed"}
-    session_raw = {k: v for k, v in raw.items() if k not in rule_keys}
-    errors = FieldErrors()
+    rule_keys = set(SeriesRule.model_fields)
+    errors: dict[str, str] = {}
     try:
-        template = read_plan(session_raw)
+        template = read_plan({k: v for k, v in raw.items() if k not in rule_keys})
     except ValidationError as exc:
-        errors.errors.update(exc.fields)
+        errors.update(exc.fields)
         template = None
     first = local(template.starts_at).date() if template else None
-    weekdays, until, count = _read_series_rule(raw, first, errors)
-    on_closed = read_text(raw, "on_closed", errors) or "refuse"
-    if on_closed not in ("refuse", "skip"):
-        errors.add("on_closed", _("休館日の扱いは refuse(作らない)か skip(その日を飛ばす)です。"))
+    rule = _read_series_rule({k: v for k, v in raw.items() if k in rule_keys}, first, errors)
+    weekdays, until, count = rule.weekdays or [], rule.until, rule.count
     dates = series_dates(first, weekdays, until, count) if first is not None and not errors else []
     if template and not errors and not dates:
-        errors.add("weekdays", _("この条件に当てはまる日がありません。"))
+        errors["weekdays"] = _("この条件に当てはまる日がありません。")
     if len(dates) > MAX_SERIES_LENGTH:
-        errors.add("count", _("一度に作れるのは%(n)d回までです。", n=MAX_SERIES_LENGTH))
+        errors["count"] = _("一度に作れるのは%(n)d回までです。", n=MAX_SERIES_LENGTH)
     if errors:
-        raise ValidationError(_("入力内容を確認してください。"), fields=errors.errors)
+        raise ValidationError(_("入力内容を確認してください。"), fields=errors)
     assert template is not None  # read without an error
 
     start_clock = local(template.starts_at).timetz().replace(tzinfo=None)
@@ -104,7 +91,7 @@ def create_series(raw: Mapping[str, Any]) -> list[Session]:
     for day in dates:
         starts_at = from_local(day, start_clock)
         plan = _replace_times(template, starts_at, starts_at + duration)
-        if on_closed == "skip" and closure_for(plan.venue.id, plan.starts_at, plan.ends_at):
+        if rule.on_closed == "skip" and closure_for(plan.venue.id, plan.starts_at, plan.ends_at):
             skipped.append(day.isoformat())
             continue
         plans.append(plan)

@@ -19,31 +19,15 @@ from sqlalchemy.orm import joinedload
 from app.curricula.models import CourseVersion
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.scheduling.fields import FieldErrors, read_bool, read_int, read_text
 from app.scheduling.models import Session, SessionStatus, Venue
+from app.scheduling.schemas import VenueIn
 from app.templating import format_datetime
-from app.text import clean, is_slug
+from app.text import is_slug
 from app.timeutil import utcnow
 
-VENUE_FIELDS = frozenset(
-    {
-        "name",
-        "slug",
-        "address",
-        "district",
-        "capacity",
-        "setup_buffer_minutes",
-        "has_wifi",
-        "loaner_devices",
-        "step_free",
-        "hearing_loop",
-        "accessibility_notes",
-    }
-)
+# The fields a venue's form sends: VenueIn's, the one list of them.
+VENUE_FIELDS = frozenset(VenueIn.model_fields)
 DEFAULT_SETUP_BUFFER = 15
-MAX_SETUP_BUFFER = 120
-MAX_CAPACITY = 1000  # the largest hall in a city; more is a typo
-MAX_LOANER_DEVICES = 1000
 
 
 def list_venues() -> list[Venue]:
@@ -65,39 +49,26 @@ def _current_values(venue: Venue) -> dict[str, Any]:
     return {name: getattr(venue, name) for name in VENUE_FIELDS}
 
 
-def _required_text(values: Mapping, name: str, limit: int, errors: FieldErrors, missing: str):
-    text = read_text(values, name, errors) or ""
-    if not text:
-        errors.add(name, missing)
-    elif len(text) > limit:
-        errors.add(name, _("%(n)d文字以内で入力してください。", n=limit))
-    return text
-
-
-def _bounded_int(values: Mapping, name: str, low: int, high: int, errors: FieldErrors):
-    number = read_int(values, name, errors, minimum=low)
-    if number is not None and number > high:
-        errors.add(name, _("%(low)dから%(high)dまでの数を入力してください。", low=low, high=high))
-        return None
-    return number
-
-
 def read_venue(raw: Mapping[str, Any], base: Venue | None = None) -> dict[str, Any]:
     """Check a whole venue request; raise ValidationError naming every bad field at once."""
-    errors = FieldErrors()
-    for name in sorted(set(raw) - VENUE_FIELDS):
-        errors.add(name, _("この項目は使えません。"))
+    given, errors = VenueIn.read_partly(raw)
     values: dict[str, Any] = _current_values(base) if base else {}
-    values.update({k: v for k, v in raw.items() if k in VENUE_FIELDS})
+    values.update({name: getattr(given, name) for name in given.model_fields_set})
 
-    name = _required_text(values, "name", 200, errors, _("会場名を入力してください。"))
-    slug = clean(values.get("slug")).lower()
+    for name, missing in (
+        ("name", _("会場名を入力してください。")),
+        ("district", _("地区を入力してください。")),
+        ("capacity", _("収容人数を入力してください。")),
+    ):
+        if values.get(name) in (None, ""):
+            errors.setdefault(name, missing)
+    slug = values.get("slug") or ""
     if not slug:
-        errors.add(
+        errors.setdefault(
             "slug", _("英小文字・数字・ハイフンの識別名を入力してください(例: chuo-kominkan)。")
         )
     elif len(slug) > 64 or not is_slug(slug):
-        errors.add(
+        errors.setdefault(
             "slug",
             _(
                 "識別名は英小文字・数字・ハイフンだけで、64文字以内にしてください(例: chuo-kominkan)。"
@@ -108,34 +79,23 @@ def read_venue(raw: Mapping[str, Any], base: Venue | None = None) -> dict[str, A
             sa.select(Venue.id).where(Venue.slug == slug, Venue.id != (base.id if base else -1))
         )
         if taken is not None:
-            errors.add("slug", _("識別名「%(slug)s」はほかの会場が使っています。", slug=slug))
-    address = read_text(values, "address", errors) or ""
-    if len(address) > 300:
-        errors.add("address", _("%(n)d文字以内で入力してください。", n=300))
-    district = _required_text(values, "district", 100, errors, _("地区を入力してください。"))
-
-    capacity = _bounded_int(values, "capacity", 1, MAX_CAPACITY, errors)
-    if capacity is None and "capacity" not in errors.errors:
-        errors.add("capacity", _("収容人数を入力してください。"))
-    buffer = _bounded_int(values, "setup_buffer_minutes", 0, MAX_SETUP_BUFFER, errors)
-    loaners = _bounded_int(values, "loaner_devices", 0, MAX_LOANER_DEVICES, errors)
-    flags = {
-        flag: read_bool(values, flag, errors) for flag in ("has_wifi", "step_free", "hearing_loop")
-    }
-    notes = read_text(values, "accessibility_notes", errors, multiline=True) or ""
+            errors.setdefault(
+                "slug", _("識別名「%(slug)s」はほかの会場が使っています。", slug=slug)
+            )
 
     if errors:
-        raise ValidationError(_("入力内容を確認してください。"), fields=errors.errors)
+        raise ValidationError(_("入力内容を確認してください。"), fields=errors)
+    buffer = values.get("setup_buffer_minutes")
     return {
-        "name": name,
+        "name": values["name"],
         "slug": slug,
-        "address": address,
-        "district": district,
-        "capacity": capacity,
+        "address": values.get("address") or "",
+        "district": values["district"],
+        "capacity": values["capacity"],
         "setup_buffer_minutes": DEFAULT_SETUP_BUFFER if buffer is None else buffer,
-        "loaner_devices": loaners or 0,
-        "accessibility_notes": notes,
-        **{flag: bool(value) for flag, value in flags.items()},
+        "loaner_devices": values.get("loaner_devices") or 0,
+        "accessibility_notes": values.get("accessibility_notes") or "",
+        **{flag: bool(values.get(flag)) for flag in ("has_wifi", "step_free", "hearing_loop")},
     }
 
 
