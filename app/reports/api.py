@@ -12,8 +12,7 @@ from app.api import bp
 from app.api.access import api_roles, api_user
 from app.api.operations import Reply, operation
 from app.reports.export_routes import EXPORT_ROLES, records_download
-from app.reports.filters import parse_filter
-from app.reports.schemas import ReportQuery
+from app.reports.filters import ReportQuery, parse_filter
 
 _RECORDS = (
     "One row per session held in the filter (completed, or scheduled and over), by start "

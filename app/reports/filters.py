@@ -14,11 +14,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from pydantic import AfterValidator, BeforeValidator, Field, PlainValidator, WithJsonSchema
 
 from app.auth.models import Role, User
 from app.checkin.models import AttendanceStatus
@@ -28,21 +30,10 @@ from app.extensions import db
 from app.fiscal import FiscalYear
 from app.orgs.models import Organization
 from app.scheduling.models import DeliveryType, Session, SessionStatus, Venue
+from app.schemas import ApiQuery
 from app.text import clean
 from app.timeutil import check_day, from_local, japan_today
 
-# Query parameter names, shared by the pages, the exports and the API.
-FILTER_PARAMS = (
-    "year",
-    "from",
-    "to",
-    "course",
-    "track",
-    "delivery",
-    "partner",
-    "venue",
-    "district",
-)
 # The filter's parameters as a person reads them, for a message about a bad one.
 PARAM_LABELS = {
     "year": _l("年度"),
@@ -209,6 +200,84 @@ def _parse_day(text: str) -> date:
     raise ValueError(_("日付は 2026-04-01 のように入力してください。"))
 
 
+def _typed_day(value: Any) -> date | None:
+    """A day as people type it: 2026-04-01, 2026/4/1, 2026年4月1日, full width; 2000 to 2100."""
+    if not value:
+        return None
+    return check_day(_parse_day(str(value)))
+
+
+def _fiscal_year(value: Any) -> FiscalYear | None:
+    return FiscalYear.parse(str(value)) if value and clean(str(value)) else None
+
+
+def _one_of(kind: type[StrEnum], message: Any) -> AfterValidator:
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in set(kind):
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(check)
+
+
+# A parameter's text, folded (full width, spaces); empty is the same as not given.
+_Text = Annotated[
+    str | None,
+    BeforeValidator(lambda v: (clean(v) or None) if isinstance(v, str) else v),
+    WithJsonSchema({"type": "string"}),
+]
+_Day = Annotated[
+    date | None,
+    PlainValidator(_typed_day),
+    WithJsonSchema({"type": "string", "examples": ["2026-04-01"]}),
+]
+
+
+class ReportQuery(ApiQuery):
+    """The dashboard's filter, shared by every report page, export and /reports endpoint;
+    parse_filter adds what needs the database (the slugs exist, a partner's own figures)."""
+
+    invalid = _l("絞り込みの条件を確かめてください。")
+
+    year: Annotated[
+        FiscalYear | None,
+        PlainValidator(_fiscal_year),
+        WithJsonSchema({"type": "string", "examples": ["2026", "令和8年度"]}),
+    ] = Field(
+        None,
+        description="年度 (April to March); the current one when neither from nor to is given",
+    )
+    from_: _Day = Field(
+        None,
+        alias="from",
+        description="First day (Japan time), 2000-01-01 to 2100-12-31; 2026/4/1, 2026年4月1日 "
+        "and full-width digits accepted. At most 10 years from `from` to `to`",
+    )
+    to: _Day = Field(None, description="Last day, inclusive")
+    course: _Text = Field(None, description="Course slug")
+    track: Annotated[
+        _Text,
+        _one_of(Track, _l("講座の種類が正しくありません。")),
+        WithJsonSchema({"enum": [t.value for t in Track]}),
+    ] = None
+    delivery: Annotated[
+        _Text,
+        _one_of(DeliveryType, _l("実施形態が正しくありません。")),
+        WithJsonSchema({"enum": [d.value for d in DeliveryType]}),
+    ] = None
+    partner: _Text = Field(
+        None,
+        description="Organization slug; a partner's token is always its own organization "
+        "(another's or an unknown slug: 404)",
+    )
+    venue: _Text = Field(None, description="Venue slug")
+    district: _Text = None
+
+
+# Query parameter names, shared by the pages, the exports and the API.
+FILTER_PARAMS = tuple(f.alias or name for name, f in ReportQuery.model_fields.items())
+
+
 def _years_after(day: date, years: int) -> date:
     """The same day `years` later (29 February becomes 1 March)."""
     try:
@@ -234,24 +303,9 @@ def parse_filter(args: Mapping[str, str], user: User, today: date | None = None)
     else the 年度 `year`, else the current 年度.
     """
     today = today or japan_today()
-    errors: dict[str, str] = {}
-
-    def text(name: str) -> str:
-        return clean(args.get(name) or "")
-
-    year = FiscalYear.of_day(today)
-    if text("year"):
-        try:
-            year = FiscalYear.parse(text("year"))
-        except ValueError as exc:
-            errors["year"] = str(exc)
-    days: dict[str, date] = {}
-    for name in ("from", "to"):
-        if text(name):
-            try:
-                days[name] = check_day(_parse_day(text(name)))
-            except ValueError as exc:
-                errors[name] = str(exc)
+    query, errors = ReportQuery.read_partly(dict(args.items()))
+    year = query.year or FiscalYear.of_day(today)
+    days = {name: day for name, day in (("from", query.from_), ("to", query.to)) if day}
     first_day = days.get("from", year.first_day)
     last_day = days.get("to", year.last_day)
     if "from" not in errors and "to" not in errors:
@@ -262,15 +316,8 @@ def parse_filter(args: Mapping[str, str], user: User, today: date | None = None)
             errors["to" if "to" in days else "from"] = _(
                 "期間は%(n)d年以内にしてください。", n=MAX_YEARS
             )
-
-    track = text("track") or None
-    if track and track not in set(Track):
-        errors["track"] = _("講座の種類が正しくありません。")
-    delivery = text("delivery") or None
-    if delivery and delivery not in set(DeliveryType):
-        errors["delivery"] = _("実施形態が正しくありません。")
     if errors:
-        raise ValidationError(_("絞り込みの条件を確かめてください。"), fields=errors)
+        raise ValidationError(str(ReportQuery.invalid), fields=errors)
 
     lookups: dict[str, Any] = {}
     for name, model, what in (
@@ -278,22 +325,22 @@ def parse_filter(args: Mapping[str, str], user: User, today: date | None = None)
         ("venue", Venue, _("会場")),
         ("partner", Organization, _("協力団体")),
     ):
-        if text(name):
+        if slug := getattr(query, name):
             try:
-                lookups[name] = _by_slug(model, text(name), name, what)
+                lookups[name] = _by_slug(model, slug, name, what)
             except ValidationError as exc:
                 errors.update(exc.fields)
     pinned = user.role == Role.PARTNER
     if pinned:
         asked = lookups.get("partner")
-        if text("partner") and (asked is None or asked.id != user.org_id):
+        if query.partner and (asked is None or asked.id != user.org_id):
             # Another organization's figures, or no organization: the same answer to both, so
             # that a partner cannot tell which slugs exist.
-            raise NotFound(_("協力団体「%(value)s」は見つかりません。", value=text("partner")))
+            raise NotFound(_("協力団体「%(value)s」は見つかりません。", value=query.partner))
         errors.pop("partner", None)
         lookups["partner"] = db.session.get(Organization, user.org_id)
     if errors:
-        raise ValidationError(_("絞り込みの条件を確かめてください。"), fields=errors)
+        raise ValidationError(str(ReportQuery.invalid), fields=errors)
 
     whole_year = not days
     return ReportFilter(
@@ -301,10 +348,10 @@ def parse_filter(args: Mapping[str, str], user: User, today: date | None = None)
         last_day=last_day,
         year=year if whole_year else None,
         course=lookups.get("course"),
-        track=track,
-        delivery=delivery,
+        track=query.track,
+        delivery=query.delivery,
         partner=lookups.get("partner"),
         venue=lookups.get("venue"),
-        district=text("district") or None,
+        district=query.district,
         pinned_partner=pinned,
     )

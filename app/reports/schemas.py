@@ -5,46 +5,13 @@ Shares are fractions (0.3 = 30%), rounded to 4 places.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Self
+from typing import Any, Self
 
-from pydantic import Field, WithJsonSchema
+from pydantic import Field
 
-from app.curricula.models import Track
 from app.reports.figure_tables import rounded_share
 from app.reports.figures import Figures, SessionLine
-from app.scheduling.models import DeliveryType
-from app.schemas import ApiOut, ApiQuery, Day, QueryText
-
-# The reports read a day as people type it: 2026-04-01, 2026/4/1, 2026年4月1日, full width.
-TypedDay = Annotated[QueryText, WithJsonSchema({"type": "string", "examples": ["2026-04-01"]})]
-
-
-class ReportQuery(ApiQuery):
-    """The dashboard's filter (app.reports.filters.FILTER_PARAMS), shared by every /reports
-    endpoint. Read by app.reports.filters.parse_filter, which the pages share."""
-
-    year: QueryText = Field(
-        None,
-        description="年度 (April to March); the current one when neither from nor to is given",
-        examples=["2026", "令和8年度"],
-    )
-    from_: TypedDay = Field(
-        None,
-        alias="from",
-        description="First day (Japan time), 2000-01-01 to 2100-12-31; 2026/4/1, 2026年4月1日 "
-        "and full-width digits accepted. At most 10 years from `from` to `to`",
-    )
-    to: TypedDay = Field(None, description="Last day, inclusive")
-    course: QueryText = Field(None, description="Course slug")
-    track: Annotated[QueryText, WithJsonSchema({"enum": [t.value for t in Track]})] = None
-    delivery: Annotated[QueryText, WithJsonSchema({"enum": [d.value for d in DeliveryType]})] = None
-    partner: QueryText = Field(
-        None,
-        description="Organization slug; a partner's token is always its own organization "
-        "(another's or an unknown slug: 404)",
-    )
-    venue: QueryText = Field(None, description="Venue slug")
-    district: QueryText = None
+from app.schemas import ApiOut, Day
 
 
 class ReportLine(ApiOut):

@@ -8,9 +8,9 @@ from app.api import bp
 from app.api.access import api_roles, api_user
 from app.api.operations import Reply, operation
 from app.reports import figures
-from app.reports.filters import parse_filter
+from app.reports.filters import ReportQuery, parse_filter
 from app.reports.routes import REPORT_ROLES
-from app.reports.schemas import ReportQuery, SummaryOut
+from app.reports.schemas import SummaryOut
 from app.timeutil import utcnow
 
 

@@ -20,10 +20,6 @@ from app.api.openapi import document, operations
 from app.auth.models import Role
 from app.auth.services import create_token
 from app.people.registration import register
-from app.reports.filters import FILTER_PARAMS
-from app.reports.schemas import ReportQuery
-from app.scheduling import plans as scheduling
-from app.scheduling.schemas import SessionIn
 from app.timeutil import japan_today
 from tests.checkin.support import learner, open_session
 
@@ -161,15 +157,6 @@ def test_every_operation_has_a_summary_roles_and_its_errors(app):
         assert op.summary, (path, method)
         assert Role.COORDINATOR in roles, (path, method)
         assert 401 in op.errors, (path, method)  # every operation needs a token
-
-
-def test_the_session_body_is_the_fields_read_plan_reads():
-    """Until read_plan reads through SessionIn, the two name the same fields."""
-    assert set(SessionIn.model_fields) == scheduling.SESSION_FIELDS
-
-
-def test_the_report_query_is_the_dashboards_filter():
-    assert tuple(f.alias or name for name, f in ReportQuery.model_fields.items()) == FILTER_PARAMS
 
 
 def _validator(doc: dict, path: str, method: str, status: int, media: str):
