@@ -21,7 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.auth.models import User
-from app.parsing import check_furigana, normalize_phone, parse_birth_year
+from app.parsing import check_furigana, parse_birth_year
 from app.people.models import (
     Device,
     Learner,
@@ -42,6 +42,7 @@ from app.schemas import (
     MaybeText,
     Notes,
     PageNumber,
+    Phone,
     QueryText,
     Says,
     Time,
@@ -85,11 +86,6 @@ def _birth_year(value: Any) -> int | None:
 
 Name = Annotated[CleanText, AfterValidator(_name)]
 Furigana = Annotated[CleanText, AfterValidator(check_furigana)]
-Phone = Annotated[
-    MaybeText,
-    AfterValidator(normalize_phone),
-    WithJsonSchema({"type": ["string", "null"], "examples": ["０９０ー１２３４ー５６７８"]}),
-]
 BirthYear = Annotated[
     int | None,
     BeforeValidator(_birth_year),

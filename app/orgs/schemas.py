@@ -1,0 +1,69 @@
+"""What an organization's page posts, each field checked on its own (app.orgs.services adds
+what needs the database: the slug not taken by another organization, a partner with
+partner users or sessions not turned into the municipality)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from flask_babel import lazy_gettext as _l
+from pydantic import AfterValidator
+
+from app.orgs.models import OrgKind
+from app.schemas import ApiIn, CleanText, MaybeText, Phone, choice
+from app.text import is_slug
+
+SLUG_MAX = 64
+NAME_MAX = 200
+EMAIL_MAX = 254
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _at_most(limit: int, message: Any) -> AfterValidator:
+    def check(text: str | None) -> str | None:
+        if text and len(text) > limit:
+            raise ValueError(message)
+        return text
+
+    return AfterValidator(check)
+
+
+def _slug(slug: str) -> str:
+    if slug and len(slug) > SLUG_MAX or not is_slug(slug):
+        raise ValueError(
+            _l(
+                "スラッグは半角の英小文字・数字・ハイフンで、%(n)d文字以内で入力してください(例: npo-tsunagu)。",
+                n=SLUG_MAX,
+            )
+        )
+    return slug
+
+
+def _email(text: str | None) -> str | None:
+    if not text:
+        return None
+    address = text.lower()
+    if len(address) > EMAIL_MAX or not _EMAIL.match(address):
+        raise ValueError(_l("メールアドレスの形式で入力してください(例: info@example.jp)。"))
+    return address
+
+
+class OrgIn(ApiIn):
+    """An organization as its page posts it; an empty contact is None. (That kind, slug and
+    name are there is app.orgs.services' check: one answer names every problem.)"""
+
+    kind: Annotated[OrgKind | None, choice(OrgKind, None, _l("種別を選んでください。"))] = None
+    slug: Annotated[CleanText, AfterValidator(_slug)] = ""
+    name: Annotated[
+        CleanText,
+        _at_most(NAME_MAX, _l("団体名は%(n)d文字以内で入力してください。", n=NAME_MAX)),
+    ] = ""
+    contact_name: Annotated[
+        MaybeText,
+        _at_most(NAME_MAX, _l("担当者名は%(n)d文字以内で入力してください。", n=NAME_MAX)),
+        AfterValidator(lambda text: text or None),
+    ] = None
+    contact_email: Annotated[MaybeText, AfterValidator(_email)] = None
+    contact_phone: Phone = None
