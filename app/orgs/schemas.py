@@ -5,11 +5,13 @@ partner users or sessions not turned into the municipality)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from flask_babel import lazy_gettext as _l
 from pydantic import AfterValidator
 
+from app.auth.models import Role
 from app.orgs.models import OrgKind
 from app.schemas import ApiIn, CleanText, MaybeText, Phone, choice
 from app.text import is_slug
@@ -67,3 +69,22 @@ class OrgIn(ApiIn):
     ] = None
     contact_email: Annotated[MaybeText, AfterValidator(_email)] = None
     contact_phone: Phone = None
+
+
+class UserIn(ApiIn):
+    """A staff account's name, role and organization (a slug) as the administration pages post
+    them. The email and password of a new account are app.auth.services.create_user's to read;
+    that a partner's account belongs to a partner organization is app.orgs.services'."""
+
+    name: Annotated[
+        CleanText,
+        _at_most(NAME_MAX, _l("氏名は%(n)d文字以内で入力してください。", n=NAME_MAX)),
+    ] = ""
+    role: Annotated[Role | None, choice(Role, None, _l("役割を選んでください。"))] = None
+    org: Annotated[MaybeText, AfterValidator(lambda slug: slug or None)] = None
+
+
+def own_fields(model: type[ApiIn], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's fields of what a page posted: its form also posts a CSRF token (and, for a
+    new account, the email and password that app.auth reads)."""
+    return {k: v for k, v in raw.items() if k in model.model_fields}

@@ -21,9 +21,9 @@ from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.orgs import signals
 from app.orgs.models import Organization, OrgKind
-from app.orgs.schemas import NAME_MAX, OrgIn
+from app.orgs.schemas import OrgIn, UserIn, own_fields
 from app.signals import total
-from app.text import clean, clean_or_none
+from app.text import clean
 from app.transaction import atomic
 
 # ---------------------------------------------------------------- organizations
@@ -63,8 +63,7 @@ def get_org(org_id: int) -> Organization:
 
 
 def _read_org(raw: Mapping[str, Any], current: Organization | None) -> dict[str, Any]:
-    # The page's form also posts its CSRF token: only the organization's own fields are read.
-    given, errors = OrgIn.read_partly({k: v for k, v in raw.items() if k in OrgIn.model_fields})
+    given, errors = OrgIn.read_partly(own_fields(OrgIn, raw))
     for name, missing in (
         ("kind", _("種別を選んでください。")),
         ("slug", _("スラッグを入力してください(例: npo-tsunagu)。")),
@@ -165,14 +164,16 @@ def _org_for(role: str, org_slug: str | None, errors: dict[str, str]) -> Organiz
 def create_staff_user(raw: Mapping[str, Any]) -> User:
     """A new account; the rules of accounts themselves are app.auth.services.create_user's,
     which reports its fields' problems together with these."""
-    role = clean(raw.get("role"))
-    errors: dict[str, str] = {}
-    org = _org_for(role, clean_or_none(raw.get("org")), errors)
-    name = clean(raw.get("name"))
-    if len(name) > NAME_MAX:
-        errors["name"] = _("氏名は%(n)d文字以内で入力してください。", n=NAME_MAX)
+    given, errors = UserIn.read_partly(own_fields(UserIn, raw))
+    role = given.role or clean(raw.get("role"))  # a wrong one is auth's to name, with its choices
+    org = _org_for(role, given.org, errors)
     return accounts.create_user(
-        raw.get("email") or "", role, raw.get("password") or "", name=name, org=org, errors=errors
+        raw.get("email") or "",
+        role,
+        raw.get("password") or "",
+        name=given.name,
+        org=org,
+        errors=errors,
     )
 
 
@@ -191,16 +192,13 @@ def _self_demotion(actor: User, user: User, role: str) -> str | None:
 @atomic
 def update_user(actor: User, user: User, raw: Mapping[str, Any]) -> User:
     """Change a person's name, role and organization."""
-    errors: dict[str, str] = {}
-    name = clean(raw.get("name"))
-    if not name:
-        errors["name"] = _("氏名を入力してください。")
-    elif len(name) > NAME_MAX:
-        errors["name"] = _("氏名は%(n)d文字以内で入力してください。", n=NAME_MAX)
-    role = clean(raw.get("role"))
-    if role not in set(Role):
-        errors["role"] = _("役割を選んでください。")
-    org = _org_for(role, clean_or_none(raw.get("org")), errors)
+    given, errors = UserIn.read_partly(own_fields(UserIn, raw))
+    if not given.name:
+        errors.setdefault("name", _("氏名を入力してください。"))
+    if given.role is None:
+        errors.setdefault("role", _("役割を選んでください。"))
+    role = given.role or ""
+    org = _org_for(role, given.org, errors)
     if "role" not in errors and (why := _self_demotion(actor, user, role)):
         errors["role"] = why
     if "role" not in errors and user.role == Role.INSTRUCTOR and role != Role.INSTRUCTOR:
@@ -215,7 +213,7 @@ def update_user(actor: User, user: User, raw: Mapping[str, Any]) -> User:
             )
     if errors:
         raise ValidationError(_("入力内容を確認してください。"), fields=errors)
-    user.name = name
+    user.name = given.name
     user.role = role
     user.org = org
     return user
