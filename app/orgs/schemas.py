@@ -33,7 +33,7 @@ def _at_most(limit: int, message: Any) -> AfterValidator:
 
 
 def _slug(slug: str) -> str:
-    if slug and len(slug) > SLUG_MAX or not is_slug(slug):
+    if slug and (len(slug) > SLUG_MAX or not is_slug(slug)):  # empty: the service says so
         raise ValueError(
             _l(
                 "スラッグは半角の英小文字・数字・ハイフンで、%(n)d文字以内で入力してください(例: npo-tsunagu)。",

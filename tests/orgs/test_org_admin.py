@@ -90,6 +90,12 @@ def test_every_bad_field_is_named_at_once(client, admin):
     assert "電話番号は数字とハイフンで入力してください" in page
 
 
+def test_an_empty_slug_is_asked_for_not_called_malformed(client, admin):
+    page = client.post("/admin/orgs/new", data=_org_form(slug=" ")).get_data(as_text=True)
+    assert "スラッグを入力してください" in page
+    assert "半角の英小文字・数字・ハイフンで" not in page
+
+
 def test_admin_edits_an_organization(make, client, admin):
     org = make.org(slug="npo-egao", name="えがお")
     response = client.post(
