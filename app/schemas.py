@@ -226,6 +226,18 @@ def within(low: int, high: int | None = None) -> AfterValidator:
     return AfterValidator(check)
 
 
+def at_most(limit: int, message: Any = None) -> AfterValidator:
+    """For Annotated[CleanText | MaybeText, ...]: at most `limit` characters of the cleaned text
+    (what is stored); `message` names the field where the page's own words do."""
+
+    def check(text: str | None) -> str | None:
+        if text and len(text) > limit:
+            raise ValueError(message or _l("%(n)d文字以内で入力してください。", n=limit))
+        return text
+
+    return AfterValidator(check)
+
+
 # A number from a form's text box or from JSON: digits as typed (full width too), or an
 # integer; an INTEGER column's range. Empty is None. (Id is the API's strict kind.)
 TypedNumber = Annotated[

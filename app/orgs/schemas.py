@@ -13,7 +13,7 @@ from pydantic import AfterValidator
 
 from app.auth.models import Role
 from app.orgs.models import OrgKind
-from app.schemas import ApiIn, CleanText, MaybeText, Phone, choice
+from app.schemas import ApiIn, CleanText, MaybeText, Phone, at_most, choice
 from app.text import is_slug
 
 SLUG_MAX = 64
@@ -21,15 +21,6 @@ NAME_MAX = 200
 EMAIL_MAX = 254
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _at_most(limit: int, message: Any) -> AfterValidator:
-    def check(text: str | None) -> str | None:
-        if text and len(text) > limit:
-            raise ValueError(message)
-        return text
-
-    return AfterValidator(check)
 
 
 def _slug(slug: str) -> str:
@@ -60,11 +51,11 @@ class OrgIn(ApiIn):
     slug: Annotated[CleanText, AfterValidator(_slug)] = ""
     name: Annotated[
         CleanText,
-        _at_most(NAME_MAX, _l("団体名は%(n)d文字以内で入力してください。", n=NAME_MAX)),
+        at_most(NAME_MAX, _l("団体名は%(n)d文字以内で入力してください。", n=NAME_MAX)),
     ] = ""
     contact_name: Annotated[
         MaybeText,
-        _at_most(NAME_MAX, _l("担当者名は%(n)d文字以内で入力してください。", n=NAME_MAX)),
+        at_most(NAME_MAX, _l("担当者名は%(n)d文字以内で入力してください。", n=NAME_MAX)),
         AfterValidator(lambda text: text or None),
     ] = None
     contact_email: Annotated[MaybeText, AfterValidator(_email)] = None
@@ -78,7 +69,7 @@ class UserIn(ApiIn):
 
     name: Annotated[
         CleanText,
-        _at_most(NAME_MAX, _l("氏名は%(n)d文字以内で入力してください。", n=NAME_MAX)),
+        at_most(NAME_MAX, _l("氏名は%(n)d文字以内で入力してください。", n=NAME_MAX)),
     ] = ""
     role: Annotated[Role | None, choice(Role, None, _l("役割を選んでください。"))] = None
     org: Annotated[MaybeText, AfterValidator(lambda slug: slug or None)] = None

@@ -14,13 +14,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from pydantic import AfterValidator, BeforeValidator, Field, PlainValidator, WithJsonSchema
+from pydantic import BeforeValidator, Field, PlainValidator, WithJsonSchema
 
 from app.auth.models import Role, User
 from app.checkin.models import AttendanceStatus
@@ -30,7 +29,7 @@ from app.extensions import db
 from app.fiscal import FiscalYear
 from app.orgs.models import Organization
 from app.scheduling.models import DeliveryType, Session, SessionStatus, Venue
-from app.schemas import ApiQuery
+from app.schemas import ApiQuery, choice
 from app.text import clean
 from app.timeutil import check_day, from_local, japan_today
 
@@ -211,15 +210,6 @@ def _fiscal_year(value: Any) -> FiscalYear | None:
     return FiscalYear.parse(str(value)) if value and clean(str(value)) else None
 
 
-def _one_of(kind: type[StrEnum], message: Any) -> AfterValidator:
-    def check(value: str | None) -> str | None:
-        if value is not None and value not in set(kind):
-            raise ValueError(message)
-        return value
-
-    return AfterValidator(check)
-
-
 # A parameter's text, folded (full width, spaces); empty is the same as not given.
 _Text = Annotated[
     str | None,
@@ -256,13 +246,13 @@ class ReportQuery(ApiQuery):
     to: _Day = Field(None, description="Last day, inclusive")
     course: _Text = Field(None, description="Course slug")
     track: Annotated[
-        _Text,
-        _one_of(Track, _l("講座の種類が正しくありません。")),
+        Track | None,
+        choice(Track, None, _l("講座の種類が正しくありません。")),
         WithJsonSchema({"enum": [t.value for t in Track]}),
     ] = None
     delivery: Annotated[
-        _Text,
-        _one_of(DeliveryType, _l("実施形態が正しくありません。")),
+        DeliveryType | None,
+        choice(DeliveryType, None, _l("実施形態が正しくありません。")),
         WithJsonSchema({"enum": [d.value for d in DeliveryType]}),
     ] = None
     partner: _Text = Field(

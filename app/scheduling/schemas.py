@@ -33,6 +33,7 @@ from app.schemas import (
     Time,
     TypedIds,
     TypedNumber,
+    at_most,
     choice,
     query_int,
     query_number,
@@ -225,23 +226,14 @@ class SeriesIn(SeriesRule, SessionIn):
     count: int | None = Field(None, ge=1, le=104)
 
 
-def _at_most(limit: int) -> AfterValidator:
-    def check(text: str | None) -> str | None:
-        if text is not None and len(text) > limit:
-            raise ValueError(_l("%(n)d文字以内で入力してください。", n=limit))
-        return text
-
-    return AfterValidator(check)
-
-
 class VenueIn(ApiIn):
     """A venue's fields from its page's form (app.scheduling.venues.read_venue adds what
     needs the database: the slug not taken, the planned sessions still fitting)."""
 
-    name: Annotated[CleanText | None, _at_most(200)] = None
+    name: Annotated[CleanText | None, at_most(200)] = None
     slug: Annotated[CleanText | None, AfterValidator(lambda s: s.lower() if s else s)] = None
-    address: Annotated[CleanText | None, _at_most(300)] = None
-    district: Annotated[CleanText | None, _at_most(100)] = None
+    address: Annotated[CleanText | None, at_most(300)] = None
+    district: Annotated[CleanText | None, at_most(100)] = None
     capacity: Annotated[TypedNumber, within(1, MAX_CAPACITY)] = None
     setup_buffer_minutes: Annotated[TypedNumber, within(0, MAX_SETUP_BUFFER)] = None
     loaner_devices: Annotated[TypedNumber, within(0, MAX_LOANER_DEVICES)] = None
