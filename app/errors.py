@@ -26,6 +26,11 @@ class ServiceError(Exception):
         if code is not None:
             self.code = code
 
+    def body(self) -> dict:
+        """DESIGN.md's error shape (the inside of {"error": ...}), as the API writes it."""
+        fields = {name: str(text) for name, text in self.fields.items()}
+        return {"code": self.code, "message": str(self.message), "fields": fields, **self.extra}
+
 
 class ValidationError(ServiceError):
     """Input that cannot be accepted; `fields` maps each field to what is expected."""

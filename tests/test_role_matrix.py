@@ -89,6 +89,7 @@ MATRIX: dict[str, set[str]] = {
     "people.registration_cancel": PLANNERS,
     "checkin.checkin_page": {A, C, I},
     "checkin.checkin_post": {A, C, I},
+    "checkin.checkin_batch": {A, C, I},
     "checkin.checkin_roster": {A, C, I},
     "checkin.checkin_search": {A, C, I},
     "checkin.attendance": STAFF,
@@ -102,6 +103,7 @@ MATRIX: dict[str, set[str]] = {
     "api.create_registration": PLANNERS,
     "api.cancel_registration": PLANNERS,
     "api.create_checkin": {A, C, I},
+    "api.create_checkins_batch": {A, C, I},
     "api.session_roster": STAFF,
     "sheets.download": {A, C, P},
     "sheets.upload": {A, C, P},
@@ -262,6 +264,7 @@ API_WRITES = [
     ("api.create_registration", "POST", "/api/v1/sessions/{session_id}/registrations"),
     ("api.cancel_registration", "DELETE", "/api/v1/registrations/{registration_id}"),
     ("api.create_checkin", "POST", "/api/v1/sessions/{session_id}/checkins"),
+    ("api.create_checkins_batch", "POST", "/api/v1/sessions/{session_id}/checkins/batch"),
 ]
 
 POST_ONLY_FORMS = [
@@ -280,6 +283,7 @@ POST_ONLY_FORMS = [
     ("people.registration_new_learner", "/sessions/{session_id}/registrations/new"),
     ("people.registration_cancel", "/sessions/{session_id}/registrations/{registration_id}/cancel"),
     ("checkin.checkin_post", "/sessions/{session_id}/checkin"),
+    ("checkin.checkin_batch", "/sessions/{session_id}/checkin/batch"),
     ("checkin.attendance_set", "/sessions/{session_id}/attendance/{registration_id}"),
     ("sheets.upload_confirm", "/orgs/{org_id}/files/signups/confirm"),
     ("sheets.upload_result", "/orgs/{org_id}/files/signups/runs/1/result"),

@@ -7,8 +7,21 @@ from app.api.access import api_roles, api_user
 from app.api.operations import Reply, operation
 from app.auth.access import ALL_STAFF
 from app.auth.models import Role
-from app.checkin.door import check_in_or_walk_in, checkin_answer, roster_answer
-from app.checkin.schemas import CheckinIn, CheckinOut, RosterOut
+from app.checkin.door import (
+    check_in_batch,
+    check_in_or_walk_in,
+    checkin_answer,
+    roster_answer,
+    roster_response,
+)
+from app.checkin.schemas import (
+    BATCH_MAX,
+    CheckinBatchIn,
+    CheckinBatchOut,
+    CheckinIn,
+    CheckinOut,
+    RosterOut,
+)
 from app.inputs import json_object
 from app.people.privacy import ROSTER_READERS, record_download, require_roster_rights
 from app.scheduling.queries import get_session
@@ -46,12 +59,36 @@ def create_checkin(session_id: int):
     return checkin_answer(session, check_in_or_walk_in(session, api_user(), wanted))
 
 
+@bp.post("/sessions/<int:session_id>/checkins/batch")
+@operation(
+    "Send a device's queued check-ins at once: one answer per item, in order",
+    {
+        200: Reply(
+            "One result per item: the status and answer the single door would give", CheckinBatchOut
+        )
+    },
+    (401, 403, 404, 422),
+    description=f"Up to {BATCH_MAX} items, each a body of POST .../checkins, each taken in its "
+    "own transaction with the same rules (client_id makes retries harmless; of two devices' "
+    "offline scans of one learner, the earliest is kept). A refused item with a client_id "
+    "is listed on the session's attendance page for the coordinator.",
+    body=CheckinBatchIn,
+)
+@api_roles(Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR)
+def create_checkins_batch(session_id: int):
+    session = get_session(api_user(), session_id)
+    wanted = CheckinBatchIn.read(json_object())
+    return check_in_batch(session, api_user(), wanted.items)
+
+
 @bp.get("/sessions/<int:session_id>/roster")
 @operation(
     "What a check-in device needs: the session, counts and every learner",
     {200: Reply("The roster", RosterOut)},
     (401, 403, 404),
-    description=f"{ROSTER_READERS} Card numbers are null for partner users.",
+    description=f"{ROSTER_READERS} Card numbers and card_keys are empty for partner users. "
+    "Sent with an ETag: asked again with it in If-None-Match, an unchanged roster is answered "
+    "304 Not Modified with no body.",
 )
 @api_roles(*ALL_STAFF)
 def session_roster(session_id: int):
@@ -60,4 +97,4 @@ def session_roster(session_id: int):
     require_roster_rights(user, session)
     body = roster_answer(user, session)
     record_download(user, "roster", fmt="json", rows=len(body["rows"]), session_id=session.id)
-    return body
+    return roster_response(body)

@@ -10,14 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+from flask import jsonify, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response as ResponseBase
 
 from app.auth.models import Role, User
-from app.checkin import services
+from app.checkin import device, services
 from app.checkin.counts import counts_for
-from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod
+from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod, DoorRefusal
 from app.checkin.schemas import (
+    CLIENT_ID_MAX,
     AttendanceOut,
+    BatchItemOut,
+    CheckinBatchOut,
     CheckinCounts,
     CheckinIn,
     CheckinOut,
@@ -29,7 +37,7 @@ from app.checkin.schemas import (
     RosterSession,
     WalkInRegistration,
 )
-from app.errors import Conflict, Forbidden
+from app.errors import Conflict, Forbidden, ServiceError
 from app.extensions import db
 from app.people import matches
 from app.people.models import (
@@ -43,6 +51,8 @@ from app.people.privacy import Field, learner_visibility, may_see
 from app.people.registration import register
 from app.scheduling.models import Session
 from app.templating import format_time
+from app.text import clean
+from app.timeutil import parse_iso
 from app.transaction import atomic
 
 
@@ -63,17 +73,9 @@ def check_in_or_walk_in(session: Session, actor: User, wanted: CheckinIn) -> Che
     if wanted.new_learner is not None:
         services.require_check_in_rights(actor, session)
         services.check_window(session, actor)
-        newcomer = wanted.new_learner.model_dump(exclude_none=True)
-        # On record after all, and someone this actor may see: the ordinary path. Someone
-        # else on record is not handed to them: a new record, and a coordinator decides.
-        known = matches.known(newcomer, learner_visibility(actor))
-        if known.seen is not None:
-            wanted = wanted.model_copy(update={"learner_id": known.seen.id, "new_learner": None})
-        else:
-            learner, registration = _enrol_walk_in(
-                session, actor, wanted, newcomer=newcomer, unseen=known.unseen
-            )
-            return _after_walk_in(session, actor, wanted, learner, registration)
+        outcome, wanted = _newcomer(session, actor, wanted)
+        if outcome is not None:
+            return outcome
     try:
         done = services.check_in(
             session,
@@ -83,6 +85,7 @@ def check_in_or_walk_in(session: Session, actor: User, wanted: CheckinIn) -> Che
             client_id=wanted.client_id,
             scanned_at=wanted.scanned_at,
             method=wanted.method,
+            card_key=wanted.card_key,
         )
         return CheckinOutcome(done.result, done.learner, done.attendance)
     except Conflict as refusal:
@@ -93,6 +96,44 @@ def check_in_or_walk_in(session: Session, actor: User, wanted: CheckinIn) -> Che
         learner = db.session.get_one(Learner, refusal.extra["learner_id"])
     learner, registration = _enrol_walk_in(session, actor, wanted, learner=learner)
     return _after_walk_in(session, actor, wanted, learner, registration)
+
+
+def _newcomer(
+    session: Session, actor: User, wanted: CheckinIn
+) -> tuple[CheckinOutcome | None, CheckinIn]:
+    """A newcomer typed in at the door: recorded, registered and checked in (the outcome);
+    or, when the person turns out to be on record, the request by their id instead."""
+    assert wanted.new_learner is not None
+    again = _made_by(wanted.client_id)
+    if again is not None:
+        # The device's retry of a newcomer it already sent: the person it recorded then,
+        # answered as the first try was (waitlisted, or checked in).
+        waiting = db.session.scalar(
+            sa.select(Registration).where(
+                Registration.session_id == session.id,
+                Registration.learner_id == again.id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+        )
+        if waiting is not None:
+            return CheckinOutcome("waitlisted", again, registration=waiting), wanted
+        return None, wanted.model_copy(update={"learner_id": again.id, "new_learner": None})
+    newcomer = wanted.new_learner.model_dump(exclude_none=True)
+    # On record after all, and someone this actor may see: the ordinary path. Someone
+    # else on record is not handed to them: a new record, and a coordinator decides.
+    known = matches.known(newcomer, learner_visibility(actor))
+    if known.seen is not None:
+        return None, wanted.model_copy(update={"learner_id": known.seen.id, "new_learner": None})
+    learner, registration = _enrol_walk_in(
+        session, actor, wanted, newcomer=newcomer, unseen=known.unseen
+    )
+    return _after_walk_in(session, actor, wanted, learner, registration), wanted
+
+
+def _made_by(client_id: str | None) -> Learner | None:
+    if not client_id:
+        return None
+    return db.session.scalar(sa.select(Learner).where(Learner.client_id == client_id.strip()))
 
 
 @atomic
@@ -110,6 +151,7 @@ def _enrol_walk_in(
         learner = matches.record_new(
             newcomer or {}, actor, source=MatchSource.WALK_IN, unseen=unseen or []
         )
+        learner.client_id = wanted.client_id
     registration = register(
         session,
         learner,
@@ -189,17 +231,22 @@ def checkin_answer(session: Session, outcome: CheckinOutcome) -> tuple[dict[str,
     return answer.dump(), 200 if outcome.result == "already_checked_in" else 201
 
 
-def roster_answer(user: User, session: Session, *, with_phone: bool = True) -> dict[str, Any]:
+def roster_answer(user: User, session: Session, *, for_page: bool = False) -> dict[str, Any]:
     """Everything a device needs to run the check-in page: the session, the counts, and
-    every registered or waitlisted learner with their check-in."""
+    every registered or waitlisted learner with their check-in and their cards' keyed
+    hashes (app.checkin.device). The check-in page's copy (`for_page`) has neither phone
+    numbers nor short codes: it stays on the phone."""
     roster = services.roster(session)
     skills = {s.id: s.key for s in session.course_version.skills}
     reached = services.reached_skills(session)
+    cards_seen = may_see(user, Field.CARD)
+    key = device.door_key(session)
     rows = []
     for row in roster.rows:
         learner = DoorLearner.model_validate(row.learner)
-        if with_phone and may_see(user, Field.PHONE, row.learner):
+        if not for_page and may_see(user, Field.PHONE, row.learner):
             learner = RosterLearner.model_validate(row.learner)
+        active, revoked = device.card_keys(key, row.learner) if cards_seen else ([], [])
         rows.append(
             RosterRow(
                 registration_id=row.registration.id,
@@ -207,8 +254,13 @@ def roster_answer(user: User, session: Session, *, with_phone: bool = True) -> d
                 learner=learner,
                 status=AttendanceStatus(row.status) if row.status is not None else None,
                 checked_in_at=row.attendance.checked_in_at if row.attendance else None,
+                client_id=row.attendance.client_id if row.attendance else None,
                 recorded_later=bool(row.attendance and row.attendance.recorded_later),
-                short_code=row.short_code if may_see(user, Field.CARD, row.learner) else None,
+                short_code=row.short_code
+                if not for_page and may_see(user, Field.CARD, row.learner)
+                else None,
+                card_keys=active,
+                revoked_keys=revoked,
                 skills=sorted(skills[i] for i in reached.get(row.learner.id, ()) if i in skills),
             )
         )
@@ -218,4 +270,83 @@ def roster_answer(user: User, session: Session, *, with_phone: bool = True) -> d
         checked_in=roster.checked_in,
         capacity=session.capacity,
     )
-    return RosterOut(session=RosterSession.model_validate(session), counts=counts, rows=rows).dump()
+    return RosterOut(
+        session=RosterSession.model_validate(session),
+        counts=counts,
+        rows=rows,
+        door_key=device.door_key_text(session) if cards_seen else None,
+        kept_until=device.kept_until(session),
+    ).dump()
+
+
+def roster_response(body: dict[str, Any]) -> ResponseBase:
+    """The roster with an ETag of its bytes: a device that asks again with If-None-Match
+    and has the same copy gets 304 and no body (its weak signal carries nothing)."""
+    response = jsonify(body)
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+# ---------------------------------------------------------------- a device's queue
+
+
+def check_in_batch(session: Session, actor: User, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each item as the single door would take it, in order, each in its own transaction:
+    one refused item leaves the others as they are. A refused item that carries a client_id
+    is kept (DoorRefusal) for the coordinator's attendance page."""
+    results = []
+    for raw in items:
+        sent_id = raw.get("client_id")
+        client_id = sent_id.strip()[:CLIENT_ID_MAX] if isinstance(sent_id, str) else None
+        try:
+            wanted = CheckinIn.read(raw)
+            body, status = checkin_answer(session, check_in_or_walk_in(session, actor, wanted))
+            results.append(BatchItemOut(client_id=client_id, status=status, answer=body))
+        except ServiceError as exc:
+            db.session.rollback()
+            if client_id:
+                _keep_refusal(session, actor, raw, client_id, exc)
+            results.append(BatchItemOut(client_id=client_id, status=exc.status, error=exc.body()))
+    return CheckinBatchOut(results=results).model_dump(mode="json", exclude_unset=True)
+
+
+def _keep_refusal(
+    session: Session, actor: User, raw: dict[str, Any], client_id: str, exc: ServiceError
+) -> None:
+    if db.session.scalar(sa.select(DoorRefusal.id).where(DoorRefusal.client_id == client_id)):
+        return  # the same item refused again on a retry: kept once
+    learner_id = exc.extra.get("learner_id")
+    newcomer = raw.get("new_learner")
+    name = newcomer.get("name") if isinstance(newcomer, dict) else None
+    scanned = raw.get("scanned_at")
+    try:
+        scanned_at = parse_iso(scanned) if isinstance(scanned, str) else None
+    except ValueError:
+        scanned_at = None
+    db.session.add(
+        DoorRefusal(
+            session_id=session.id,
+            client_id=client_id,
+            code=exc.code[:40],
+            message=str(exc.message)[:500],
+            learner_id=learner_id if isinstance(learner_id, int) else None,
+            typed_name=clean(name)[:100] if isinstance(name, str) else None,
+            scanned_at=scanned_at,
+            recorded_by_id=actor.id,
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # the same item, refused at the same moment by another request
+
+
+def refusals(session: Session) -> list[DoorRefusal]:
+    return list(
+        db.session.scalars(
+            sa.select(DoorRefusal)
+            .options(joinedload(DoorRefusal.learner))
+            .where(DoorRefusal.session_id == session.id)
+            .order_by(DoorRefusal.scanned_at, DoorRefusal.id)
+        )
+    )

@@ -46,7 +46,10 @@ class Attendance(Model):
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id"), index=True)
     learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learners.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(20))
+    # When the card was read (on the device, perhaps offline): late is judged by it.
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the server heard of it: later than checked_in_at for a device that was offline.
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     method: Mapped[str] = mapped_column(sa.String(20))
     client_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -55,6 +58,28 @@ class Attendance(Model):
 
     registration: Mapped[Registration] = relationship()
     learner: Mapped[Learner] = relationship()
+
+
+class DoorRefusal(Model):
+    """Something a device queued (offline perhaps) that the server refused on arrival: a card
+    revoked after the roster was downloaded, a session cancelled meanwhile. The device shows
+    it; the attendance page lists it for the coordinator, so that nothing sent is lost."""
+
+    __tablename__ = "door_refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id"), index=True)
+    client_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    message: Mapped[str] = mapped_column(sa.String(500))
+    learner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("learners.id"))
+    # Who it was, as the device typed it, for a newcomer never recorded.
+    typed_name: Mapped[str | None] = mapped_column(sa.String(100))
+    scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    learner: Mapped[Learner | None] = relationship()
 
 
 class SkillReached(Model):

@@ -10,6 +10,7 @@ from pydantic import (
     AliasPath,
     ConfigDict,
     Field,
+    StrictInt,
     StrictStr,
     ValidationInfo,
     field_validator,
@@ -33,6 +34,10 @@ class NewcomerIn(ApiIn):
     name: StrictStr | None = None
     furigana: StrictStr | None = None
     phone: StrictStr | None = None
+    birth_year: Annotated[
+        StrictStr | StrictInt | None,
+        Field(description="Western or 和暦 (昭和15), digits full-width or not"),
+    ] = None
 
 
 class CheckinIn(ApiIn):
@@ -47,6 +52,16 @@ class CheckinIn(ApiIn):
         Says(_l("カードの番号は文字列で送ってください。")),
     ] = None
     learner_id: Annotated[Id | None, Says(_l("受講者IDは整数で送ってください。"))] = None
+    card_key: Annotated[
+        StrictStr | None,
+        Field(
+            max_length=64,
+            description="With learner_id, instead of code: the keyed hash of the scanned card "
+            "(a roster's card_keys), so that a device never stores a card's token; checked "
+            "against the learner's cards (revoked_card, unknown_code) when it arrives",
+        ),
+        Says(_l("card_key は名簿の card_keys の文字列です。")),
+    ] = None
     client_id: Annotated[
         StrictStr | None,
         Field(
@@ -93,7 +108,7 @@ class CheckinIn(ApiIn):
     new_learner: Annotated[
         NewcomerIn | None,
         Field(description="With walk_in: someone not on record, recorded on the spot"),
-        Says(_l("new_learner は name・furigana・phone だけを持つオブジェクトです。")),
+        Says(_l("new_learner は name・furigana・phone・birth_year だけを持つオブジェクトです。")),
     ] = None
 
     @field_validator("new_learner")
@@ -179,8 +194,19 @@ class RosterRow(ApiOut):
         "waitlisted"
     )
     checked_in_at: Time | None
+    client_id: str | None = Field(
+        description="The check-in's client_id: a device that sent another one for this "
+        "learner learns that another device's scan was kept"
+    )
     recorded_later: bool
-    short_code: str | None
+    short_code: str | None = Field(
+        description="Null for partner users, and on the check-in page (which keeps hashes)"
+    )
+    card_keys: list[str] = Field(
+        description="Keyed hashes (HMAC-SHA256 with door_key, 32 hex digits) of the working "
+        "card's token and short code, normalized: what a device matches a scan against"
+    )
+    revoked_keys: list[str] = Field(description="The same for the cards this learner replaced")
     skills: list[str] = Field(description="Keys of the course's skills this learner reached")
 
 
@@ -198,3 +224,38 @@ class RosterOut(ApiOut):
     session: RosterSession
     counts: CheckinCounts
     rows: list[RosterRow]
+    door_key: str | None = Field(
+        description="The session's key for card_keys (base64url); null for partner users"
+    )
+    kept_until: Time = Field(description="When a device must wipe this roster")
+
+
+BATCH_MAX = 200
+
+
+class CheckinBatchIn(ApiIn):
+    """What a device that was offline sends back at once: each item as for the single door,
+    answered one by one, in order, each in its own transaction."""
+
+    invalid = _l("まとめて送る受付の内容を確認してください。")
+
+    items: Annotated[
+        list[dict[str, Any]],
+        Field(min_length=1, max_length=BATCH_MAX),
+        Says(_l("items は受付(JSON オブジェクト)の配列で、1〜%(n)d件です。", n=BATCH_MAX)),
+    ]
+
+
+class BatchItemOut(ApiOut):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
+
+    client_id: str | None
+    status: int = Field(description="The status the single door would have answered")
+    answer: dict[str, Any] | None = Field(
+        None, description="For 200 and 201: the single door's answer (CheckinOut)"
+    )
+    error: dict[str, Any] | None = Field(None, description="For a refusal: the error shape")
+
+
+class CheckinBatchOut(ApiOut):
+    results: list[BatchItemOut]

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import Role, User
+from app.checkin import device
 from app.checkin.counts import counts_for
 from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod, SkillReached
 from app.core.models import record
@@ -93,7 +94,9 @@ def check_window(session: Session, actor: User) -> bool:
     return _window(session, actor, utcnow())
 
 
-def _learner_for(code: str | None, learner_id: int | None, actor: User) -> tuple[Learner, str]:
+def _learner_for(
+    session: Session, code: str | None, learner_id: int | None, card_key: str | None, actor: User
+) -> tuple[Learner, str]:
     if code:
         card = cards.find_card(code)
         if card is None:
@@ -122,7 +125,25 @@ def _learner_for(code: str | None, learner_id: int | None, actor: User) -> tuple
         raise NotFound(
             _("受講者(ID %(id)s)は見つかりません。", id=learner_id), code="unknown_learner"
         )
+    if card_key is not None:
+        _check_card_key(session, learner, card_key)
+        return learner, CheckinMethod.CODE
     return learner, CheckinMethod.SEARCH
+
+
+def _check_card_key(session: Session, learner: Learner, card_key: str) -> None:
+    """A device's scan, matched on the device by the card's keyed hash: the card must still
+    be the learner's working card when the scan arrives."""
+    active, revoked = device.card_keys(device.door_key(session), learner)
+    if card_key.strip().lower() in active:
+        return
+    if card_key.strip().lower() in revoked:
+        raise Gone(
+            _("このカードは再発行のため使えません。新しいカードをお使いください。"),
+            code="revoked_card",
+            learner_id=learner.id,
+        )
+    raise NotFound(_("このカードは登録されていません。"), code="unknown_code")
 
 
 def _not_registered(
@@ -186,6 +207,7 @@ def check_in(
     client_id: str | None = None,
     scanned_at: datetime | None = None,
     method: str | None = None,
+    card_key: str | None = None,
 ) -> CheckinResult:
     """Record that a learner came. Raises NotFound/Gone/Conflict with the reason's code."""
     require_check_in_rights(actor, session)
@@ -193,7 +215,7 @@ def check_in(
     now = utcnow()
     at = min(scanned_at, now) if scanned_at else now
     recorded_later = _window(session, actor, at)
-    learner, found_by = _learner_for(code, learner_id, actor)
+    learner, found_by = _learner_for(session, code, learner_id, card_key, actor)
     # A device's retry (same client_id) finds the attendance its first try recorded here.
     row = db.session.execute(
         sa.select(Registration, Attendance)
@@ -203,7 +225,11 @@ def check_in(
     registration, existing = row if row is not None else (None, None)
     if registration is None or registration.status != RegistrationStatus.REGISTERED:
         _not_registered(session, actor, learner, registration)
-    if existing is not None and existing.checked_in_at is not None:
+    if (
+        existing is not None
+        and existing.checked_in_at is not None
+        and not _earlier_scan(existing, at, client_id, scanned_at, recorded_later)
+    ):
         return CheckinResult("already_checked_in", existing, learner)
     return _record(
         session,
@@ -215,6 +241,28 @@ def check_in(
         client_id,
         CheckinMethod.RECORDED_LATER if recorded_later else (method or found_by),
         recorded_later,
+    )
+
+
+def _earlier_scan(
+    existing: Attendance,
+    at: datetime,
+    client_id: str | None,
+    scanned_at: datetime | None,
+    later: bool,
+) -> bool:
+    """Two devices checked the same person in while offline and the later scan arrived
+    first: the earlier scan's time is the one kept (the person was there then). Only scans
+    from a device (a scan time and a client_id of their own) move a check-in earlier; a
+    coordinator's recording after the class is never moved."""
+    return (
+        scanned_at is not None
+        and client_id is not None
+        and client_id != existing.client_id
+        and not later
+        and not existing.recorded_later
+        and existing.checked_in_at is not None
+        and at < existing.checked_in_at
     )
 
 
@@ -237,6 +285,7 @@ def _record(
     # everyone late.
     attendance.status = AttendanceStatus.PRESENT if later else _status_at(session, at)
     attendance.checked_in_at = at
+    attendance.received_at = utcnow()
     attendance.method = method
     attendance.client_id = client_id
     attendance.recorded_by_id = actor.id

@@ -67,6 +67,9 @@ class Learner(Model):
     needs_hearing: Mapped[bool] = mapped_column(default=False)
     needs_mobility: Mapped[bool] = mapped_column(default=False)
     consent_on: Mapped[date | None]
+    # A newcomer typed in on a check-in device (offline perhaps) carries the UUID the device
+    # made for them: a retry of the same walk-in finds this record instead of making a second.
+    client_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     consent_recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # Separate consent: name and phone may be shown to the partner that teaches a class.
     share_with_partner: Mapped[bool] = mapped_column(default=False)

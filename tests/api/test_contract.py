@@ -102,6 +102,15 @@ CALLS: dict[tuple[str, str, int], Callable[[World], Call]] = {
     ("/sessions/{session_id}/checkins", "post", 200): lambda w: Call(
         f"/sessions/{w.session}/checkins", {"learner_id": w.hanako}, before=_check_in_first
     ),
+    ("/sessions/{session_id}/checkins/batch", "post", 200): lambda w: Call(
+        f"/sessions/{w.session}/checkins/batch",
+        {
+            "items": [
+                {"learner_id": w.hanako, "client_id": "b-1", "scanned_at": "2026-01-01T10:00"},
+                {"code": "ZZ-ZZZZ", "client_id": "b-2"},
+            ]
+        },
+    ),
     ("/sessions/{session_id}/roster", "get", 200): lambda w: Call(
         f"/sessions/{w.session}/roster", before=_check_in_first
     ),
