@@ -21,11 +21,19 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Front-end files are served from static/vendor; they come from npm, never from a CDN.
+# The check-in page's service worker loads these Workbox modules (app/checkin/worker.py).
+WORKBOX_MODULES := core routing strategies precaching expiration cacheable-response
 static/vendor/.copied: node_modules/.installed
 	mkdir -p static/vendor
 	cp node_modules/@digital-go-jp/design-tokens/dist/tokens.css static/vendor/tokens.css
 	cp node_modules/zxing-wasm/dist/iife/reader/index.js static/vendor/zxing-reader.js
 	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm static/vendor/zxing_reader.wasm
+	cp node_modules/idb/build/index.js static/vendor/idb.js
+	mkdir -p static/vendor/workbox
+	cp node_modules/workbox-sw/build/workbox-sw.js static/vendor/workbox/workbox-sw.js
+	for module in $(WORKBOX_MODULES); do \
+	  cp node_modules/workbox-$$module/build/workbox-$$module.prod.js static/vendor/workbox/; \
+	done
 	touch $@
 
 translations/.compiled: $(VENV)/.installed $(wildcard translations/*/LC_MESSAGES/messages.po)

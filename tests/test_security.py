@@ -33,6 +33,7 @@ def test_only_login_language_health_and_openapi_are_public(app):
         "calendars.public_feed",
         "calendars.session_ics",
         "calendars.venue_feed",
+        "checkin.door_worker",  # the service worker's code and file list: no one's data
         "core.healthz",
         "core.index",
         "core.set_language",

@@ -106,7 +106,12 @@ def logout():
     # stops working too, and so do this person's sessions on other devices.
     services.end_sessions(current_user)
     logout_user()
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # The check-in page keeps its sessions' people on the device (IndexedDB, the service
+    # worker's copy of the page): logging out wipes them all, in every browser that honors
+    # the header (Chromium, Firefox, Safari 17); the page sends what waits before.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

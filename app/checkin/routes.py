@@ -15,9 +15,10 @@ from flask_login import current_user
 from app.auth.access import ALL_STAFF, is_planner, roles
 from app.auth.models import Role
 from app.checkin import bp, door, services
+from app.checkin.counts import counts_for
 from app.checkin.forms import METHOD_LABEL, AttendanceForm, SkillsForm, status_label
 from app.checkin.models import Attendance
-from app.checkin.schemas import CheckinIn
+from app.checkin.schemas import CheckinBatchIn, CheckinIn
 from app.errors import NotFound, ServiceError, ValidationError
 from app.extensions import db
 from app.inputs import digits_int, json_object
@@ -40,8 +41,7 @@ def _user():
 
 def _json_error(exc: ServiceError):
     """The API's error shape, so that the page reads both alike."""
-    body = {"code": exc.code, "message": exc.message, "fields": exc.fields, **exc.extra}
-    return jsonify({"error": body}), exc.status
+    return jsonify({"error": exc.body()}), exc.status
 
 
 def _door_state(session: Session) -> str:
@@ -86,6 +86,33 @@ def _page_text() -> dict[str, str]:
             "カメラを使えません。カメラを許可するか、番号の入力か名前で受付してください。"
         ),
         "late": _("遅刻"),
+        "checked_in_late": _(
+            "%(name)sさんを受付しました(%(time)s・遅刻)。", name="{name}", time="{time}"
+        ),
+        "already": _("%(name)sさんは%(time)sに受付済みです。", name="{name}", time="{time}"),
+        "is_waitlisted": _("%(name)sさんはキャンセル待ちです。", name="{name}"),
+        "saved_waitlist": _("%(name)sさんをキャンセル待ちに登録します(送信待ち)。", name="{name}"),
+        "full": _("定員に達しています。"),
+        "revoked": _("このカードは再発行のため使えません。新しいカードをお使いください。"),
+        "unknown_offline": _(
+            "この端末の名簿にないカードです。電波のある所で、もう一度読み取ってください。"
+        ),
+        "cancelled": _("この講座は中止になりました。"),
+        "not_open": _("受付は開始の60分前からです。"),
+        "ended": _("この講座は終わりました。出席の記録はコーディネーターに依頼してください。"),
+        "saved": _("保存済み・未送信"),
+        "sent": _("送信済み"),
+        "elsewhere_short": _("ほかの端末で受付済み"),
+        "refused_short": _("受付できませんでした"),
+        "elsewhere": _("ほかの端末で %(time)s に受付済み", time="{time}"),
+        "refused": _("受付できませんでした: %(message)s", message="{message}"),
+        "pending": _("未送信 %(n)s件", n="{n}"),
+        "roster_fresh": _("名簿 %(time)s 現在", time="{time}"),
+        "roster_none": _("名簿をまだ端末に保存していません。電波のある所で開いてください。"),
+        "logout_unsent": _(
+            "まだ送信していない受付があります。ログアウトすると、この端末から消えます。"
+            "ログアウトしますか?"
+        ),
     }
 
 
@@ -95,13 +122,15 @@ def _page_text() -> dict[str, str]:
 @bp.get("/sessions/<int:session_id>/checkin")
 @roles(*DOOR_STAFF)
 def checkin_page(session_id: int):
+    """The door. Its people are not in the page (a service worker keeps the page for
+    offline use): the script reads them from the device, or from checkin_roster."""
     session = get_session(_user(), session_id)
     services.require_check_in_rights(_user(), session)
-    roster = door.roster_answer(_user(), session, with_phone=False)
+    counts = counts_for([session.id])[session.id]
     page = render_template(
         "checkin/checkin.html",
         s=session,
-        roster=roster,
+        counts=counts,
         door=_door_state(session),
         opens_at=session.starts_at - services.OPENS_BEFORE_START,
         planner=is_planner(current_user),
@@ -110,7 +139,7 @@ def checkin_page(session_id: int):
     # The page keeps the roster on the device: logged once per opening. Its refreshes
     # (checkin_roster, every few seconds) carry the same people and are not.
     record_download(
-        _user(), "roster", fmt="checkin_page", rows=len(roster["rows"]), session_id=session.id
+        _user(), "roster", fmt="checkin_page", rows=counts.registered, session_id=session.id
     )
     return page
 
@@ -127,14 +156,27 @@ def checkin_post(session_id: int):
         return _json_error(exc)
 
 
+@bp.post("/sessions/<int:session_id>/checkin/batch")
+@roles(*DOOR_STAFF)
+def checkin_batch(session_id: int):
+    """What the page saved on the device, sent at once: the API's batch, with the cookie."""
+    try:
+        session = get_session(_user(), session_id)
+        wanted = CheckinBatchIn.read(json_object())
+        return door.check_in_batch(session, _user(), wanted.items)
+    except ServiceError as exc:
+        return _json_error(exc)
+
+
 @bp.get("/sessions/<int:session_id>/checkin/roster")
 @roles(*DOOR_STAFF)
 def checkin_roster(session_id: int):
-    """The page refreshes its list and counts from here (other phones check people in too)."""
+    """The page's copy of the roster (other phones check people in too), with an ETag: a
+    refresh with nothing new is answered 304 with no body."""
     try:
         session = get_session(_user(), session_id)
         services.require_check_in_rights(_user(), session)
-        return door.roster_answer(_user(), session, with_phone=False)
+        return door.roster_response(door.roster_answer(_user(), session, for_page=True))
     except ServiceError as exc:
         return _json_error(exc)
 
@@ -218,6 +260,7 @@ def attendance(session_id: int):
         roster=roster,
         rows=rows,
         may_change=may_change,
+        refusals=door.refusals(session),
     )
 
 

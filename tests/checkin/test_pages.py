@@ -2,32 +2,64 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import re
 import uuid
 
+from app.people.cards import normalize_code
 from app.people.registration import register
 from tests.checkin.support import attendance_rows, learner, open_session
 from tests.conftest import PASSWORD, login, make_app
 
 
-def _embedded_roster(page: str) -> dict:
-    found = re.search(r'<script type="application/json" id="checkin-roster">(.*?)</script>', page)
-    return json.loads(found.group(1))
-
-
-def test_the_session_instructor_gets_the_page_with_the_roster_and_focus_in_the_box(door, client):
+def test_the_page_holds_no_one_and_its_roster_comes_with_hashes_not_cards(door, client):
+    """The page is kept by a service worker for offline use: its people come from the
+    roster endpoint into the device's store, with keyed hashes of the cards, never the
+    cards' tokens or short codes, and no phone numbers."""
     login(client, door.teacher)
     response = client.get(f"/sessions/{door.session.id}/checkin")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert re.search(r'<input[^>]*id="scan-code"[^>]*autofocus', page, re.S)
     assert 'id="count-registered">2<' in page
-    names = [row["learner"]["name"] for row in _embedded_roster(page)["rows"]]
-    assert sorted(names) == ["佐藤 太郎", "山田 花子"]
-    assert "phone" not in json.dumps(_embedded_roster(page))
+    assert "山田" not in page
+    assert "佐藤" not in page
     assert "vendor/zxing_reader.wasm" in page
     assert "cdn" not in page.lower()
+
+    roster = client.get(f"/sessions/{door.session.id}/checkin/roster")
+    body = roster.get_json()
+    assert sorted(row["learner"]["name"] for row in body["rows"]) == ["佐藤 太郎", "山田 花子"]
+    text = json.dumps(body)
+    assert "phone" not in text
+    card = door.hanako.active_card
+    assert card.token not in text
+    assert card.short_code not in text
+    key = base64.urlsafe_b64decode(body["door_key"] + "==")
+    [hanako] = [row for row in body["rows"] if row["learner"]["id"] == door.hanako.id]
+    expected = hmac.new(key, normalize_code(card.short_code).encode(), hashlib.sha256)
+    assert expected.hexdigest()[:32] in hanako["card_keys"]
+    assert all(row["short_code"] is None for row in body["rows"])
+
+
+def test_a_roster_asked_again_with_its_etag_costs_no_body(door, client):
+    login(client, door.teacher)
+    url = f"/sessions/{door.session.id}/checkin/roster"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    client.post(
+        f"/sessions/{door.session.id}/checkin",
+        json={"learner_id": door.hanako.id},
+        headers={"X-CSRFToken": "x"},
+    )
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
 
 
 def test_who_may_open_the_check_in_page(make, door, client):

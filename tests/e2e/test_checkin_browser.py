@@ -87,6 +87,7 @@ def test_a_card_shown_to_the_camera_is_checked_in(live, chromium_path, tmp_path)
         assert "山田 花子" in shown
         assert page.get_attribute("#camera-toggle", "aria-pressed") == "true"
         assert page.inner_text("#count-checked") == "1"
+        page.wait_for_selector(f'{RESULT}[data-state="sent"]')
 
         roster = page.request.get(f"{live.url}/sessions/{door.session_id}/checkin/roster").json()
         assert [(r["learner"]["id"], r["status"]) for r in roster["rows"]] == [
@@ -131,7 +132,7 @@ def test_an_answer_lost_on_bad_wifi_is_retried_without_a_second_record(live, chr
         if route.request.method != "POST":
             route.continue_()
             return
-        sent.append(json.loads(route.request.post_data))
+        sent.append(json.loads(route.request.post_data)["items"][0])
         if len(sent) == 1:
             route.fetch()  # the server records the check-in...
             route.abort("connectionreset")  # ...and the answer never reaches the phone
@@ -141,13 +142,14 @@ def test_an_answer_lost_on_bad_wifi_is_retried_without_a_second_record(live, chr
     with chromium(chromium_path) as browser:
         page, _outside = new_page(browser, live)
         log_in(page, live, door.teacher_email)
-        page.route(f"**/sessions/{door.session_id}/checkin", answer_lost_once)
+        page.route(f"**/sessions/{door.session_id}/checkin/batch", answer_lost_once)
         page.goto(f"{live.url}/sessions/{door.session_id}/checkin")
         page.keyboard.type(door.token)
         page.keyboard.press("Enter")
         shown = _shows_checked_in(page)
         assert "✓" in shown
         assert "受付しました" in shown
+        page.wait_for_selector(f'{RESULT}[data-state="sent"]')
     assert len(sent) == 2
     assert sent[0]["client_id"] == sent[1]["client_id"]
     assert sent[0]["scanned_at"] == sent[1]["scanned_at"]

@@ -1,20 +1,15 @@
-// One check-in, however it came in (camera, scanner, search, newcomer form): sent to the
-// server, and its answer shown, heard and felt, with the way on where there is one (resend,
-// walk in, waitlist, over capacity).
+// One check-in, however it came in (camera, scanner, search, newcomer form), answered at
+// once from the device's roster and saved in the outbox, which sends it on its own: the
+// same way online and offline. Only a card the roster does not know is asked of the
+// server (it may be someone registered elsewhere, who can walk in), and only online.
 import { newClientId, post } from "./api.js";
+import { cardKey } from "./keys.js";
+import { save } from "./outbox.js";
 import { planner, resultBox, root, scanInput, TEXT } from "./page.js";
 import { remember, showResult } from "./result.js";
-import { showCounts, updateRow } from "./roster.js";
+import { counts, doorKey, lateAt, ready, refresh, rows, session, showCounts } from "./roster.js";
 import { signal } from "./signal.js";
-import { clockOf, fill } from "./text.js";
-
-let pending = 0;
-
-// Whether a check-in is on its way: the roster refresh skips its turn then, since a roster read
-// before the answer arrived could put back the row the answer is changing.
-export function busy() {
-  return pending > 0;
-}
+import { clockOf, fill, looksLikeToken } from "./text.js";
 
 // The list (list.js) sits above this module and redraws when someone is recorded: it listens
 // here rather than being called, so that no two modules import each other.
@@ -24,22 +19,10 @@ export function onRecorded(listener) {
   recorded.addEventListener("recorded", listener);
 }
 
-export function checkIn(body, context = {}) {
-  body.client_id = body.client_id || newClientId();
-  body.scanned_at = body.scanned_at || new Date().toISOString();
-  pending += 1;
-  resultBox.setAttribute("aria-busy", "true");
-  showResult("pending", "sending", { learner: context.learner, message: TEXT.sending });
-  return post(root.dataset.postUrl, root.dataset.csrf, body, () => {
-    showResult("pending", "retrying", { learner: context.learner, message: TEXT.retrying });
-  }).then((answer) => {
-    pending -= 1;
-    if (!pending) {
-      resultBox.removeAttribute("aria-busy");
-    }
-    handle(answer, body, context);
-    focusScanner();
-  });
+function done() {
+  showCounts();
+  recorded.dispatchEvent(new Event("recorded"));
+  focusScanner();
 }
 
 // The next card can be scanned straight away, unless someone is using another control.
@@ -50,115 +33,239 @@ function focusScanner() {
   }
 }
 
-function handle(answer, body, context) {
-  if (answer.lost) {
-    signal("error");
-    showResult("error", "network", {
-      learner: context.learner,
-      message: TEXT.failed,
-      actions: [
-        {
-          label: TEXT.resend,
-          primary: true,
-          run: () => {
-            checkIn(body, context);
-          },
-        },
-      ],
-    });
-    return;
-  }
-  if (answer.relogin) {
-    signal("error");
-    showResult("error", "relogin", { message: TEXT.relogin });
-    return;
-  }
-  const data = answer.data;
-  if (!data) {
-    signal("error");
-    showResult("error", "http", { message: fill(TEXT.server_error, { status: answer.status }) });
-    return;
-  }
-  if (data.counts) {
-    showCounts(data.counts);
-  }
-  if (!data.error) {
-    updateRow(data);
-    // A retry whose first try did reach the server: that first try was this very scan.
-    const ours = data.attendance && data.attendance.client_id === body.client_id;
-    if (ours && data.result === "already_checked_in") {
-      data.result = "checked_in";
-      data.message = fill(TEXT.checked_in, {
-        name: data.learner.name,
-        time: clockOf(data.attendance.checked_in_at),
-      });
-    }
-    const again = data.result === "already_checked_in";
-    const kind = data.result === "waitlisted" ? "warn" : again ? "again" : "ok";
-    signal(kind === "warn" ? "again" : kind);
-    showResult(kind, data.result, { learner: data.learner, message: data.message });
-    remember(kind, data.message);
-    recorded.dispatchEvent(new Event("recorded"));
-    return;
-  }
-  refused(data.error, body, context);
+function refuse(result, message, learner, hint) {
+  signal("error");
+  showResult("error", result, { learner: learner, message: message, hint: hint });
+  remember("error", message);
 }
 
-// Each refusal has its own words (from the server) and, where there is one, a way on.
-function refused(error, body, context) {
-  const learner = error.learner_id
-    ? { id: error.learner_id, name: error.learner_name, furigana: error.learner_furigana }
-    : context.learner;
-  const details = error.fields ? Object.keys(error.fields).map((name) => error.fields[name]) : [];
-  const options = {
+// Whether the door is open at this moment, by the roster's times (the page may be a kept
+// copy, opened hours after it was written): null when open, else what to say.
+function closed(now) {
+  const info = session();
+  if (!info) {
+    return null;
+  }
+  if (info.status === "cancelled") {
+    return TEXT.cancelled;
+  }
+  if (now < Date.parse(info.starts_at) - 60 * 60000) {
+    return TEXT.not_open;
+  }
+  if (now > Date.parse(info.ends_at) && !planner) {
+    return TEXT.ended;
+  }
+  return null;
+}
+
+// A check-in of someone on the roster: shown at once, saved, sent in the background.
+async function saveCheckIn(body, row, extra = {}) {
+  const late = lateAt(body.scanned_at);
+  const learner = row.learner;
+  const message =
+    extra.message ||
+    fill(late ? TEXT.checked_in_late : TEXT.checked_in, {
+      name: learner.name,
+      time: clockOf(body.scanned_at),
+    });
+  const item = {
+    client_id: body.client_id,
+    scanned_at: body.scanned_at,
+    body: body,
     learner: learner,
-    message: details.length ? `${error.message} ${details.join(" ")}` : error.message,
-    actions: [],
+    late: late,
+    message: message,
+    ...extra,
   };
-  let kind = "error";
-  if (error.code === "unknown_code") {
-    options.hint = TEXT.unknown_hint;
-  } else if (error.code === "not_registered" && error.registration_status !== "waitlisted") {
-    kind = "warn";
-    options.actions = walkInActions(learner, error.can_walk_in, body.code);
-  } else if (error.code === "session_full" && learner) {
-    kind = "warn";
-    options.actions = walkInActions(learner, false, body.code);
+  await save(item);
+  const kind = extra.waitlisted ? "warn" : "ok";
+  signal(kind === "warn" ? "again" : "ok");
+  showResult(kind, extra.waitlisted ? "waitlisted" : "checked_in", {
+    learner: learner,
+    message: message,
+    clientId: item.client_id,
+  });
+  remember(kind, message, item.client_id);
+  done();
+}
+
+function again(row) {
+  const message = fill(TEXT.already, {
+    name: row.learner.name,
+    time: clockOf(row.checked_in_at),
+  });
+  signal("again");
+  showResult("again", "already_checked_in", { learner: row.learner, message: message });
+  remember("again", message);
+  focusScanner();
+}
+
+export async function checkIn(body, context = {}) {
+  body.client_id = body.client_id || newClientId();
+  body.scanned_at = body.scanned_at || new Date().toISOString();
+  await ready;
+  const shut = closed(Date.now());
+  if (shut) {
+    refuse("session_not_open", shut, context.learner);
+    return;
+  }
+  if (body.code && !body.walk_in) {
+    return byCard(body, context);
+  }
+  if (body.new_learner) {
+    return walkIn(body, context.learner);
+  }
+  const row = rows().find((r) => r.learner.id === body.learner_id);
+  if (!row) {
+    return walkIn(body, context.learner); // someone from another session, walking in
+  }
+  return onRoster(body, row);
+}
+
+function onRoster(body, row) {
+  if (row.registration_status === "waitlisted") {
+    refuse("not_registered", fill(TEXT.is_waitlisted, { name: row.learner.name }), row.learner);
+    return;
+  }
+  if (row.checked_in_at) {
+    again(row);
+    return;
+  }
+  return saveCheckIn(body, row);
+}
+
+// A card: matched by its keyed hash. The body saved carries that hash and the learner's
+// id, never the token, so that the outbox holds nothing a card could be copied from.
+async function byCard(body, context) {
+  const key = await cardKey(doorKey(), body.code);
+  const all = rows();
+  const row = key ? all.find((r) => r.card_keys.includes(key)) : null;
+  if (row) {
+    const method = body.method || (looksLikeToken(body.code) ? "qr" : "code");
+    return onRoster(
+      {
+        client_id: body.client_id,
+        scanned_at: body.scanned_at,
+        learner_id: row.learner.id,
+        card_key: key,
+        method: method,
+      },
+      row,
+    );
+  }
+  const replaced = key ? all.find((r) => r.revoked_keys.includes(key)) : null;
+  if (replaced) {
+    refuse("revoked_card", TEXT.revoked, replaced.learner);
+    return;
+  }
+  if (!navigator.onLine) {
+    refuse("unknown_code", TEXT.unknown_offline, null, TEXT.unknown_hint);
+    return;
+  }
+  return askServer(body, context);
+}
+
+// A walk-in: someone from another session, or a newcomer typed in. The room is counted on
+// the device; beyond capacity only with the override an instructor's role has online
+// (coordinators), or onto the waitlist.
+function walkIn(body, learner) {
+  const now = counts();
+  const room = !now || now.registered < now.capacity;
+  const who = learner || {
+    name: body.new_learner.name,
+    furigana: body.new_learner.furigana,
+  };
+  const row = { learner: { id: body.learner_id || null, name: who.name, furigana: who.furigana } };
+  if (room || body.override_capacity) {
+    body.walk_in = true;
+    return saveCheckIn(body, row, { walk_in: true, over: Boolean(body.override_capacity) });
+  }
+  if (body.waitlist) {
+    body.walk_in = true;
+    const message = fill(TEXT.saved_waitlist, { name: who.name });
+    return saveCheckIn(body, row, { waitlisted: true, message: message });
   }
   signal("error");
-  showResult(kind, error.code, options);
-  remember(kind, error.message);
-  if (options.actions.length) {
-    resultBox.querySelector(".result-actions button").focus();
-  }
+  const message = TEXT.full;
+  showResult("warn", "session_full", {
+    learner: who,
+    message: message,
+    actions: fullActions(body, who),
+  });
+  remember("warn", message);
+  resultBox.querySelector(".result-actions button")?.focus();
 }
 
-// A card shown at the door walks its holder in by the card itself: by id, an instructor
-// reaches only the people of their own classes.
-function walkInActions(learner, room, code) {
-  function walkIn(extra) {
-    return () => {
-      const body = learner.newcomer
-        ? { new_learner: learner.newcomer, walk_in: true }
-        : code
-          ? { code: code, walk_in: true }
-          : { learner_id: learner.id, walk_in: true };
-      Object.keys(extra).forEach((key) => {
-        body[key] = extra[key];
-      });
-      checkIn(body, { learner: learner });
-    };
-  }
-  if (room) {
-    return [{ label: TEXT.walk_in, primary: true, run: walkIn({}) }];
-  }
-  const actions = [{ label: TEXT.waitlist, primary: !planner, run: walkIn({ waitlist: true }) }];
+function fullActions(body, learner) {
+  const retry = (extra) => () => {
+    const next = { ...body, ...extra, client_id: newClientId() };
+    walkIn(next, learner);
+  };
+  const actions = [{ label: TEXT.waitlist, primary: !planner, run: retry({ waitlist: true }) }];
   if (planner) {
     actions.unshift({
       label: TEXT.override,
       primary: true,
-      run: walkIn({ override_capacity: true }),
+      run: retry({ override_capacity: true }),
     });
   }
   return actions;
+}
+
+// A card this device's roster does not know, with a network: the server says whose it is
+// and whether they may walk in (registered elsewhere, not registered, unknown).
+async function askServer(body, context) {
+  resultBox.setAttribute("aria-busy", "true");
+  showResult("pending", "sending", { learner: context.learner, message: TEXT.sending });
+  const answer = await post(root.dataset.postUrl, root.dataset.csrf, body, () => {
+    showResult("pending", "retrying", { learner: context.learner, message: TEXT.retrying });
+  });
+  resultBox.removeAttribute("aria-busy");
+  const data = answer.data;
+  if (data?.result) {
+    // A card another device's roster knew, or issued since this one was downloaded.
+    const kind = data.result === "checked_in" ? "ok" : "again";
+    signal(kind);
+    showResult(kind, data.result, { learner: data.learner, message: data.message });
+    remember(kind, data.message);
+    await refresh();
+    done();
+    return;
+  }
+  const error = data?.error;
+  if (answer.lost || answer.relogin || !error) {
+    const message = answer.relogin ? TEXT.relogin : TEXT.unknown_offline;
+    refuse("unknown_code", message, context.learner);
+    return;
+  }
+  const learner = error.learner_id
+    ? { id: error.learner_id, name: error.learner_name, furigana: error.learner_furigana }
+    : null;
+  if (error.code === "not_registered" && learner && error.registration_status !== "waitlisted") {
+    signal("error");
+    showResult("warn", error.code, {
+      learner: learner,
+      message: error.message,
+      actions: [
+        {
+          label: TEXT.walk_in,
+          primary: true,
+          // By the card itself: by id, an instructor reaches only the people of their
+          // own classes. Sent at once (this path is online), so the code is not kept.
+          run: () => {
+            checkIn({ code: body.code, walk_in: true }, { learner: learner });
+          },
+        },
+      ],
+    });
+    remember("warn", error.message);
+    resultBox.querySelector(".result-actions button").focus();
+    return;
+  }
+  refuse(
+    error.code,
+    error.message,
+    learner,
+    error.code === "unknown_code" ? TEXT.unknown_hint : "",
+  );
 }

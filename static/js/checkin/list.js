@@ -3,17 +3,17 @@
 // while the page is open (other phones check people in at the same door).
 import { getJson } from "./api.js";
 import { el, nameWithReading } from "./dom.js";
-import { busy, checkIn, onRecorded } from "./door.js";
+import { checkIn, onRecorded } from "./door.js";
 import { othersBox, othersList, personList, root, searchInput, TEXT } from "./page.js";
-import { matches, replace, rows, showCounts, stateOf } from "./roster.js";
+import { matches, onChanged, refresh, rows, showCounts, stateOf } from "./roster.js";
 import { codeKey, fill, fold } from "./text.js";
 
-const REFRESH_MS = 30000;
+const REFRESH_MS = 15000;
 const SEARCH_DELAY_MS = 350; // ask the server once typing pauses, not for every key
 
 function personItem(learner, stateText, done, button) {
   const item = el("li", `person${done ? " is-done" : ""}`);
-  item.dataset.learnerId = learner.id;
+  item.dataset.learnerId = learner.id || "";
   const who = el("div", "person-who");
   const name = el("p", "person-name");
   name.appendChild(nameWithReading(learner));
@@ -44,7 +44,7 @@ function renderList() {
   const key = fold(query);
   const code = codeKey(query);
   const shown = rows()
-    .filter((row) => matches(row, key, code))
+    .filter((row) => matches(row, key))
     .map((row) => ({ row: row, state: stateOf(row) }))
     .sort(
       (a, b) =>
@@ -54,19 +54,27 @@ function renderList() {
   personList.textContent = "";
   shown.forEach((entry) => {
     const learner = entry.row.learner;
-    const button = entry.state.open
-      ? actionButton(TEXT.check_in, learner, () => {
-          checkIn({ learner_id: learner.id }, { learner: learner });
-        })
-      : null;
+    const button =
+      entry.state.open && learner.id
+        ? actionButton(TEXT.check_in, learner, () => {
+            checkIn({ learner_id: learner.id }, { learner: learner });
+            // The next person is looked for in the same box: emptied, and kept in use.
+            searchInput.value = "";
+            renderList();
+            searchInput.focus({ preventScroll: true });
+          })
+        : null;
     personList.appendChild(personItem(learner, entry.state.text, entry.state.done, button));
   });
-  if (!shown.length && code.length === 6) {
+  // A short code typed in the search box: matched by its hash, as a scanned card.
+  if (code.length === 6 && /^[0-9A-Za-z\s-]+$/.test(query.trim())) {
     const item = el("li", "person");
     const byCode = el("button", "button primary big", fill(TEXT.by_code, { code: query.trim() }));
     byCode.type = "button";
     byCode.addEventListener("click", () => {
-      checkIn({ code: query }, {});
+      searchInput.value = "";
+      renderList();
+      checkIn({ code: query, method: "code" }, {});
     });
     item.appendChild(byCode);
     personList.appendChild(item);
@@ -96,6 +104,9 @@ function searchOthers() {
       (data.items || []).forEach((learner) => {
         const button = actionButton(TEXT.walk_in, learner, () => {
           checkIn({ learner_id: learner.id, walk_in: true }, { learner: learner });
+          searchInput.value = "";
+          renderList();
+          othersBox.hidden = true;
         });
         othersList.appendChild(personItem(learner, TEXT.not_registered, false, button));
       });
@@ -106,20 +117,17 @@ function searchOthers() {
 
 // A failed refresh keeps the list on screen; the next one may get through.
 function refreshRoster() {
-  if (document.hidden || busy()) {
-    return;
+  if (!document.hidden) {
+    refresh();
   }
-  getJson(root.dataset.rosterUrl, null).then((data) => {
-    if (!data?.rows) {
-      return;
-    }
-    replace(data);
-    showCounts(data.counts);
-    // Redrawing under a finger or a keyboard focus would lose the person's place.
-    if (!personList.contains(document.activeElement)) {
-      renderList();
-    }
-  });
+}
+
+function redraw() {
+  showCounts();
+  // Redrawing under a finger or a keyboard focus would lose the person's place.
+  if (!personList.contains(document.activeElement)) {
+    renderList();
+  }
 }
 
 export function wireList() {
@@ -129,6 +137,7 @@ export function wireList() {
     searchTimer = setTimeout(searchOthers, SEARCH_DELAY_MS);
   });
   onRecorded(renderList);
+  onChanged(redraw);
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) {
       refreshRoster();

@@ -12,7 +12,13 @@ export function wireNewcomerForm() {
       name: newcomerForm.elements.name.value.trim(),
       furigana: newcomerForm.elements.furigana.value.trim(),
       phone: newcomerForm.elements.phone.value.trim(),
+      birth_year: newcomerForm.elements.birth_year.value.trim(),
     };
+    Object.keys(newcomer).forEach((field) => {
+      if (!newcomer[field]) {
+        delete newcomer[field]; // not known: not sent (the server would read "" as an answer)
+      }
+    });
     const learner = { name: newcomer.name, furigana: newcomer.furigana, newcomer: newcomer };
     checkIn({ new_learner: newcomer, walk_in: true }, { learner: learner }).then(() => {
       // Kept when refused, so that a typo can be put right and sent again.

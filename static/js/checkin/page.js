@@ -13,8 +13,9 @@ function json(id) {
 
 export const root = byId("checkin");
 export const TEXT = json("checkin-text");
-export const initialRoster = json("checkin-roster");
 export const planner = root?.dataset.planner === "true";
+export const sessionId = Number(root?.dataset.sessionId);
+export const userId = Number(root?.dataset.userId);
 
 export const scanForm = byId("scan-form");
 export const scanInput = byId("scan-code");
@@ -24,6 +25,8 @@ export const personList = byId("person-list");
 export const othersBox = byId("others");
 export const othersList = byId("others-list");
 export const recentList = byId("recent-list");
+export const pendingBox = byId("door-pending");
+export const freshBox = byId("roster-fresh");
 export const newcomerForm = byId("newcomer-form");
 export const cameraButton = byId("camera-toggle");
 export const cameraStatus = byId("camera-status");

@@ -1,43 +1,191 @@
-// This session's people as the page knows them: the roster the server sent, kept up to date
-// by each answer and by the periodic refresh, and the counts at the top of the page.
-import { initialRoster, TEXT } from "./page.js";
-import { clockOf, codeKey, fill, fold } from "./text.js";
+// This session's people as the device knows them: the roster last downloaded (kept in
+// IndexedDB, refreshed from the server with its ETag while the network lets it), with the
+// check-ins saved on this device and not yet confirmed laid over it. Every answer at the
+// door is read from here, the same way online and offline.
+import { freshBox, root, sessionId, TEXT, userId } from "./page.js";
+import { loadRoster, saveRoster } from "./store.js";
+import { clockOf, fill, fold } from "./text.js";
 
-let roster = initialRoster;
+let saved = null; // {session_id, user_id, etag, saved_at, kept_until, data}
+const local = new Map(); // client_id → an item of the outbox that is still only here
+const changed = new EventTarget();
 
+export function onChanged(listener) {
+  changed.addEventListener("changed", listener);
+}
+
+function announce() {
+  showFreshness();
+  changed.dispatchEvent(new Event("changed"));
+}
+
+export function loaded() {
+  return saved !== null;
+}
+
+export function session() {
+  return saved ? saved.data.session : null;
+}
+
+// When the copy we hold was asked for: what it says is true of the server at that moment.
+export function askedAt() {
+  return saved?.asked_at || 0;
+}
+
+export function doorKey() {
+  return saved ? saved.data.door_key : null;
+}
+
+function showFreshness() {
+  if (!freshBox) {
+    return;
+  }
+  freshBox.textContent = saved
+    ? fill(TEXT.roster_fresh, { time: clockOf(new Date(saved.saved_at).toISOString()) })
+    : TEXT.roster_none;
+}
+
+let readyNow = null;
+export const ready = new Promise((resolve) => {
+  readyNow = resolve;
+});
+
+// The device's copy first (at once, offline too), then the server's when it answers. A
+// scan that comes before either waits for them (ready), rather than finding no one.
+export async function start() {
+  const kept = await loadRoster(sessionId);
+  if (kept && kept.user_id === userId && Date.parse(kept.kept_until) > Date.now()) {
+    saved = kept;
+    readyNow();
+  }
+  announce();
+  const fresh = await refresh();
+  readyNow();
+  return fresh;
+}
+
+// Asked with the ETag of our copy: 304 (nothing new) costs no body on a weak signal.
+export async function refresh() {
+  const asked = Date.now();
+  const headers = { Accept: "application/json" };
+  if (saved?.etag) {
+    headers["If-None-Match"] = saved.etag;
+  }
+  let response;
+  try {
+    response = await fetch(root.dataset.rosterUrl, {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: headers,
+    });
+  } catch {
+    return false; // no network: our copy stands
+  }
+  if (response.status === 304 && saved) {
+    saved.saved_at = Date.now();
+    saved.asked_at = asked;
+  } else if (response.ok && (response.headers.get("Content-Type") || "").includes("json")) {
+    const data = await response.json();
+    saved = {
+      session_id: sessionId,
+      user_id: userId,
+      etag: response.headers.get("ETag"),
+      saved_at: Date.now(),
+      asked_at: asked,
+      kept_until: data.kept_until,
+      data: data,
+    };
+  } else {
+    return false;
+  }
+  await saveRoster(saved);
+  announce();
+  return true;
+}
+
+// What the outbox holds and the server has not confirmed yet.
+export function setLocal(items) {
+  local.clear();
+  items.forEach((item) => {
+    local.set(item.client_id, item);
+  });
+  changed.dispatchEvent(new Event("changed"));
+}
+
+// An item counts on the device until the roster shows it: while it waits, and once sent,
+// until a roster asked for after the server's answer has come.
+function overlaid(item) {
+  if (item.waitlisted) {
+    return false;
+  }
+  return item.state === "saved" || (item.state === "sent" && item.settled_at >= askedAt());
+}
+
+// The roster's rows with this device's saved check-ins laid over them; a newcomer saved
+// here has a row of their own (no id until the server has recorded them).
 export function rows() {
-  return roster.rows;
+  if (!saved) {
+    return [];
+  }
+  const merged = saved.data.rows.map((row) => ({ ...row }));
+  local.forEach((item) => {
+    if (!overlaid(item)) {
+      return;
+    }
+    let row = item.learner.id ? merged.find((r) => r.learner.id === item.learner.id) : null;
+    if (!row) {
+      row = {
+        learner: item.learner,
+        registration_status: "registered",
+        card_keys: [],
+        revoked_keys: [],
+        skills: [],
+        walk_in: true,
+      };
+      merged.push(row);
+    }
+    if (!row.checked_in_at) {
+      row.registration_status = "registered";
+      row.checked_in_at = item.scanned_at;
+      row.status = item.late ? "late" : "present";
+      row.unsent = item.state === "saved" ? item.client_id : null;
+    }
+  });
+  return merged;
 }
 
-// A fresh roster from the server replaces ours whole.
-export function replace(data) {
-  roster = data;
+export function counts() {
+  if (!saved) {
+    return null;
+  }
+  const shown = rows();
+  const registered = shown.filter((r) => r.registration_status === "registered");
+  return {
+    registered: registered.length,
+    waitlisted: shown.filter((r) => r.registration_status === "waitlisted").length,
+    checked_in: registered.filter((r) => r.checked_in_at).length,
+    capacity: saved.data.counts.capacity,
+  };
 }
 
-export function showCounts(counts) {
-  document.getElementById("count-checked").textContent = counts.checked_in;
-  document.getElementById("count-registered").textContent = counts.registered;
-  document.getElementById("count-waitlisted").textContent = counts.waitlisted;
+export function showCounts() {
+  const now = counts();
+  if (!now) {
+    return;
+  }
+  document.getElementById("count-checked").textContent = now.checked_in;
+  document.getElementById("count-registered").textContent = now.registered;
+  document.getElementById("count-waitlisted").textContent = now.waitlisted;
 }
 
-// An answer's learner, registration and attendance, into that learner's row (a walk-in gets
-// a new row).
-export function updateRow(data) {
-  let row = roster.rows.find((r) => r.learner.id === data.learner.id);
-  if (!row) {
-    row = { learner: data.learner, short_code: null, skills: [] };
-    roster.rows.push(row);
+// Late or on time, by the scan's time, as the server judges it.
+export function lateAt(iso) {
+  const info = session();
+  if (!info) {
+    return false;
   }
-  if (data.registration) {
-    row.registration_id = data.registration.id;
-    row.registration_status = data.registration.status;
-  }
-  if (data.attendance) {
-    row.registration_id = data.attendance.registration_id;
-    row.registration_status = "registered";
-    row.status = data.attendance.status;
-    row.checked_in_at = data.attendance.checked_in_at;
-  }
+  const lateAfter = Date.parse(info.starts_at) + info.late_after_minutes * 60000;
+  return Date.parse(iso) > lateAfter;
 }
 
 // Where a row sorts, what it says, and whether it still has its check-in button.
@@ -50,20 +198,20 @@ export function stateOf(row) {
     if (row.status === "late") {
       text += `(${TEXT.late})`;
     }
+    if (row.unsent) {
+      text += ` ・ ${TEXT.saved}`;
+    }
     return { order: 1, text: text, done: true, open: false };
   }
   return { order: 0, text: TEXT.not_yet, done: false, open: true };
 }
 
-// `key` is the folded search text, `code` the same text as a card code.
-export function matches(row, key, code) {
-  if (!key && !code) {
+// `key` is the folded search text.
+export function matches(row, key) {
+  if (!key) {
     return true;
   }
   return (
-    (key &&
-      (fold(row.learner.furigana).indexOf(key) !== -1 ||
-        fold(row.learner.name).indexOf(key) !== -1)) ||
-    (code.length >= 2 && row.short_code && codeKey(row.short_code).indexOf(code) !== -1)
+    fold(row.learner.furigana).indexOf(key) !== -1 || fold(row.learner.name).indexOf(key) !== -1
   );
 }

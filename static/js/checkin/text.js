@@ -29,10 +29,15 @@ export function looksLikeToken(text) {
   return key.indexOf("DK1") === 0 && key.length > 12;
 }
 
+const CLOCK = new Intl.DateTimeFormat("ja-JP", {
+  timeZone: "Asia/Tokyo",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
+// The time in Japan, as 10:02, of the server's times and of the device's own (in UTC).
 export function clockOf(iso) {
-  if (!iso) {
-    return "";
-  }
-  const match = /T(\d{2}):(\d{2})/.exec(iso);
-  return match ? `${match[1]}:${match[2]}` : "";
+  const at = iso ? new Date(iso) : null;
+  return at && !Number.isNaN(at.getTime()) ? CLOCK.format(at) : "";
 }
