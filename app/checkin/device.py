@@ -33,8 +33,9 @@ def door_key(session: Session) -> bytes:
     return hmac.new(secret, f"dekiru-door:{session.id}".encode(), hashlib.sha256).digest()
 
 
-def door_key_text(session: Session) -> str:
-    return base64.urlsafe_b64encode(door_key(session)).decode().rstrip("=")
+def door_key_text(key: bytes) -> str:
+    """The key as the roster sends it (base64url, unpadded): WebCrypto imports it raw."""
+    return base64.urlsafe_b64encode(key).decode().rstrip("=")
 
 
 def card_key(key: bytes, code: str) -> str:

@@ -133,7 +133,7 @@ def _newcomer(
 def _made_by(client_id: str | None) -> Learner | None:
     if not client_id:
         return None
-    return db.session.scalar(sa.select(Learner).where(Learner.client_id == client_id.strip()))
+    return db.session.scalar(sa.select(Learner).where(Learner.client_id == client_id))
 
 
 @atomic
@@ -239,14 +239,14 @@ def roster_answer(user: User, session: Session, *, for_page: bool = False) -> di
     roster = services.roster(session)
     skills = {s.id: s.key for s in session.course_version.skills}
     reached = services.reached_skills(session)
-    cards_seen = may_see(user, Field.CARD)
     key = device.door_key(session)
     rows = []
     for row in roster.rows:
         learner = DoorLearner.model_validate(row.learner)
         if not for_page and may_see(user, Field.PHONE, row.learner):
             learner = RosterLearner.model_validate(row.learner)
-        active, revoked = device.card_keys(key, row.learner) if cards_seen else ([], [])
+        cards_shown = may_see(user, Field.CARD, row.learner)
+        active, revoked = device.card_keys(key, row.learner) if cards_shown else ([], [])
         rows.append(
             RosterRow(
                 registration_id=row.registration.id,
@@ -256,9 +256,7 @@ def roster_answer(user: User, session: Session, *, for_page: bool = False) -> di
                 checked_in_at=row.attendance.checked_in_at if row.attendance else None,
                 client_id=row.attendance.client_id if row.attendance else None,
                 recorded_later=bool(row.attendance and row.attendance.recorded_later),
-                short_code=row.short_code
-                if not for_page and may_see(user, Field.CARD, row.learner)
-                else None,
+                short_code=row.short_code if cards_shown and not for_page else None,
                 card_keys=active,
                 revoked_keys=revoked,
                 skills=sorted(skills[i] for i in reached.get(row.learner.id, ()) if i in skills),
@@ -274,7 +272,7 @@ def roster_answer(user: User, session: Session, *, for_page: bool = False) -> di
         session=RosterSession.model_validate(session),
         counts=counts,
         rows=rows,
-        door_key=device.door_key_text(session) if cards_seen else None,
+        door_key=device.door_key_text(key) if may_see(user, Field.CARD) else None,
         kept_until=device.kept_until(session),
     ).dump()
 

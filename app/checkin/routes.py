@@ -61,10 +61,7 @@ def _page_text() -> dict[str, str]:
     return {
         "sending": _("通信中…"),
         "retrying": _("通信が不安定です。もう一度送っています…"),
-        "failed": _("送れませんでした。電波のよい所で「もう一度送る」を押してください。"),
-        "resend": _("もう一度送る"),
         "relogin": _("ログインの期限が切れました。ページを開き直してください。"),
-        "server_error": _("受付できませんでした(エラー %(status)s)。", status="{status}"),
         "check_in": _("受付"),
         "checked_in": _("%(name)sさんを受付しました(%(time)s)。", name="{name}", time="{time}"),
         "checked_at": _("受付済み %(time)s", time="{time}"),

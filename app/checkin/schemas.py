@@ -69,6 +69,7 @@ class CheckinIn(ApiIn):
             description="Made by the device per scan (a UUID) and kept through retries: the "
             "same client_id never makes a second record",
         ),
+        AfterValidator(lambda client_id: (client_id or "").strip() or None),
         Says(_l("client_id は%(n)d文字以内の文字列です。", n=CLIENT_ID_MAX)),
     ] = None
     scanned_at: Annotated[

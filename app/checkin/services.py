@@ -135,9 +135,10 @@ def _check_card_key(session: Session, learner: Learner, card_key: str) -> None:
     """A device's scan, matched on the device by the card's keyed hash: the card must still
     be the learner's working card when the scan arrives."""
     active, revoked = device.card_keys(device.door_key(session), learner)
-    if card_key.strip().lower() in active:
+    sent = card_key.strip().lower()
+    if sent in active:
         return
-    if card_key.strip().lower() in revoked:
+    if sent in revoked:
         raise Gone(
             _("このカードは再発行のため使えません。新しいカードをお使いください。"),
             code="revoked_card",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,8 +14,7 @@ from app.extensions import db
 from app.people import cards
 from app.people.learners import create_learner
 from app.people.registration import register
-from app.scheduling.sessions import create_session
-from app.timeutil import utcnow
+from tests.checkin.support import open_session
 from tests.e2e.conftest import axe_violations, chromium, fake_camera, log_in, new_page
 
 pytestmark = pytest.mark.e2e
@@ -38,16 +36,11 @@ def _open_door(live, furigana="やまだ はなこ") -> Door:
     with live.data() as make:
         teacher = make.user("instructor", name="講師 一郎")
         coordinator = make.user("coordinator")
-        starts = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=5)
-        session = create_session(
-            {
-                "course": make.course(skills=("power", "tap")).slug,
-                "venue_id": make.venue().id,
-                "starts_at": starts,
-                "ends_at": starts + timedelta(minutes=60),
-                "capacity": 6,
-                "instructor_ids": [teacher.id],
-            }
+        session = open_session(
+            make,
+            course=make.course(skills=("power", "tap")).slug,
+            capacity=6,
+            instructor_ids=[teacher.id],
         )
         hanako = create_learner({"name": "山田 花子", "furigana": furigana, "consent": True})
         card = cards.issue_card(hanako)

@@ -12,7 +12,7 @@ from app.people import cards
 from app.people.learners import create_learner
 from app.people.registration import register
 from app.scheduling.sessions import create_session
-from app.timeutil import utcnow
+from tests.checkin.support import open_session
 from tests.e2e.conftest import chromium, csp_violations, fake_camera, log_in, new_page, sign_up
 
 pytestmark = pytest.mark.e2e
@@ -22,18 +22,8 @@ def _city(live) -> dict:
     with live.data() as make:
         teacher = make.user("instructor")
         coordinator = make.user("coordinator")
-        starts = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=5)
-        today = create_session(
-            {
-                "course": make.course().slug,
-                "venue_id": make.venue().id,
-                "starts_at": starts,
-                "ends_at": starts + timedelta(minutes=60),
-                "capacity": 6,
-                "instructor_ids": [teacher.id],
-                "public": True,
-            }
-        )
+        today = open_session(make, capacity=6, instructor_ids=[teacher.id], public=True)
+        starts = today.starts_at
         later = create_session(
             {
                 "course": make.course().slug,

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,8 +15,8 @@ from app.people import cards
 from app.people.learners import create_learner
 from app.people.models import Learner
 from app.people.registration import register
-from app.scheduling.sessions import create_session
 from app.timeutil import utcnow
+from tests.checkin.support import open_session
 from tests.e2e.conftest import CHROMIUM_FLAGS, chromium, fake_camera, log_in, new_page
 
 pytestmark = pytest.mark.e2e
@@ -36,17 +35,7 @@ def _door(live, capacity=8):
     with live.data() as make:
         teacher = make.user("instructor", name="講師 一郎")
         coordinator = make.user("coordinator")
-        starts = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=5)
-        session = create_session(
-            {
-                "course": make.course().slug,
-                "venue_id": make.venue().id,
-                "starts_at": starts,
-                "ends_at": starts + timedelta(minutes=60),
-                "capacity": capacity,
-                "instructor_ids": [teacher.id],
-            }
-        )
+        session = open_session(make, capacity=capacity, instructor_ids=[teacher.id])
         people = {}
         for name, furigana in PEOPLE:
             person = create_learner({"name": name, "furigana": furigana, "consent": True})

@@ -19,10 +19,6 @@ function announce() {
   changed.dispatchEvent(new Event("changed"));
 }
 
-export function loaded() {
-  return saved !== null;
-}
-
 export function session() {
   return saved ? saved.data.session : null;
 }
