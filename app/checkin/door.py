@@ -110,6 +110,8 @@ def _enrol_walk_in(
         learner = matches.record_new(
             newcomer or {}, actor, source=MatchSource.WALK_IN, unseen=unseen or []
         )
+    # Both callers checked the door's hours first: they decide, not the sign-up's. A walk-in
+    # recorded after the end (by whoever may record later) is registered after it.
     registration = register(
         session,
         learner,
@@ -117,6 +119,7 @@ def _enrol_walk_in(
         actor=actor,
         waitlist=wanted.waitlist,
         override_capacity=wanted.override_capacity,
+        after_end=True,
     )
     return learner, registration
 

@@ -105,6 +105,9 @@ def checkin_page(session_id: int):
         door=_door_state(session),
         opens_at=session.starts_at - services.OPENS_BEFORE_START,
         planner=is_planner(current_user),
+        records_later=services.may_record_later(_user(), session),
+        later_until=services.record_later_until(session),
+        too_late=services.too_late_message(),
         text=_page_text(),
     )
     # The page keeps the roster on the device: logged once per opening. Its refreshes

@@ -33,6 +33,9 @@ from app.timeutil import utcnow
 from app.transaction import atomic
 
 OPENS_BEFORE_START = timedelta(minutes=60)
+# How long after the end the session's own instructors and assistants may still record its
+# attendance (the paper roster typed in, a check-in recorded later); coordinators always may.
+PAPER_ROSTER_DAYS = 7
 
 
 @dataclass
@@ -61,11 +64,33 @@ def require_check_in_rights(user: User, session: Session) -> None:
         )
 
 
+def record_later_until(session: Session) -> datetime:
+    """The last moment the session's instructors and assistants may record it later."""
+    return session.ends_at + timedelta(days=PAPER_ROSTER_DAYS)
+
+
+def may_record_later(user: User, session: Session, at: datetime | None = None) -> bool:
+    """Whether `user` may record this session's attendance after its end (at `at`, by default
+    now): coordinators and admins at any time, its instructors and assistants for
+    PAPER_ROSTER_DAYS after the end."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return True
+    return is_session_staff(user, session) and (at or utcnow()) <= record_later_until(session)
+
+
+def too_late_message() -> str:
+    return _(
+        "この講座は終わってから%(days)d日を過ぎました。出席の記録はコーディネーターに"
+        "依頼してください。",
+        days=PAPER_ROSTER_DAYS,
+    )
+
+
 # ---------------------------------------------------------------- the door
 
 
 def _window(session: Session, actor: User, at: datetime) -> bool:
-    """Whether this check-in is recorded later (after the end, by a coordinator)."""
+    """Whether this check-in is recorded later (after the end, by whoever may record later)."""
     if session.status == SessionStatus.CANCELLED:
         raise Conflict("session_not_open", _("この講座は中止になりました。"), session_id=session.id)
     if at < session.starts_at - OPENS_BEFORE_START:
@@ -78,13 +103,9 @@ def _window(session: Session, actor: User, at: datetime) -> bool:
             session_id=session.id,
         )
     if at > session.ends_at:
-        if actor.role in (Role.ADMIN, Role.COORDINATOR):
+        if may_record_later(actor, session, at):
             return True
-        raise Conflict(
-            "session_not_open",
-            _("この講座は終わりました。出席の記録はコーディネーターに依頼してください。"),
-            session_id=session.id,
-        )
+        raise Conflict("session_not_open", too_late_message(), session_id=session.id)
     return False
 
 
@@ -143,7 +164,6 @@ def _not_registered(
         .order_by(Session.starts_at)
         .limit(1)
     ).first()
-    can_walk_in = registered_count(session.id) < session.capacity
     if registration is not None and registration.status == RegistrationStatus.WAITLISTED:
         message = _("%(name)sさんはキャンセル待ちです。", name=learner.name)
     elif elsewhere is not None:
@@ -157,13 +177,24 @@ def _not_registered(
     raise Conflict(
         "not_registered",
         message,
-        can_walk_in=can_walk_in,
+        can_walk_in=_walk_in_accepted(session, registration),
         learner_id=learner.id,
         learner_name=learner.name,
         learner_furigana=learner.furigana,
         registration_status=registration.status if registration else None,
         other_session_id=elsewhere.id if elsewhere else None,
     )
+
+
+def _walk_in_accepted(session: Session, registration: Registration | None) -> bool:
+    """Whether `walk_in` (with neither `waitlist` nor `override_capacity`) would register and
+    check this person in. The rights and the hours were checked before anyone is found not
+    registered, and a walk-in is registered whenever the door is open to the actor, after
+    the end too when they may record later (app.checkin.door): what is left is the
+    registration's own rule, a seat free for someone not already waiting."""
+    if registration is not None and registration.status == RegistrationStatus.WAITLISTED:
+        return False
+    return registered_count(session.id) < session.capacity
 
 
 def _status_at(session: Session, at: datetime) -> str:

@@ -60,11 +60,11 @@ def _registered(session, name="山田 花子", furigana="やまだ はなこ"):
     return person
 
 
-def _registered_before_the_end(session, frozen):
+def _registered_before_the_end(session, frozen, *name):
     """Registered a minute before the end (registration closes at the end), the clock back."""
     now = utcnow()
     frozen.move_to(session.ends_at - timedelta(minutes=1))
-    person = _registered(session)
+    person = _registered(session, *name)
     frozen.move_to(now)
     return person
 
@@ -178,19 +178,24 @@ def test_staff_check_in_until_the_very_end(make, frozen):
     assert result.attendance.method == CheckinMethod.QR
 
 
-def test_after_the_end_only_a_coordinator_records_and_it_is_marked_later(make, frozen):
+def test_after_the_end_the_sessions_staff_record_it_later_for_seven_days(make, frozen):
     session, teacher = _door(make, starts_in_minutes=-60, length_minutes=60)
     hanako = _registered_before_the_end(session, frozen)
-    frozen.shift(timedelta(seconds=1))
-    with pytest.raises(Conflict) as refused:
-        services.check_in(session, teacher, code=_code(hanako))
-    assert refused.value.code == "session_not_open"
-
-    result = services.check_in(session, make.user("coordinator"), code=_code(hanako))
+    taro = _registered_before_the_end(session, frozen, "佐藤 太郎", "さとう たろう")
+    assert services.PAPER_ROSTER_DAYS == 7
+    frozen.move_to(session.ends_at + timedelta(days=7))
+    result = services.check_in(session, teacher, code=_code(hanako))
     assert result.attendance.recorded_later is True
     assert result.attendance.method == CheckinMethod.RECORDED_LATER
     # The arrival time is unknown: recorded later is present, never late.
     assert result.attendance.status == PRESENT
+
+    frozen.shift(timedelta(seconds=1))
+    with pytest.raises(Conflict) as refused:
+        services.check_in(session, teacher, code=_code(taro))
+    assert refused.value.code == "session_not_open"
+    result = services.check_in(session, make.user("coordinator"), code=_code(taro))
+    assert result.attendance.recorded_later is True
 
 
 # ---------------------------------------------------------------- corrections

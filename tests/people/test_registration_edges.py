@@ -205,6 +205,32 @@ def test_registering_is_refused_once_the_session_ended_and_allowed_until_then(ma
     assert refused.value.code == "session_ended"
 
 
+def test_after_the_end_only_a_walk_in_recorded_later_registers_and_nobody_waits(make, new_learner):
+    session = make.session(capacity=1)
+    now = utcnow()
+    move(session, starts=now - timedelta(hours=1), ends=now + timedelta(minutes=5))
+    register(session, new_learner(), source="phone")
+    move(session, starts=now - timedelta(hours=1), ends=now - timedelta(seconds=1))
+    # The public page, a partner's sheet, the phone: a class that is over takes nobody.
+    with pytest.raises(Conflict) as refused:
+        register(session, new_learner(), source="public")
+    assert refused.value.code == "session_ended"
+    # Someone who was in the room: full is full (no waitlist for a class that is over) ...
+    with pytest.raises(Conflict) as refused:
+        register(session, new_learner(), source="walk_in", after_end=True)
+    assert refused.value.code == "session_full"
+    # ... unless beyond capacity, logged.
+    came = register(
+        session, new_learner(), source="walk_in", after_end=True, override_capacity=True
+    )
+    assert came.status == REGISTERED
+    assert len(_audit("registration.capacity_override")) == 1
+    cancel_session(session, "台風")
+    with pytest.raises(Conflict) as refused:
+        register(session, new_learner(), source="walk_in", after_end=True)
+    assert refused.value.code == "session_cancelled"
+
+
 def test_counts_tell_registered_waitlisted_and_arrived_apart_per_session(make, new_learner):
     full, other = make.session(capacity=1), make.session(capacity=3)
     register(full, new_learner(), source="phone")
