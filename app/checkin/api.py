@@ -38,7 +38,7 @@ from app.scheduling.queries import get_session
     },
     description="Open from 60 minutes before the start to the end. Afterwards coordinators "
     f"and admins, and for {PAPER_ROSTER_DAYS} days the session's instructors and assistants, "
-    "record it later, walk-ins included (recorded_later, present). The "
+    "record it later, walk-ins included (recorded_later: present, at the start time). The "
     "session's instructors and assistants, coordinators and admins only.",
     body=CheckinIn,
 )

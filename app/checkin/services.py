@@ -197,9 +197,22 @@ def _walk_in_accepted(session: Session, registration: Registration | None) -> bo
     return registered_count(session.id) < session.capacity
 
 
+def late_from(session: Session) -> datetime:
+    """Arriving after this is late (the start plus the session's grace)."""
+    return session.starts_at + timedelta(minutes=session.late_after_minutes)
+
+
 def _status_at(session: Session, at: datetime) -> str:
-    late_after = session.starts_at + timedelta(minutes=session.late_after_minutes)
-    return AttendanceStatus.LATE if at > late_after else AttendanceStatus.PRESENT
+    return AttendanceStatus.LATE if at > late_from(session) else AttendanceStatus.PRESENT
+
+
+def unseen_arrival(session: Session, status: str) -> datetime:
+    """When someone came, recorded after the end: nobody saw them arrive, and the time of the
+    recording would be days off. Present stands at the start, late at the end of the grace
+    (the door's rule counts that very minute on time; the status, not the time, says late).
+    Every attendance recorded later with no time of its own gets this one: a check-in after
+    the end, a correction after the end, the paper roster typed in."""
+    return late_from(session) if status == AttendanceStatus.LATE else session.starts_at
 
 
 def _existing(registration: Registration) -> Attendance | None:
@@ -267,7 +280,7 @@ def _record(
     # Recorded after the end, the arrival time is unknown: the recording time would make
     # everyone late.
     attendance.status = AttendanceStatus.PRESENT if later else _status_at(session, at)
-    attendance.checked_in_at = at
+    attendance.checked_in_at = unseen_arrival(session, attendance.status) if later else at
     attendance.method = method
     attendance.client_id = client_id
     attendance.recorded_by_id = actor.id
@@ -345,13 +358,17 @@ def set_status(
             method=CheckinMethod.RECORDED_LATER,
         )
         db.session.add(attendance)
+    later = utcnow() > session.ends_at
     attendance.status = status
     if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
-        attendance.checked_in_at = attendance.checked_in_at or min(utcnow(), session.ends_at)
+        # A time seen at the door is kept; else now, or after the end the rule's time.
+        attendance.checked_in_at = attendance.checked_in_at or (
+            unseen_arrival(session, status) if later else utcnow()
+        )
     else:
         attendance.checked_in_at = None
     attendance.recorded_by_id = actor.id
-    attendance.recorded_later = utcnow() > session.ends_at
+    attendance.recorded_later = later
     db.session.flush()
     record(
         "attendance.changed",

@@ -152,6 +152,8 @@ def test_after_the_end_the_sessions_staff_and_coordinators_record_it_marked_late
     assert later.get_json()["attendance"]["recorded_later"] is True
     assert later.get_json()["attendance"]["method"] == "recorded_later"
     assert later.get_json()["status"] == "present"  # when they came is not known: not late
+    # ... nor at the time it was typed: at the start, as every attendance recorded later.
+    assert later.get_json()["checked_in_at"] == iso(door.session.starts_at)
     assert "後から記録" in later.get_json()["message"]
 
     by_coordinator = api_for(door.coordinator).check_in(door.session, learner_id=door.taro.id)
@@ -314,6 +316,7 @@ def test_after_the_end_a_walk_in_is_invited_and_accepted_recorded_later(door, ap
     assert body["registration"]["source"] == "walk_in"
     assert body["attendance"]["recorded_later"] is True
     assert body["attendance"]["method"] == "recorded_later"
+    assert body["checked_in_at"] == iso(door.session.starts_at)
 
     # Someone with no record at all, too (the session's instructor, within the days).
     newcomer = {"name": "伊藤 四郎", "furigana": "いとう しろう"}
