@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.auth.access import ALL_STAFF, roles
 from app.checkin import bp
+from app.checkin.paper import may_use
 from app.checkin.services import roster
 from app.people import cards
 from app.people.models import RegistrationStatus
@@ -56,6 +57,9 @@ def roster_print(session_id: int):
         cards_shown=cards_shown,
         printed_at=utcnow(),
         back_url=url_for("scheduling.session_detail", session_id=session.id),
+        paper_url=url_for("checkin.paper_roster", session_id=session.id)
+        if may_use(current_user, session)
+        else None,
     )
     record_download(
         current_user, "roster", fmt="print", rows=len(result.rows), session_id=session.id

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from app.auth.access import ALL_STAFF, is_planner, roles
 from app.auth.models import Role
-from app.checkin import bp, door, services
+from app.checkin import bp, door, paper, services
 from app.checkin.forms import METHOD_LABEL, AttendanceForm, SkillsForm, status_label
 from app.checkin.models import Attendance
 from app.checkin.schemas import CheckinIn
@@ -221,6 +221,7 @@ def attendance(session_id: int):
         roster=roster,
         rows=rows,
         may_change=may_change,
+        paper_roster=paper.may_use(_user(), session),
     )
 
 
