@@ -144,9 +144,10 @@ class PaperRosterForm(FlaskForm):
 def paper_roster_form(
     registered: Iterable[tuple[int, str, str | None]], *, blank_rows: int
 ) -> PaperRosterForm:
-    """The form for these registrations, each (id, learner's name, status recorded), pre-set
-    to what is recorded. Statuses are those of the sheet: present, late, absent; excused only
-    where it is recorded already (set by a coordinator on the attendance page)."""
+    """The form for these registrations, each (id, learner's name, status recorded or None
+    for the waitlisted), pre-set to what is recorded (the waitlisted: absent). Statuses are
+    those of the sheet: present, late, absent; excused only where it is recorded already
+    (set by a coordinator on the attendance page)."""
 
     class Sheet(PaperRosterForm):
         pass
@@ -154,7 +155,12 @@ def paper_roster_form(
     ids = []
     for registration_id, name, current in registered:
         statuses = [*TICKS, *([current] if current == AttendanceStatus.EXCUSED else [])]
-        field = RadioField(name, choices=_choices(statuses), default=current, validate_choice=False)
+        field = RadioField(
+            name,
+            choices=_choices(statuses),
+            default=current or AttendanceStatus.ABSENT,
+            validate_choice=False,
+        )
         setattr(Sheet, f"r{registration_id}", field)
         ids.append(registration_id)
     form = Sheet()

@@ -2,9 +2,10 @@
 
 With no network at the door, people are ticked on the printed sheet and walk-ins are written
 on its blank lines. Afterwards the whole sheet is typed in at once: a status for each
-registered learner, and for each walk-in a record (the one on file when its author may see
-it, else a new one that a coordinator may merge: app.people.matches), a registration
-(walk_in, beyond capacity when that is what happened in the room, logged) and an attendance.
+registered learner (and for the waitlisted, who are on the sheet too: one who came is given
+the seat), and for each walk-in a record (the one on file when its author may see it, else a
+new one that a coordinator may merge: app.people.matches), a registration (walk_in) and an
+attendance. Beyond capacity when that is what happened in the room, logged as an override.
 
 Everything is marked recorded later (method recorded_later), at the time the rule gives
 (app.checkin.services.unseen_arrival), not the time of typing. It saves in one transaction:
@@ -37,7 +38,7 @@ from app.people.models import (
     RegistrationStatus,
 )
 from app.people.privacy import learner_visibility
-from app.people.registration import register
+from app.people.registration import register, seat
 from app.scheduling.models import Session
 from app.timeutil import utcnow
 from app.transaction import atomic
@@ -76,7 +77,8 @@ class WalkInLine:
 
 @dataclass
 class PaperSaved:
-    changed: int = 0  # registered learners whose status changed
+    changed: int = 0  # people on the list whose status changed
+    seated: int = 0  # of those, people on the waitlist who came (now registered)
     walk_ins: int = 0  # walk-ins registered and marked
     new_learners: int = 0  # walk-ins recorded as new learners
     to_confirm: int = 0  # of those, how many may be someone on record (a coordinator decides)
@@ -155,13 +157,16 @@ def save_paper_roster(
     and those unchanged, stay as they are); `walk_ins` are the lines of the blank rows (blank
     ones are skipped). All of it, or nothing (PaperRosterRefused)."""
     _require_open(session, actor)
-    changes, tick_problems = _read_ticks(session, actor, ticks)
+    changes, tick_problems = _read_ticks(session, ticks)
     lines, line_problems = _read_lines(walk_ins)
     if tick_problems or line_problems:
         raise PaperRosterRefused(tick_problems, line_problems)
 
     saved = PaperSaved()
     for registration, status in changes:
+        if registration.status == RegistrationStatus.WAITLISTED:
+            seat(registration, actor)
+            saved.seated += 1
         services.set_status(session, registration, status, actor)
         saved.changed += 1
     written: dict[int, int] = {}  # learner id → the line that registered them
@@ -172,8 +177,9 @@ def save_paper_roster(
             continue
         try:
             _walk_in(session, actor, learner, line.status)
-        except Conflict as refusal:  # someone on this session's list already
-            line_problems[index] = {"name": _already_listed(refusal)}
+        except Conflict as refusal:  # already_registered: on this session's list already
+            why = _("%(why)s 上の一覧で出欠を選んでください。", why=refusal.message)
+            line_problems[index] = {"name": why}
             continue
         written[learner.id] = index
         saved.walk_ins += 1
@@ -183,14 +189,18 @@ def save_paper_roster(
 
 
 def _read_ticks(
-    session: Session, actor: User, ticks: Mapping[int, str]
+    session: Session, ticks: Mapping[int, str]
 ) -> tuple[list[tuple[Registration, str]], dict[int, str]]:
-    registered = {
+    """The statuses that change, and each bad tick's problem. The waitlisted are on the
+    sheet too: one ticked as there is seated (and marked), one left absent stays waiting."""
+    listed = {
         r.id: r
         for r in db.session.scalars(
             sa.select(Registration).where(
                 Registration.session_id == session.id,
-                Registration.status == RegistrationStatus.REGISTERED,
+                Registration.status.in_(
+                    [RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED]
+                ),
             )
         )
     }
@@ -202,7 +212,7 @@ def _read_ticks(
     }
     changes, problems = [], {}
     for registration_id, status in ticks.items():
-        registration = registered.get(registration_id)
+        registration = listed.get(registration_id)
         if registration is None:
             problems[registration_id] = _("この講座に申し込んでいる人ではありません。")
             continue
@@ -264,12 +274,6 @@ def _walk_in(session: Session, actor: User, learner: Learner, status: str) -> No
         after_end=True,
     )
     services.set_status(session, registration, status, actor)
-
-
-def _already_listed(refusal: Conflict) -> str:
-    if refusal.extra.get("registration_status") == RegistrationStatus.REGISTERED:
-        return _("%(why)s 上の一覧で出欠を選んでください。", why=refusal.message)
-    return refusal.message
 
 
 def may_use(user: User, session: Session) -> bool:

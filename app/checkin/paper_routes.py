@@ -11,7 +11,6 @@ from app.checkin import bp, paper, services
 from app.checkin.forms import BLANK_ROWS, paper_roster_form, status_label
 from app.checkin.routes import DOOR_STAFF
 from app.inputs import digits_int
-from app.people.models import RegistrationStatus
 from app.scheduling.queries import get_session
 
 
@@ -27,6 +26,10 @@ def _saved_message(saved: paper.PaperSaved) -> str:
         changed=saved.changed,
         walk_ins=saved.walk_ins,
     )
+    if saved.seated:
+        message += " " + _(
+            "キャンセル待ちだった%(n)d人は、来ていたので申し込み済みにしました。", n=saved.seated
+        )
     if saved.new_learners:
         message += " " + _("新しい受講者として%(n)d人を記録しました。", n=saved.new_learners)
     if saved.to_confirm:
@@ -54,13 +57,10 @@ def paper_roster(session_id: int):
         return render_template("checkin/paper_roster.html", **page), (
             409 if request.method == "POST" else 200
         )
-    rows = [
-        r
-        for r in services.roster(session).rows
-        if r.registration.status == RegistrationStatus.REGISTERED
-    ]
+    registered, waitlisted = services.on_the_sheet(services.roster(session))
     form = paper_roster_form(
-        ((r.registration.id, r.learner.name, r.status) for r in rows), blank_rows=_blank_rows()
+        ((r.registration.id, r.learner.name, r.status) for r in registered + waitlisted),
+        blank_rows=_blank_rows(),
     )
     problems: list[tuple[str, str, str]] = []
     status = 200
@@ -81,7 +81,8 @@ def paper_roster(session_id: int):
         "checkin/paper_roster.html",
         **page,
         form=form,
-        rows=rows,
+        registered=registered,
+        waitlisted=waitlisted,
         problems=problems,
         status_label=status_label,
     ), status

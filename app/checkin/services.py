@@ -454,6 +454,17 @@ def roster(session: Session) -> Roster:
     return Roster(session, rows, counts.registered, counts.waitlisted, counts.checked_in)
 
 
+def on_the_sheet(roster: Roster) -> tuple[list[RosterRow], list[RosterRow]]:
+    """The roster as the sheet lists it: the registered (by furigana), then the waitlist in
+    its own order (who is promoted first)."""
+    registered = [r for r in roster.rows if r.registration.status == RegistrationStatus.REGISTERED]
+    waitlisted = sorted(
+        (r for r in roster.rows if r.registration.status == RegistrationStatus.WAITLISTED),
+        key=lambda r: (r.registration.queued_at, r.registration.id),
+    )
+    return registered, waitlisted
+
+
 # ---------------------------------------------------------------- skills
 
 

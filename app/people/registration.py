@@ -119,14 +119,35 @@ def register(
     db.session.add(registration)
     db.session.flush()
     if full and override_capacity:
-        record(
-            "registration.capacity_override",
-            "registration",
-            registration.id,
-            actor,
-            session_id=session.id,
-            capacity=session.capacity,
-        )
+        _log_override(registration, session, actor)
+    return registration
+
+
+def _log_override(registration: Registration, session: Session, actor: User | None) -> None:
+    record(
+        "registration.capacity_override",
+        "registration",
+        registration.id,
+        actor,
+        session_id=session.id,
+        capacity=session.capacity,
+    )
+
+
+@atomic
+def seat(registration: Registration, actor: User) -> Registration:
+    """Someone on the waitlist who came after all (ticked on the paper roster afterwards):
+    registered, beyond capacity if need be (logged as an override), the class over or not."""
+    lock_session(registration.session_id)
+    db.session.refresh(registration)
+    if registration.status != RegistrationStatus.WAITLISTED:
+        raise Conflict("not_waitlisted", _("この申し込みはキャンセル待ちではありません。"))
+    session = db.session.get_one(Session, registration.session_id)
+    full = registered_count(session.id) >= session.capacity
+    registration.status = RegistrationStatus.REGISTERED
+    db.session.flush()
+    if full:
+        _log_override(registration, session, actor)
     return registration
 
 

@@ -133,6 +133,36 @@ def test_the_sheet_typed_in_afterwards_gives_attendances_registrations_and_learn
     assert _count(PendingMatch) == 0
 
 
+def test_someone_on_the_waitlist_ticked_as_there_is_given_the_seat(make, client):
+    session = open_session(make, capacity=1)
+    came_as_booked = learner("佐藤 太郎", "さとう たろう")
+    came_off_the_list = learner("待機 花", "たいき はな")
+    stayed_home = learner("待機 海", "たいき うみ")
+    for person in (came_as_booked, came_off_the_list, stayed_home):
+        register(session, person, source="phone")
+    end(session)
+    login(client, make.user("coordinator"))
+    page = client.get(_url(session)).get_data(as_text=True)
+    assert "キャンセル待ちの人(待っている順)" in page
+    waiting, home = _tick(session, came_off_the_list), _tick(session, stayed_home)
+    assert _checked(page, f"{waiting}-2")  # absent until ticked
+
+    sent = _sheet(**{waiting: "present", home: "absent"})
+    saved = client.post(_url(session), data=sent, follow_redirects=True)
+    assert "キャンセル待ちだった1人は、来ていたので申し込み済みにしました" in saved.text
+    assert registration_of(session, came_off_the_list).status == "registered"
+    assert registration_of(session, stayed_home).status == "waitlisted"
+    [row] = attendance_rows(session)
+    assert (row.learner_id, row.status, row.recorded_later) == (
+        came_off_the_list.id,
+        "present",
+        True,
+    )
+    assert row.checked_in_at == session.starts_at
+    [override] = audit("registration.capacity_override")
+    assert override.subject_id == registration_of(session, came_off_the_list).id
+
+
 def test_a_bad_line_is_named_and_nothing_is_saved(door, client):
     end(door.session)
     taro = _tick(door.session, door.taro)
