@@ -22,6 +22,7 @@ from app.checkin.schemas import (
     CheckinOut,
     RosterOut,
 )
+from app.checkin.services import PAPER_ROSTER_DAYS
 from app.inputs import json_object
 from app.people.privacy import ROSTER_READERS, record_download, require_roster_rights
 from app.scheduling.queries import get_session
@@ -40,16 +41,18 @@ from app.scheduling.queries import get_session
         401: "",
         403: "",
         404: "unknown_code (no such card), unknown_learner, or a session not visible",
-        409: "not_registered (with can_walk_in and the learner: learner_id, learner_name, "
-        "learner_furigana, registration_status, other_session_id), session_not_open, "
-        "session_full, and for walk-ins already_registered (waitlisted) or session_ended; "
-        "client_id_reused",
+        409: "not_registered (with can_walk_in, true exactly when walk_in alone would be "
+        "accepted: a seat free and the learner not waitlisted; and the learner: learner_id, "
+        "learner_name, learner_furigana, registration_status, other_session_id), "
+        "session_not_open (not open yet, cancelled, or over for this user), session_full, "
+        "and for walk-ins already_registered (waitlisted); client_id_reused",
         410: "revoked_card: the card was replaced by a new one",
         422: "",
     },
-    description="Open from 60 minutes before the start to the end; coordinators may also "
-    "record afterwards (recorded_later). The session's instructors and assistants, "
-    "coordinators and admins only.",
+    description="Open from 60 minutes before the start to the end. Afterwards coordinators "
+    f"and admins, and for {PAPER_ROSTER_DAYS} days the session's instructors and assistants, "
+    "record it later, walk-ins included (recorded_later: present, at the start time). The "
+    "session's instructors and assistants, coordinators and admins only.",
     body=CheckinIn,
 )
 @api_roles(Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR)

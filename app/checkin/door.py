@@ -152,6 +152,8 @@ def _enrol_walk_in(
             newcomer or {}, actor, source=MatchSource.WALK_IN, unseen=unseen or []
         )
         learner.client_id = wanted.client_id
+    # Both callers checked the door's hours first: they decide, not the sign-up's. A walk-in
+    # recorded after the end (by whoever may record later) is registered after it.
     registration = register(
         session,
         learner,
@@ -159,6 +161,7 @@ def _enrol_walk_in(
         actor=actor,
         waitlist=wanted.waitlist,
         override_capacity=wanted.override_capacity,
+        after_end=True,
     )
     return learner, registration
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from flask import render_template, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.auth.access import ALL_STAFF, roles
 from app.checkin import bp
-from app.checkin.services import roster
+from app.checkin.paper import may_use
+from app.checkin.services import RosterRow, on_the_sheet, roster
 from app.people import cards
-from app.people.models import RegistrationStatus
 from app.people.privacy import Field, may_see, record_download, require_roster_rights
 from app.scheduling.queries import get_session
 from app.timeutil import utcnow
@@ -27,21 +28,19 @@ def roster_print(session_id: int):
     result = roster(session)
     # A partner, barred from the card pages, gets no card here either: no QR, no number.
     cards_shown = may_see(current_user, Field.CARD)
-    rows = [
-        (
-            row,
-            cards.inline_qr(row.learner.active_card.token)
-            if cards_shown and row.learner.active_card
-            else None,
-        )
-        for row in result.rows
-    ]
-    registered = [r for r in rows if r[0].registration.status == RegistrationStatus.REGISTERED]
-    # The waitlist is read in its own order: who is promoted first.
-    waitlisted = sorted(
-        (r for r in rows if r[0].registration.status == RegistrationStatus.WAITLISTED),
-        key=lambda r: (r[0].registration.queued_at, r[0].registration.id),
-    )
+
+    def with_qr(rows: list[RosterRow]) -> list[tuple[RosterRow, Markup | None]]:
+        return [
+            (
+                row,
+                cards.inline_qr(row.learner.active_card.token)
+                if cards_shown and row.learner.active_card
+                else None,
+            )
+            for row in rows
+        ]
+
+    registered, waitlisted = map(with_qr, on_the_sheet(result))
     phones = {
         row.learner.id: may_see(current_user, Field.PHONE, row.learner) for row in result.rows
     }
@@ -56,6 +55,9 @@ def roster_print(session_id: int):
         cards_shown=cards_shown,
         printed_at=utcnow(),
         back_url=url_for("scheduling.session_detail", session_id=session.id),
+        paper_url=url_for("checkin.paper_roster", session_id=session.id)
+        if may_use(current_user, session)
+        else None,
     )
     record_download(
         current_user, "roster", fmt="print", rows=len(result.rows), session_id=session.id

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from app.auth.access import ALL_STAFF, is_planner, roles
 from app.auth.models import Role
-from app.checkin import bp, door, services
+from app.checkin import bp, door, paper, services
 from app.checkin.counts import counts_for
 from app.checkin.forms import METHOD_LABEL, AttendanceForm, SkillsForm, status_label
 from app.checkin.models import Attendance
@@ -131,6 +131,9 @@ def checkin_page(session_id: int):
         door=_door_state(session),
         opens_at=session.starts_at - services.OPENS_BEFORE_START,
         planner=is_planner(current_user),
+        records_later=services.may_record_later(_user(), session),
+        later_until=services.record_later_until(session),
+        too_late=services.too_late_message(),
         text=_page_text(),
     )
     # The page keeps the roster on the device: logged once per opening. Its refreshes
@@ -258,6 +261,7 @@ def attendance(session_id: int):
         rows=rows,
         may_change=may_change,
         refusals=door.refusals(session),
+        paper_roster=paper.may_use(_user(), session),
     )
 
 

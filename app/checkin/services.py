@@ -34,6 +34,9 @@ from app.timeutil import utcnow
 from app.transaction import atomic
 
 OPENS_BEFORE_START = timedelta(minutes=60)
+# How long after the end the session's own instructors and assistants may still record its
+# attendance (the paper roster typed in, a check-in recorded later); coordinators always may.
+PAPER_ROSTER_DAYS = 7
 
 
 @dataclass
@@ -62,11 +65,33 @@ def require_check_in_rights(user: User, session: Session) -> None:
         )
 
 
+def record_later_until(session: Session) -> datetime:
+    """The last moment the session's instructors and assistants may record it later."""
+    return session.ends_at + timedelta(days=PAPER_ROSTER_DAYS)
+
+
+def may_record_later(user: User, session: Session, at: datetime | None = None) -> bool:
+    """Whether `user` may record this session's attendance after its end (at `at`, by default
+    now): coordinators and admins at any time, its instructors and assistants for
+    PAPER_ROSTER_DAYS after the end."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return True
+    return is_session_staff(user, session) and (at or utcnow()) <= record_later_until(session)
+
+
+def too_late_message() -> str:
+    return _(
+        "この講座は終わってから%(days)d日を過ぎました。出席の記録はコーディネーターに"
+        "依頼してください。",
+        days=PAPER_ROSTER_DAYS,
+    )
+
+
 # ---------------------------------------------------------------- the door
 
 
 def _window(session: Session, actor: User, at: datetime) -> bool:
-    """Whether this check-in is recorded later (after the end, by a coordinator)."""
+    """Whether this check-in is recorded later (after the end, by whoever may record later)."""
     if session.status == SessionStatus.CANCELLED:
         raise Conflict("session_not_open", _("この講座は中止になりました。"), session_id=session.id)
     if at < session.starts_at - OPENS_BEFORE_START:
@@ -79,13 +104,9 @@ def _window(session: Session, actor: User, at: datetime) -> bool:
             session_id=session.id,
         )
     if at > session.ends_at:
-        if actor.role in (Role.ADMIN, Role.COORDINATOR):
+        if may_record_later(actor, session, at):
             return True
-        raise Conflict(
-            "session_not_open",
-            _("この講座は終わりました。出席の記録はコーディネーターに依頼してください。"),
-            session_id=session.id,
-        )
+        raise Conflict("session_not_open", too_late_message(), session_id=session.id)
     return False
 
 
@@ -165,7 +186,6 @@ def _not_registered(
         .order_by(Session.starts_at)
         .limit(1)
     ).first()
-    can_walk_in = registered_count(session.id) < session.capacity
     if registration is not None and registration.status == RegistrationStatus.WAITLISTED:
         message = _("%(name)sさんはキャンセル待ちです。", name=learner.name)
     elif elsewhere is not None:
@@ -179,7 +199,7 @@ def _not_registered(
     raise Conflict(
         "not_registered",
         message,
-        can_walk_in=can_walk_in,
+        can_walk_in=_walk_in_accepted(session, registration),
         learner_id=learner.id,
         learner_name=learner.name,
         learner_furigana=learner.furigana,
@@ -188,9 +208,33 @@ def _not_registered(
     )
 
 
+def _walk_in_accepted(session: Session, registration: Registration | None) -> bool:
+    """Whether `walk_in` (with neither `waitlist` nor `override_capacity`) would register and
+    check this person in. The rights and the hours were checked before anyone is found not
+    registered, and a walk-in is registered whenever the door is open to the actor, after
+    the end too when they may record later (app.checkin.door): what is left is the
+    registration's own rule, a seat free for someone not already waiting."""
+    if registration is not None and registration.status == RegistrationStatus.WAITLISTED:
+        return False
+    return registered_count(session.id) < session.capacity
+
+
+def late_from(session: Session) -> datetime:
+    """Arriving after this is late (the start plus the session's grace)."""
+    return session.starts_at + timedelta(minutes=session.late_after_minutes)
+
+
 def _status_at(session: Session, at: datetime) -> str:
-    late_after = session.starts_at + timedelta(minutes=session.late_after_minutes)
-    return AttendanceStatus.LATE if at > late_after else AttendanceStatus.PRESENT
+    return AttendanceStatus.LATE if at > late_from(session) else AttendanceStatus.PRESENT
+
+
+def unseen_arrival(session: Session, status: str) -> datetime:
+    """When someone came, recorded after the end: nobody saw them arrive, and the time of the
+    recording would be days off. Present stands at the start, late at the end of the grace
+    (the door's rule counts that very minute on time; the status, not the time, says late).
+    Every attendance recorded later with no time of its own gets this one: a check-in after
+    the end, a correction after the end, the paper roster typed in."""
+    return late_from(session) if status == AttendanceStatus.LATE else session.starts_at
 
 
 def _existing(registration: Registration) -> Attendance | None:
@@ -285,7 +329,7 @@ def _record(
     # Recorded after the end, the arrival time is unknown: the recording time would make
     # everyone late.
     attendance.status = AttendanceStatus.PRESENT if later else _status_at(session, at)
-    attendance.checked_in_at = at
+    attendance.checked_in_at = unseen_arrival(session, attendance.status) if later else at
     attendance.received_at = utcnow()
     attendance.method = method
     attendance.client_id = client_id
@@ -364,13 +408,17 @@ def set_status(
             method=CheckinMethod.RECORDED_LATER,
         )
         db.session.add(attendance)
+    later = utcnow() > session.ends_at
     attendance.status = status
     if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
-        attendance.checked_in_at = attendance.checked_in_at or min(utcnow(), session.ends_at)
+        # A time seen at the door is kept; else now, or after the end the rule's time.
+        attendance.checked_in_at = attendance.checked_in_at or (
+            unseen_arrival(session, status) if later else utcnow()
+        )
     else:
         attendance.checked_in_at = None
     attendance.recorded_by_id = actor.id
-    attendance.recorded_later = utcnow() > session.ends_at
+    attendance.recorded_later = later
     db.session.flush()
     record(
         "attendance.changed",
@@ -454,6 +502,17 @@ def roster(session: Session) -> Roster:
     )
     counts = counts_for([session.id])[session.id]
     return Roster(session, rows, counts.registered, counts.waitlisted, counts.checked_in)
+
+
+def on_the_sheet(roster: Roster) -> tuple[list[RosterRow], list[RosterRow]]:
+    """The roster as the sheet lists it: the registered (by furigana), then the waitlist in
+    its own order (who is promoted first)."""
+    registered = [r for r in roster.rows if r.registration.status == RegistrationStatus.REGISTERED]
+    waitlisted = sorted(
+        (r for r in roster.rows if r.registration.status == RegistrationStatus.WAITLISTED),
+        key=lambda r: (r.registration.queued_at, r.registration.id),
+    )
+    return registered, waitlisted
 
 
 # ---------------------------------------------------------------- skills

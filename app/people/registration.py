@@ -44,12 +44,12 @@ def registered_count(session_id: int) -> int:
     )
 
 
-def _refuse_closed(session: Session) -> None:
+def _refuse_closed(session: Session, *, after_end: bool) -> None:
     if session.status == SessionStatus.CANCELLED:
         raise Conflict(
             "session_cancelled", _("この講座は中止になりました。"), session_id=session.id
         )
-    if session.ends_at <= utcnow():
+    if session.ends_at <= utcnow() and not after_end:
         raise Conflict("session_ended", _("この講座は終わっています。"), session_id=session.id)
 
 
@@ -62,12 +62,18 @@ def register(
     actor: User | None = None,
     waitlist: bool = True,
     override_capacity: bool = False,
+    after_end: bool = False,
 ) -> Registration:
     """Register, or waitlist when full. With `waitlist=False` a full session is refused
-    (`session_full`); `override_capacity` (coordinators) registers beyond it, logged."""
+    (`session_full`); `override_capacity` (coordinators) registers beyond it, logged.
+
+    A session that ended takes no sign-ups (`session_ended`), except with `after_end`: a
+    walk-in recorded by someone whose check-in the door accepts (app.checkin), who was in the
+    room. Nobody waits for a seat in a class that is over: then full is `session_full`."""
     if source not in set(RegistrationSource):
         raise ValidationError(_("登録経路が正しくありません。"), fields={"source": source})
-    _refuse_closed(session)
+    _refuse_closed(session, after_end=after_end)
+    waitlist = waitlist and session.ends_at > utcnow()
     lock_session(session.id)
     # populate_existing: a copy loaded before the lock (by the page) must not hide a change.
     existing = db.session.scalar(
@@ -113,14 +119,35 @@ def register(
     db.session.add(registration)
     db.session.flush()
     if full and override_capacity:
-        record(
-            "registration.capacity_override",
-            "registration",
-            registration.id,
-            actor,
-            session_id=session.id,
-            capacity=session.capacity,
-        )
+        _log_override(registration, session, actor)
+    return registration
+
+
+def _log_override(registration: Registration, session: Session, actor: User | None) -> None:
+    record(
+        "registration.capacity_override",
+        "registration",
+        registration.id,
+        actor,
+        session_id=session.id,
+        capacity=session.capacity,
+    )
+
+
+@atomic
+def seat(registration: Registration, actor: User) -> Registration:
+    """Someone on the waitlist who came after all (ticked on the paper roster afterwards):
+    registered, beyond capacity if need be (logged as an override), the class over or not."""
+    lock_session(registration.session_id)
+    db.session.refresh(registration)
+    if registration.status != RegistrationStatus.WAITLISTED:
+        raise Conflict("not_waitlisted", _("この申し込みはキャンセル待ちではありません。"))
+    session = db.session.get_one(Session, registration.session_id)
+    full = registered_count(session.id) >= session.capacity
+    registration.status = RegistrationStatus.REGISTERED
+    db.session.flush()
+    if full:
+        _log_override(registration, session, actor)
     return registration
 
 

@@ -47,6 +47,12 @@ def move(session: Session, *, starts: datetime, ends: datetime) -> None:
     db.session.refresh(session)
 
 
+def end(session: Session, *, ago: timedelta = timedelta(minutes=5)) -> None:
+    """Make a session (of an hour) over: it ended `ago`, after people registered."""
+    over = minute(utcnow()) - ago
+    move(session, starts=over - timedelta(minutes=60), ends=over)
+
+
 def learner(name="山田 花子", furigana="やまだ はなこ", **fields) -> Learner:
     person = create_learner({"name": name, "furigana": furigana, "consent": True, **fields})
     cards.issue_card(person)

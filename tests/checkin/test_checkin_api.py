@@ -7,18 +7,18 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.checkin import services
 from app.extensions import db
 from app.people import cards
 from app.people.models import Learner
 from app.people.registration import register
 from app.scheduling.sessions import cancel_session
-from app.timeutil import iso, utcnow
+from app.timeutil import iso
 from tests.checkin.support import (
     attendance_rows,
     audit,
+    end,
     learner,
-    minute,
-    move,
     open_session,
     registration_of,
 )
@@ -138,20 +138,47 @@ def test_check_in_opens_sixty_minutes_before_the_start(make, door, api_for):
     assert early.get_json()["status"] == "present"
 
 
-def test_after_the_end_only_a_coordinator_records_it_marked_later(door, api_for):
-    over = minute(utcnow()) - timedelta(minutes=5)
-    move(door.session, starts=over - timedelta(minutes=60), ends=over)
+def test_after_the_end_the_sessions_staff_and_coordinators_record_it_marked_later(
+    make, door, api_for
+):
+    end(door.session)
 
-    refused = api_for(door.teacher).check_in(door.session, learner_id=door.hanako.id)
-    assert refused.status_code == 409
-    assert refused.get_json()["error"]["code"] == "session_not_open"
+    # An instructor who does not teach it may not check anyone in to it, before or after.
+    colleague = make.user("instructor")
+    assert api_for(colleague).check_in(door.session, learner_id=door.hanako.id).status_code == 404
 
-    later = api_for(door.coordinator).check_in(door.session, learner_id=door.hanako.id)
+    later = api_for(door.teacher).check_in(door.session, learner_id=door.hanako.id)
     assert later.status_code == 201
     assert later.get_json()["attendance"]["recorded_later"] is True
     assert later.get_json()["attendance"]["method"] == "recorded_later"
     assert later.get_json()["status"] == "present"  # when they came is not known: not late
+    # ... nor at the time it was typed: at the start, as every attendance recorded later.
+    assert later.get_json()["checked_in_at"] == iso(door.session.starts_at)
     assert "後から記録" in later.get_json()["message"]
+
+    by_coordinator = api_for(door.coordinator).check_in(door.session, learner_id=door.taro.id)
+    assert by_coordinator.status_code == 201
+    assert by_coordinator.get_json()["attendance"]["recorded_later"] is True
+
+
+def test_the_sessions_staff_record_later_only_for_the_days_after_the_end(door, api_for):
+    end(door.session, ago=timedelta(days=services.PAPER_ROSTER_DAYS, minutes=1))
+
+    refused = api_for(door.teacher).check_in(door.session, learner_id=door.hanako.id)
+    assert refused.status_code == 409
+    error = refused.get_json()["error"]
+    assert error["code"] == "session_not_open"
+    assert f"{services.PAPER_ROSTER_DAYS}日" in error["message"]
+    assert "コーディネーター" in error["message"]
+    # Not even as a walk-in: the door is shut to them.
+    stranger = learner("鈴木 次郎", "すずき じろう")
+    walk_in = api_for(door.teacher).check_in(door.session, learner_id=stranger.id, walk_in=True)
+    assert walk_in.get_json()["error"]["code"] == "session_not_open"
+    assert registration_of(door.session, stranger) is None
+
+    later = api_for(door.coordinator).check_in(door.session, learner_id=door.hanako.id)
+    assert later.status_code == 201
+    assert attendance_rows(door.session)[0].recorded_later is True
 
 
 def test_a_cancelled_session_is_not_open(door, api_for):
@@ -271,6 +298,50 @@ def test_a_walk_in_when_full_is_session_full_or_waitlisted(make, door, api_for):
     assert "attendance" not in waiting.get_json()
     assert registration_of(door.session, stranger).status == "waitlisted"
     assert attendance_rows(door.session) == []
+
+
+def test_after_the_end_a_walk_in_is_invited_and_accepted_recorded_later(door, api_for):
+    stranger = learner("鈴木 次郎", "すずき じろう")
+    end(door.session)
+    api = api_for(door.coordinator)
+
+    asked = api.check_in(door.session, learner_id=stranger.id)
+    assert asked.status_code == 409
+    assert asked.get_json()["error"]["code"] == "not_registered"
+    assert asked.get_json()["error"]["can_walk_in"] is True
+
+    walked_in = api.check_in(door.session, learner_id=stranger.id, walk_in=True)
+    assert walked_in.status_code == 201, walked_in.get_json()
+    body = walked_in.get_json()
+    assert body["registration"]["source"] == "walk_in"
+    assert body["attendance"]["recorded_later"] is True
+    assert body["attendance"]["method"] == "recorded_later"
+    assert body["checked_in_at"] == iso(door.session.starts_at)
+
+    # Someone with no record at all, too (the session's instructor, within the days).
+    newcomer = {"name": "伊藤 四郎", "furigana": "いとう しろう"}
+    recorded = api_for(door.teacher).check_in(door.session, walk_in=True, new_learner=newcomer)
+    assert recorded.status_code == 201, recorded.get_json()
+    assert recorded.get_json()["attendance"]["recorded_later"] is True
+    assert recorded.get_json()["registration"]["status"] == "registered"
+
+
+def test_after_the_end_a_full_session_invites_no_walk_in_and_refuses_one(make, door, api_for):
+    _fill(door.session, door.session.capacity - 2)
+    stranger = learner("鈴木 次郎", "すずき じろう")
+    tomorrow = open_session(make, started_minutes_ago=-24 * 60, instructor_ids=[door.teacher.id])
+    register(tomorrow, stranger, source="phone")
+    end(door.session)
+    api = api_for(door.teacher)
+
+    asked = api.check_in(door.session, learner_id=stranger.id)
+    assert asked.get_json()["error"]["can_walk_in"] is False
+    for body in ({"walk_in": True}, {"walk_in": True, "waitlist": True}):
+        # Nobody waits for a seat in a class that is over.
+        refused = api.check_in(door.session, learner_id=stranger.id, **body)
+        assert refused.status_code == 409
+        assert refused.get_json()["error"]["code"] == "session_full"
+    assert registration_of(door.session, stranger) is None
 
 
 def test_only_a_coordinator_overrides_capacity_and_it_is_logged(door, api_for):

@@ -60,11 +60,11 @@ def _registered(session, name="山田 花子", furigana="やまだ はなこ"):
     return person
 
 
-def _registered_before_the_end(session, frozen):
+def _registered_before_the_end(session, frozen, *name):
     """Registered a minute before the end (registration closes at the end), the clock back."""
     now = utcnow()
     frozen.move_to(session.ends_at - timedelta(minutes=1))
-    person = _registered(session)
+    person = _registered(session, *name)
     frozen.move_to(now)
     return person
 
@@ -178,19 +178,25 @@ def test_staff_check_in_until_the_very_end(make, frozen):
     assert result.attendance.method == CheckinMethod.QR
 
 
-def test_after_the_end_only_a_coordinator_records_and_it_is_marked_later(make, frozen):
+def test_after_the_end_the_sessions_staff_record_it_later_for_seven_days(make, frozen):
     session, teacher = _door(make, starts_in_minutes=-60, length_minutes=60)
     hanako = _registered_before_the_end(session, frozen)
-    frozen.shift(timedelta(seconds=1))
-    with pytest.raises(Conflict) as refused:
-        services.check_in(session, teacher, code=_code(hanako))
-    assert refused.value.code == "session_not_open"
-
-    result = services.check_in(session, make.user("coordinator"), code=_code(hanako))
+    taro = _registered_before_the_end(session, frozen, "佐藤 太郎", "さとう たろう")
+    assert services.PAPER_ROSTER_DAYS == 7
+    frozen.move_to(session.ends_at + timedelta(days=7))
+    result = services.check_in(session, teacher, code=_code(hanako))
     assert result.attendance.recorded_later is True
     assert result.attendance.method == CheckinMethod.RECORDED_LATER
-    # The arrival time is unknown: recorded later is present, never late.
+    # The arrival time is unknown: recorded later is present, never late, at the start.
     assert result.attendance.status == PRESENT
+    assert result.attendance.checked_in_at == session.starts_at
+
+    frozen.shift(timedelta(seconds=1))
+    with pytest.raises(Conflict) as refused:
+        services.check_in(session, teacher, code=_code(taro))
+    assert refused.value.code == "session_not_open"
+    result = services.check_in(session, make.user("coordinator"), code=_code(taro))
+    assert result.attendance.recorded_later is True
 
 
 # ---------------------------------------------------------------- corrections
@@ -234,16 +240,22 @@ def test_a_correction_to_present_during_the_session_is_now_and_not_later(make, f
     assert attendance.method == CheckinMethod.RECORDED_LATER
 
 
-def test_a_correction_to_present_after_the_end_is_at_the_end_and_later(make, frozen):
+def test_a_correction_to_present_after_the_end_is_at_the_start_and_later(make, frozen):
     session, teacher = _door(make, starts_in_minutes=-120, length_minutes=60)
     hanako = _registered_before_the_end(session, frozen)
     attendance = services.set_status(
         session, _registration(session, hanako), PRESENT, make.user("coordinator")
     )
-    assert attendance.checked_in_at == session.ends_at
+    # Not the time of typing, nor the end: the start, as every attendance recorded later.
+    assert attendance.checked_in_at == session.starts_at
     assert attendance.recorded_later is True
     (entry,) = audit("attendance.changed")
     assert (entry.details["before"], entry.details["after"]) == (ABSENT, PRESENT)
+    taro = _registered_before_the_end(session, frozen, "佐藤 太郎", "さとう たろう")
+    late = services.set_status(
+        session, _registration(session, taro), LATE, make.user("coordinator")
+    )
+    assert late.checked_in_at == session.starts_at + timedelta(minutes=10)
 
 
 def test_a_correction_at_the_very_end_is_not_recorded_later(make, frozen):

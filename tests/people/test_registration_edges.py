@@ -20,7 +20,8 @@ from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.people.cards import issue_card
 from app.people.models import Registration, RegistrationStatus
-from app.people.registration import cancel, register, registered_count
+from app.people.registration import cancel, register, registered_count, seat
+from app.scheduling.models import Session
 from app.scheduling.sessions import cancel_session
 from app.timeutil import utcnow
 from tests.checkin.support import move, open_session
@@ -203,6 +204,50 @@ def test_registering_is_refused_once_the_session_ended_and_allowed_until_then(ma
     with pytest.raises(Conflict) as refused:
         register(session, new_learner(), source="phone")
     assert refused.value.code == "session_ended"
+
+
+def test_after_the_end_only_a_walk_in_recorded_later_registers_and_nobody_waits(make, new_learner):
+    session = make.session(capacity=1)
+    now = utcnow()
+    move(session, starts=now - timedelta(hours=1), ends=now + timedelta(minutes=5))
+    register(session, new_learner(), source="phone")
+    move(session, starts=now - timedelta(hours=1), ends=now - timedelta(seconds=1))
+    # The public page, a partner's sheet, the phone: a class that is over takes nobody.
+    with pytest.raises(Conflict) as refused:
+        register(session, new_learner(), source="public")
+    assert refused.value.code == "session_ended"
+    # Someone who was in the room: full is full (no waitlist for a class that is over) ...
+    with pytest.raises(Conflict) as refused:
+        register(session, new_learner(), source="walk_in", after_end=True)
+    assert refused.value.code == "session_full"
+    # ... unless beyond capacity, logged.
+    came = register(
+        session, new_learner(), source="walk_in", after_end=True, override_capacity=True
+    )
+    assert came.status == REGISTERED
+    assert len(_audit("registration.capacity_override")) == 1
+    cancel_session(session, "台風")
+    with pytest.raises(Conflict) as refused:
+        register(session, new_learner(), source="walk_in", after_end=True)
+    assert refused.value.code == "session_cancelled"
+
+
+def test_seating_someone_waiting_logs_an_override_only_when_full(make, new_learner):
+    coordinator = make.user("coordinator")
+    session = make.session(capacity=1)
+    register(session, new_learner(), source="phone")
+    first, second = (register(session, new_learner(), source="phone") for _ in range(2))
+    assert seat(first, coordinator).status == REGISTERED
+    [override] = _audit("registration.capacity_override")
+    assert (override.subject_id, override.actor_id) == (first.id, coordinator.id)
+    with pytest.raises(Conflict) as refused:
+        seat(first, coordinator)
+    assert refused.value.code == "not_waitlisted"
+    # A seat free (the capacity raised since): seated, nothing to log.
+    db.session.execute(sa.update(Session).where(Session.id == session.id).values(capacity=5))
+    db.session.commit()
+    assert seat(second, coordinator).status == REGISTERED
+    assert len(_audit("registration.capacity_override")) == 1
 
 
 def test_counts_tell_registered_waitlisted_and_arrived_apart_per_session(make, new_learner):

@@ -52,7 +52,10 @@ function closed(now) {
   if (now < Date.parse(info.starts_at) - 60 * 60000) {
     return TEXT.not_open;
   }
-  if (now > Date.parse(info.ends_at) && !planner) {
+  // After the end: recorded later, by coordinators at any time and by the session's own
+  // staff until the date the server put in the page.
+  const until = root.dataset.laterUntil;
+  if (now > Date.parse(info.ends_at) && !planner && !(until && now <= Date.parse(until))) {
     return TEXT.ended;
   }
   return null;
@@ -201,7 +204,11 @@ function fullActions(body, learner) {
     const next = { ...body, ...extra, client_id: newClientId() };
     walkIn(next, learner);
   };
-  const actions = [{ label: TEXT.waitlist, primary: !planner, run: retry({ waitlist: true }) }];
+  // Once the class is over no one is waitlisted for it (the server answers session_full).
+  const over = Date.now() > Date.parse(session()?.ends_at);
+  const actions = over
+    ? []
+    : [{ label: TEXT.waitlist, primary: !planner, run: retry({ waitlist: true }) }];
   if (planner) {
     actions.unshift({
       label: TEXT.override,
