@@ -60,8 +60,11 @@ def _open_and_keep(page, live, session_id) -> None:
     page.wait_for_selector("#roster-fresh:has-text('現在')")
 
 
-def _saved(page, result="checked_in") -> str:
-    page.wait_for_selector(f'{RESULT}[data-result="{result}"][data-state="saved"]')
+def _saved(page, name: str) -> str:
+    """The result panel once it shows `name` checked in, saved on the device, not sent."""
+    page.wait_for_selector(
+        f'{RESULT}[data-result="checked_in"][data-state="saved"]:has-text("{name}")'
+    )
     return page.inner_text(RESULT)
 
 
@@ -86,7 +89,7 @@ def test_offline_after_a_reload_every_way_in_is_saved_then_sent_once_with_scan_t
         # A handheld scanner: the token and Enter.
         page.keyboard.type(hanako_token)
         page.keyboard.press("Enter")
-        assert "山田 花子" in _saved(page)
+        _saved(page, "山田 花子")
         assert "保存済み・未送信" in page.inner_text(RESULT)
         assert page.inner_text("#door-pending") == "未送信 1件"
 
@@ -99,7 +102,7 @@ def test_offline_after_a_reload_every_way_in_is_saved_then_sent_once_with_scan_t
         page.fill("#search-q", "スズキ")
         person = page.locator("#person-list li", has_text="鈴木 花")
         person.get_by_role("button", name=re.compile("^受付")).click()
-        assert "鈴木 花" in _saved(page)
+        _saved(page, "鈴木 花")
         assert page.input_value("#search-q") == ""
 
         # Someone new, typed in.
@@ -108,7 +111,7 @@ def test_offline_after_a_reload_every_way_in_is_saved_then_sent_once_with_scan_t
         page.fill("#newcomer-furigana", "きむら いちこ")
         page.fill("#newcomer-birth-year", "昭和20")
         page.click("#newcomer-form button[type=submit]")
-        assert "木村 一子" in _saved(page)
+        _saved(page, "木村 一子")
         assert page.inner_text("#door-pending") == "未送信 4件"
         assert page.inner_text("#count-checked") == "4"
         assert _attendances(live, session_id) == []  # nothing reached the server
@@ -144,7 +147,7 @@ def test_two_devices_offline_one_attendance_the_earlier_and_the_other_told(live,
             page.locator("#person-list li", has_text="山田 花子").get_by_role(
                 "button", name=re.compile("^受付")
             ).click()
-            _saved(page)
+            _saved(page, "山田 花子")
             page.wait_for_timeout(1100)
         # The later scan arrives first; then the earlier one, which is kept.
         second.context.set_offline(False)
@@ -176,7 +179,7 @@ def test_items_saved_when_the_browser_closed_are_sent_when_it_opens_again(
         context.set_offline(True)
         page.keyboard.type(token)
         page.keyboard.press("Enter")
-        _saved(page)
+        _saved(page, "山田 花子")
         context.close()  # closed with the item waiting
 
         context = playwright.chromium.launch_persistent_context(
@@ -207,7 +210,7 @@ def test_a_card_revoked_after_the_download_is_refused_on_arrival(live, chromium_
             cards.issue_card(db.session.get(Learner, hanako_id))  # lost: a new card
         page.keyboard.type(token)
         page.keyboard.press("Enter")
-        _saved(page)
+        _saved(page, "山田 花子")
         page.context.set_offline(False)
         page.wait_for_selector(f'{RESULT}[data-state="refused"]')
         assert "再発行" in page.inner_text(RESULT)
