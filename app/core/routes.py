@@ -8,6 +8,7 @@ from flask import redirect, request, session, url_for
 from flask_login import current_user
 
 from app.auth.access import public
+from app.auth.models import Role
 from app.core import bp
 
 
@@ -15,6 +16,9 @@ from app.core import bp
 @public
 def index():
     if current_user.is_authenticated:
+        # An instructor's home is her own classes, today's first, one tap from the door.
+        if current_user.role == Role.INSTRUCTOR:
+            return redirect(url_for("scheduling.my_sessions"))
         return redirect(url_for("scheduling.session_list"))
     return redirect(url_for("auth.login"))
 

@@ -133,9 +133,16 @@ def week():
 @bp.get("/my/sessions")
 @roles(Role.INSTRUCTOR)
 def my_sessions():
+    upcoming = staff_sessions(current_user, upcoming=True)
+    today = [
+        s
+        for s in upcoming
+        if local(s.starts_at).date() == japan_today() and s.status != SessionStatus.CANCELLED
+    ]
     return render_template(
         "scheduling/my_sessions.html",
-        upcoming=staff_sessions(current_user, upcoming=True),
+        today=today,
+        upcoming=[s for s in upcoming if s not in today],
         past=staff_sessions(current_user, upcoming=False, limit=PAST_SESSIONS_SHOWN),
         past_limit=PAST_SESSIONS_SHOWN,
     )

@@ -239,3 +239,31 @@ def test_logout_wipes_the_device(live, chromium_path):
         )
         assert "dekiru-door" not in left["names"]
         assert not [name for name in left["caches"] if "door" in name]
+
+
+def test_todays_classes_saved_at_home_open_in_the_hall_with_no_network(live, chromium_path):
+    """Saved from her list of today's classes, never opened: the door opens offline."""
+    session_id, teacher, _coordinator, people = _door(live)
+    _hanako_id, token = people["山田 花子"]
+    with chromium(chromium_path) as browser:
+        page, outside = new_page(browser, live)
+        log_in(page, live, teacher)
+        assert page.url.endswith("/my/sessions")  # an instructor's home: her classes
+        door = page.locator("#today-classes a[data-door]")
+        assert door.count() == 1
+        assert door.inner_text().startswith("受付を始める")
+        page.click("#save-today")
+        page.wait_for_selector("#today-classes[data-saved='1']")
+        assert "1件を端末に保存しました" in page.inner_text("#save-today-status")
+
+        page.context.set_offline(True)
+        page.goto(f"{live.url}/sessions/{session_id}/checkin")
+        page.wait_for_selector("#roster-fresh:has-text('現在')")
+        page.keyboard.type(token)
+        page.keyboard.press("Enter")
+        _saved(page, "山田 花子")
+        page.context.set_offline(False)
+        page.wait_for_selector(f'{RESULT}[data-state="sent"]')
+        assert outside == []
+    [row] = _attendances(live, session_id)
+    assert row.learner_id == _hanako_id

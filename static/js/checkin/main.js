@@ -25,32 +25,22 @@ import { root, scanInput, TEXT, userId } from "./page.js";
 import { settled } from "./result.js";
 import { askedAt, onChanged, refresh, rows, start } from "./roster.js";
 import { wireScanner } from "./scanner.js";
-import { forgetExpired, forgetOthers } from "./store.js";
+import { forgetExpired, forgetOthers, installWorker, keepPage } from "./store.js";
 
 function registerWorker() {
-  if (!("serviceWorker" in navigator)) {
-    return;
-  }
-  navigator.serviceWorker.register(root.dataset.swUrl, { scope: "/" }).catch(() => {
-    // No worker (plain http on a hall's network): the page works while it stays open.
-  });
-  // Queued check-ins must not be evicted when the phone runs short of space.
-  navigator.storage?.persist?.().catch(() => {});
-  navigator.serviceWorker.ready.then(keepPage).catch(() => {});
+  installWorker(root.dataset.swUrl)
+    .then(keepThisPage)
+    .catch(() => {
+      // No worker (plain http on a hall's network): the page works while it stays open.
+    });
 }
 
 // The first opening came before the worker was there to keep the page: keep it now (the
 // worker keeps it on every later opening), so that a reload with no network opens it.
-async function keepPage() {
-  if (!window.caches || !navigator.onLine) {
-    return;
+async function keepThisPage() {
+  if (navigator.onLine && (await keepPage(location.href))) {
+    root.dataset.kept = "true";
   }
-  const response = await fetch(location.href, { credentials: "same-origin" });
-  if (response.ok && !response.redirected) {
-    const cache = await caches.open("dekiru-door-pages");
-    await cache.put(location.href, response);
-  }
-  root.dataset.kept = "true";
 }
 
 // Logging out wipes the device (the answer's Clear-Site-Data header): what waits is sent

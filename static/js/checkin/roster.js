@@ -60,31 +60,29 @@ export async function start() {
   return fresh;
 }
 
-// Asked with the ETag of our copy: 304 (nothing new) costs no body on a weak signal.
-export async function refresh() {
+// A session's roster from the server into the device's store: asked with the ETag of the
+// copy `kept` (if any), so that 304 (nothing new) costs no body on a weak signal. The record
+// kept now, or null when the network or the server gave nothing.
+export async function download(session, user, url, kept) {
   const asked = Date.now();
   const headers = { Accept: "application/json" };
-  if (saved?.etag) {
-    headers["If-None-Match"] = saved.etag;
+  if (kept?.etag) {
+    headers["If-None-Match"] = kept.etag;
   }
   let response;
   try {
-    response = await fetch(root.dataset.rosterUrl, {
-      credentials: "same-origin",
-      cache: "no-store",
-      headers: headers,
-    });
+    response = await fetch(url, { credentials: "same-origin", cache: "no-store", headers });
   } catch {
-    return false; // no network: our copy stands
+    return null; // no network: the copy stands
   }
-  if (response.status === 304 && saved) {
-    saved.saved_at = Date.now();
-    saved.asked_at = asked;
+  let record;
+  if (response.status === 304 && kept) {
+    record = { ...kept, saved_at: Date.now(), asked_at: asked };
   } else if (response.ok && (response.headers.get("Content-Type") || "").includes("json")) {
     const data = await response.json();
-    saved = {
-      session_id: sessionId,
-      user_id: userId,
+    record = {
+      session_id: session,
+      user_id: user,
       etag: response.headers.get("ETag"),
       saved_at: Date.now(),
       asked_at: asked,
@@ -92,9 +90,18 @@ export async function refresh() {
       data: data,
     };
   } else {
+    return null;
+  }
+  await saveRoster(record);
+  return record;
+}
+
+export async function refresh() {
+  const record = await download(sessionId, userId, root.dataset.rosterUrl, saved);
+  if (!record) {
     return false;
   }
-  await saveRoster(saved);
+  saved = record;
   announce();
   return true;
 }

@@ -5,6 +5,8 @@
 import { openDB } from "../../vendor/idb.js";
 
 const NAME = "dekiru-door";
+// The service worker's cache of check-in pages (static/js/worker/door-worker.js).
+const PAGES = "dekiru-door-pages";
 const memory = { rosters: new Map(), outbox: new Map() };
 let opened = null;
 
@@ -99,4 +101,31 @@ export function forgetOthers(userId) {
     },
     () => null,
   );
+}
+
+// A check-in page into the worker's cache, so that it opens with no network: the worker
+// keeps each page opened online, but not one opened before it was installed, nor one the
+// instructor saved from her list of today's classes without opening it.
+export async function keepPage(url) {
+  if (!window.caches) {
+    return false;
+  }
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (!response.ok || response.redirected) {
+    return false; // the login page, when the login has expired
+  }
+  const cache = await caches.open(PAGES);
+  await cache.put(url, response);
+  return true;
+}
+
+// The check-in page's service worker, ready (installed, its files kept); and persistent
+// storage asked for, so that waiting check-ins are not evicted when the phone runs short.
+export async function installWorker(url) {
+  if (!("serviceWorker" in navigator)) {
+    throw new Error("no service worker here");
+  }
+  navigator.storage?.persist?.().catch(() => {});
+  await navigator.serviceWorker.register(url, { scope: "/" });
+  return navigator.serviceWorker.ready;
 }
