@@ -24,7 +24,7 @@ from app.extensions import db
 from app.inputs import digits_int, json_object
 from app.people import learners
 from app.people.models import Registration, RegistrationStatus
-from app.people.privacy import record_download, require_roster_rights
+from app.people.privacy import Field, may_see, record_download, require_roster_rights
 from app.scheduling.models import Session, SessionStatus
 from app.scheduling.queries import get_session
 from app.timeutil import utcnow
@@ -74,6 +74,11 @@ def _page_text() -> dict[str, str]:
         "by_code": _("番号「%(code)s」で受付", code="{code}"),
         "no_match": _("見つかりません。カードの番号か、ふりがなを確かめてください。"),
         "others": _("この講座に申し込んでいない方(当日参加)"),
+        "more_found": _("ほかにもいます。名前をもう少し入力してください。"),
+        "born": _("%(year)s年生まれ", year="{year}"),
+        "confirm_walk_in": _(
+            "%(name)sさんを当日参加で登録します。よければもう一度押してください。", name="{name}"
+        ),
         "unknown_hint": _("番号を確かめるか、名前で探してください。"),
         "camera_start": _("カメラで読み取る"),
         "camera_stop": _("カメラを止める"),
@@ -202,13 +207,24 @@ def checkin_search(session_id: int):
             )
         )
     )
-    found = learners.search(_user(), query, limit=SEARCH_LIMIT + len(on_roster))
+    # One more than shown: whether to say there are more (type a little more of the name).
+    found = learners.search(_user(), query, limit=SEARCH_LIMIT + 1 + len(on_roster))
+    others = [learner for learner in found if learner.id not in on_roster]
+    # Two 宮崎 キヨ look the same: the birth year and district tell them apart, for whoever
+    # may see them.
     items = [
-        {"id": learner.id, "name": learner.name, "furigana": learner.furigana}
-        for learner in found
-        if learner.id not in on_roster
+        {
+            "id": learner.id,
+            "name": learner.name,
+            "furigana": learner.furigana,
+            "birth_year": learner.birth_year
+            if may_see(_user(), Field.BIRTH_YEAR, learner)
+            else None,
+            "district": learner.district if may_see(_user(), Field.DISTRICT, learner) else None,
+        }
+        for learner in others[:SEARCH_LIMIT]
     ]
-    return {"items": items[:SEARCH_LIMIT]}
+    return {"items": items, "more": len(others) > SEARCH_LIMIT}
 
 
 # ---------------------------------------------------------------- attendance

@@ -9,6 +9,7 @@ import json
 import re
 import uuid
 
+from app.checkin.routes import SEARCH_LIMIT
 from app.people.cards import normalize_code
 from app.people.registration import register
 from tests.checkin.support import attendance_rows, learner, open_session
@@ -156,6 +157,28 @@ def test_search_for_walk_ins_finds_people_not_on_this_list_in_either_kana(door, 
     assert [item["id"] for item in found] == [stranger.id]
     on_list = client.get(url, query_string={"q": "やまだ"}).get_json()["items"]
     assert on_list == []  # Hanako is on the page's own list already
+
+
+def test_walk_in_search_tells_namesakes_apart_and_says_when_there_are_more(door, client):
+    for n in range(SEARCH_LIMIT + 2):
+        learner(f"宮崎 キヨ{n}", "みやざき きよ", birth_year=str(1940 + n), district="東")
+    login(client, door.coordinator)
+    found = client.get(
+        f"/sessions/{door.session.id}/checkin/search", query_string={"q": "みやざき"}
+    ).get_json()
+    assert len(found["items"]) == SEARCH_LIMIT
+    assert found["more"] is True
+    assert {item["district"] for item in found["items"]} == {"東"}
+    assert len({item["birth_year"] for item in found["items"]}) == SEARCH_LIMIT
+    few = client.get(
+        f"/sessions/{door.session.id}/checkin/search", query_string={"q": "宮崎 キヨ1"}
+    ).get_json()
+    assert sorted(item["name"] for item in few["items"]) == [
+        "宮崎 キヨ1",
+        "宮崎 キヨ10",
+        "宮崎 キヨ11",
+    ]
+    assert few["more"] is False
 
 
 def test_a_non_staff_instructor_gets_403_from_the_page_endpoints(make, client):

@@ -13,6 +13,7 @@ from app.checkin.models import Attendance
 from app.extensions import db
 from app.people import cards
 from app.people.learners import create_learner
+from app.people.models import Learner
 from app.people.registration import register
 from tests.checkin.support import open_session
 from tests.e2e.conftest import axe_violations, chromium, fake_camera, log_in, new_page
@@ -190,3 +191,37 @@ def test_the_check_in_pages_have_no_wcag_2_2_aa_violations(live, chromium_path):
         for path in ("attendance", "skills"):
             page.goto(f"{live.url}/sessions/{door.session_id}/{path}")
             assert axe_violations(page) == [], path
+
+
+def test_a_walk_in_from_the_search_shows_who_and_is_asked_twice(live, chromium_path):
+    door = _open_door(live)
+    with live.data():
+        for year in ("1941", "1950"):
+            create_learner(
+                {
+                    "name": "宮崎 キヨ",
+                    "furigana": "みやざき きよ",
+                    "birth_year": year,
+                    "consent": True,
+                }
+            )
+    with chromium(chromium_path) as browser:
+        page, _outside = new_page(browser, live)
+        log_in(page, live, door.coordinator_email)
+        page.goto(f"{live.url}/sessions/{door.session_id}/checkin")
+        page.fill("#search-q", "みやざき")
+        others = page.locator("#others-list li")
+        others.nth(1).wait_for()
+        shown = others.all_inner_texts()
+        assert any("1941年生まれ" in text for text in shown), shown
+        assert any("1950年生まれ" in text for text in shown), shown
+        button = others.filter(has_text="1950年生まれ").get_by_role("button")
+        button.click()
+        assert "もう一度押してください" in button.inner_text()
+        assert _attendances(live, door) == []  # one tap registers no one
+        button.click()
+        page.wait_for_selector(f'{RESULT}[data-result="checked_in"]:has-text("宮崎 キヨ")')
+        page.wait_for_selector(f'{RESULT}[data-state="sent"]')
+    [row] = _attendances(live, door)
+    with live.data():
+        assert db.session.get(Learner, row.learner_id).birth_year == 1950

@@ -31,6 +31,27 @@ function personItem(learner, stateText, done, button) {
   return item;
 }
 
+// Someone of another session: what tells two of the same name apart (birth year, district,
+// for whoever may see them), and that they are not registered here.
+function whoElse(learner) {
+  const born = learner.birth_year ? fill(TEXT.born, { year: learner.birth_year }) : "";
+  return [born, learner.district || "", TEXT.not_registered].filter(Boolean).join(" ・ ");
+}
+
+// Registering someone else's record as a walk-in is asked twice: the first tap says who
+// will be registered, the second does it (two people of one name look alike at a glance).
+function confirmedButton(label, learner, run) {
+  const button = actionButton(label, learner, () => {
+    if (button.dataset.armed) {
+      run();
+      return;
+    }
+    button.dataset.armed = "true";
+    button.textContent = fill(TEXT.confirm_walk_in, { name: learner.name });
+  });
+  return button;
+}
+
 function actionButton(label, learner, run) {
   const button = el("button", "button primary big", label);
   button.type = "button";
@@ -102,14 +123,17 @@ function searchOthers() {
       }
       othersList.textContent = "";
       (data.items || []).forEach((learner) => {
-        const button = actionButton(TEXT.walk_in, learner, () => {
+        const button = confirmedButton(TEXT.walk_in, learner, () => {
           checkIn({ learner_id: learner.id, walk_in: true }, { learner: learner });
           searchInput.value = "";
           renderList();
           othersBox.hidden = true;
         });
-        othersList.appendChild(personItem(learner, TEXT.not_registered, false, button));
+        othersList.appendChild(personItem(learner, whoElse(learner), false, button));
       });
+      if (data.more) {
+        othersList.appendChild(el("li", "person-none", TEXT.more_found));
+      }
       othersBox.hidden = !othersList.children.length;
     },
   );
