@@ -225,3 +225,29 @@ def test_a_walk_in_from_the_search_shows_who_and_is_asked_twice(live, chromium_p
     [row] = _attendances(live, door)
     with live.data():
         assert db.session.get(Learner, row.learner_id).birth_year == 1950
+
+
+def test_the_skills_grid_keeps_the_names_in_view_on_a_phone(live, chromium_path):
+    with live.data() as make:
+        teacher = make.user("instructor")
+        keys = ("power", "tap", "swipe", "camera", "photo", "line", "map")
+        session = open_session(
+            make, course=make.course(skills=keys).slug, instructor_ids=[teacher.id]
+        )
+        hanako = create_learner({"name": "山田 花子", "furigana": "やまだ はなこ", "consent": True})
+        register(session, hanako, source="phone")
+        session_id, email = session.id, teacher.email
+    with chromium(chromium_path) as browser:
+        page, _outside = new_page(browser, live)
+        page.set_viewport_size({"width": 360, "height": 740})
+        log_in(page, live, email)
+        page.goto(f"{live.url}/sessions/{session_id}/skills")
+        # On a phone the table scrolls sideways inside itself (app.css, .table:not(.stack)).
+        page.eval_on_selector(".skills-grid", "(grid) => { grid.scrollLeft = grid.scrollWidth; }")
+        assert page.eval_on_selector(".skills-grid", "(grid) => grid.scrollLeft") > 0
+        name = page.locator(".skills-grid th[scope=row]").first.bounding_box()
+        assert name is not None
+        assert 0 <= name["x"] < 40  # still at the left edge, not scrolled away
+        last = page.locator(".skills-grid .skill-head").last.bounding_box()
+        assert last is not None
+        assert last["x"] + last["width"] <= 360 + 1  # the last column reached
