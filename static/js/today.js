@@ -19,12 +19,10 @@ async function saveToday() {
     await installWorker(box.dataset.swUrl);
     for (const link of box.querySelectorAll("a[data-door]")) {
       const session = Number(link.dataset.door);
-      const record = await download(
-        session,
-        user,
-        link.dataset.rosterUrl,
-        await loadRoster(session),
-      );
+      const kept = await loadRoster(session);
+      // Someone else's copy on a shared phone is not refreshed in place: downloaded anew.
+      const mine = kept?.user_id === user ? kept : null;
+      const record = await download(session, user, link.dataset.rosterUrl, mine);
       if (record && (await keepPage(link.href))) {
         saved += 1;
       }
