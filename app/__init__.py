@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
         checkin,
         core,
         curricula,
+        jobs,
         orgs,
         partners,
         people,
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     areas = (
         core,
         auth,
+        jobs,
         orgs,
         curricula,
         scheduling,

@@ -278,6 +278,71 @@ def audit_log(action: str | None, since, until) -> None:
         click.echo(json.dumps(entry_json(entry), ensure_ascii=False))
 
 
+@click.command("worker")
+@with_appcontext
+@click.option("--threads", default=2, show_default=True, help="Jobs run at the same time.")
+def worker(threads: int) -> None:
+    """Run background jobs (Sheets syncs, the schedule) until stopped.
+
+    SIGINT finishes the jobs running and stops; SIGTERM stops at once, and the jobs cut
+    short are run again by the next worker. Run one or more per installation.
+    """
+    from app.jobs.worker import run_worker
+
+    run_worker(current_app._get_current_object(), threads)  # type: ignore[attr-defined]
+
+
+@click.command("jobs")
+@with_appcontext
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per job per line.")
+def jobs(as_json: bool) -> None:
+    """List queued, running, failed and recent jobs, and the workers last seen."""
+    import json
+
+    from app.jobs.queue import overview
+    from app.timeutil import local
+
+    listed = overview()
+    groups = (
+        ("queued", listed.queued),
+        ("running", listed.running),
+        ("failed", listed.failed),
+        ("recent", listed.recent),
+    )
+    for name, found in groups:
+        if not as_json:
+            click.echo(f"{name}: {len(found)}")
+        for job in found:
+            fields = {
+                "id": job.id,
+                "kind": job.kind,
+                "state": job.state,
+                "org_id": job.org_id,
+                "trigger": job.trigger,
+                "attempts": job.attempts,
+                "queued_at": job.queued_at.isoformat(),
+                "run_after": job.run_after.isoformat(),
+                "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+                "progress": job.progress,
+                "error": job.error,
+            }
+            if as_json:
+                click.echo(json.dumps(fields, ensure_ascii=False))
+                continue
+            when = local(job.finished_at or job.started_at or job.run_after).strftime("%m-%d %H:%M")
+            line = (
+                f"  #{job.id} {job.kind} org={job.org_id} {job.trigger} {when} tries={job.attempts}"
+            )
+            click.echo(line + (f"  {job.error}" if job.error else ""))
+    if not as_json:
+        click.echo(f"workers: {len(listed.workers)}")
+        for seen in listed.workers:
+            state = "stopped" if seen.stopped_at else "seen"
+            click.echo(
+                f"  {seen.id} {state} {local(seen.stopped_at or seen.seen_at):%m-%d %H:%M:%S}"
+            )
+
+
 COMMANDS = (
     init_db,
     load_curricula,
@@ -289,6 +354,8 @@ COMMANDS = (
     sync_sheets,
     import_closures,
     audit_log,
+    worker,
+    jobs,
 )
 
 

@@ -40,6 +40,19 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"  # failed logins from one client address
     SIGNUP_LIMIT_PER_ADDRESS = "10 per hour"  # public sign-ups from one client address
     SIGNUP_LIMIT_PER_PHONE = "3 per day"  # public sign-ups giving one phone number
+    # Background jobs (app/jobs). JOBS_QUEUE: where Huey keeps its messages — unset means
+    # Redis when REDIS_URL is set, else the database's (PostgreSQL tables, or a SQLite file
+    # beside the database); "memory" only for tests. The jobs table is the truth either way.
+    JOBS_QUEUE: str | None = None
+    REDIS_URL: str | None = None
+    JOB_ATTEMPTS = 4  # a job failing for a reason that may pass is tried this many times
+    JOB_RETRY_DELAY = 30  # seconds before the second attempt, doubled for each next one
+    JOB_WORKER_TIMEOUT = 60  # a worker not heard from for this long is gone; its jobs run again
+    JOB_LOST_AFTER = 120  # a job overdue this long had its message lost: the reaper resends it
+    JOB_KEEP_DAYS = 30  # finished jobs are listed this long, then deleted
+    SHEETS_SYNC_EVERY_MINUTES = 15  # every linked organization's sheet is synced this often
+    SHEETS_SYNC_AFTER_CHANGE = 60  # seconds after a partner's change: many changes, one sync
+    HEALTH_REQUIRES_WORKER = True  # /healthz fails when no worker was seen in the last minute
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_HTTPONLY = True
@@ -115,6 +128,7 @@ def environment_overrides() -> dict[str, str]:
         overrides["SQLALCHEMY_DATABASE_URI"] = database_url(os.environ["DATABASE_URL"])
     if os.environ.get("REDIS_URL"):
         overrides["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
+        overrides["REDIS_URL"] = os.environ["REDIS_URL"]
     for name in (
         "CURRICULA_DIR",
         "HELP_PHONE",
@@ -127,6 +141,14 @@ def environment_overrides() -> dict[str, str]:
         "SIGNUP_LIMIT_PER_ADDRESS",
         "SIGNUP_LIMIT_PER_PHONE",
         "TRUSTED_PROXIES",
+        "JOBS_QUEUE",
+        "JOB_ATTEMPTS",
+        "JOB_RETRY_DELAY",
+        "JOB_WORKER_TIMEOUT",
+        "JOB_LOST_AFTER",
+        "JOB_KEEP_DAYS",
+        "SHEETS_SYNC_EVERY_MINUTES",
+        "SHEETS_SYNC_AFTER_CHANGE",
     ):
         if os.environ.get(name):
             overrides[name] = os.environ[name]

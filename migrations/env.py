@@ -53,6 +53,14 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave the job queue's own tables alone: Huey makes them (huey_* in PostgreSQL) and
+    they are no model's, so autogenerate must not plan to drop them."""
+    if type_ == "table":
+        return not (name or "").startswith("huey_")
+    return True
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -95,6 +103,7 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

@@ -25,6 +25,7 @@ from app.auth.models import User
 from app.config import database_url
 from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
+from app.jobs.queue import queue_of
 from app.orgs.models import Organization
 from app.scheduling.models import Venue
 from app.scheduling.sessions import create_session
@@ -284,3 +285,26 @@ def make(app):
 def login(client, user: User) -> None:
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def run_jobs(app, *, scheduled: bool = False) -> int:
+    """Do what a worker does with the app's queue (in memory for tests): run each message's
+    task, in this process, until none is left; with `scheduled`, the delayed ones too (a
+    debounced sync, a retry) as if their time had come. Returns how many tasks ran."""
+    huey = queue_of(app).huey
+    ran = 0
+    while True:
+        task, when = huey.dequeue(), None
+        if task is None and scheduled:
+            due = sorted(
+                huey.read_schedule(huey._get_timestamp() + timedelta(days=36500)),
+                key=lambda t: t.eta,
+            )
+            if due:
+                task, when = due[0], due[0].eta
+                for later in due[1:]:
+                    huey.add_schedule(later)
+        if task is None:
+            return ran
+        contextvars.Context().run(huey.execute, task, when)
+        ran += 1

@@ -18,7 +18,7 @@ APP = REPO_ROOT / "app"
 # areas of lower tiers; areas of one tier do not import each other.
 TIERS: tuple[tuple[str, ...], ...] = (
     ("auth",),
-    ("api", "core"),
+    ("api", "core", "jobs"),
     ("curricula",),
     ("orgs",),
     ("scheduling",),

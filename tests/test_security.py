@@ -34,9 +34,9 @@ def test_only_login_language_health_and_openapi_are_public(app):
         "calendars.session_ics",
         "calendars.venue_feed",
         "checkin.door_worker",  # the service worker's code and file list: no one's data
-        "core.healthz",
         "core.index",
         "core.set_language",
+        "jobs.healthz",
         "public.achievements",
         "public.confirmation",
         "public.session_list",

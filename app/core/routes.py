@@ -1,4 +1,4 @@
-"""Start page, language switch, health check."""
+"""Start page, language switch. (/healthz is the jobs area's: it reports the workers.)"""
 
 from __future__ import annotations
 
@@ -34,9 +34,3 @@ def set_language():
     if urlsplit(target).netloc or not target.startswith("/"):
         target = url_for("core.index")
     return redirect(target)
-
-
-@bp.get("/healthz")
-@public
-def healthz():
-    return {"status": "ok"}

@@ -18,6 +18,7 @@ from app.orgs.partner_services import PAGE_ROLES
 from app.partners import bp
 from app.partners import services as partners
 from app.sheets.forms import LinkSheetForm, SyncNowForm
+from app.sheets.jobs import followed_job, job_message
 from app.sheets.runs import sheet_url
 
 
@@ -69,12 +70,14 @@ def render_partner_page(
         link_form = LinkSheetForm(formdata=None)
     return render_template(
         "partners/partner_page.html",
+        job_message=job_message,
         space=space,
         org=org,
         planner=planner,
         course_forms=course_forms,
         link_form=link_form,
         sync_form=SyncNowForm(formdata=None),
+        sync_job=followed_job(org, request.args.get("sync_job", type=int)) if space.link else None,
         sheet_url=sheet_url(space.link.spreadsheet_key) if space.link else None,
     ), status
 

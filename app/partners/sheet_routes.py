@@ -1,7 +1,8 @@
 """Linking a partner's spreadsheet, the "Sync now" button, and one sync's record.
 
 These live on the organization page (app.partners.routes); each POST comes back to it.
-A sync runs within the request: it makes a constant handful of API calls, so it is short.
+A sync talks to Google, so the button only queues it (app/sheets/jobs.py): a worker runs it,
+and the page follows the job through sync_job_status until it is done.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import roles
-from app.errors import Conflict, NotFound, ValidationError
+from app.errors import NotFound, ValidationError
 from app.orgs.partner_services import PAGE_ROLES, get_partner_org
 from app.partners import bp
 from app.partners.routes import render_partner_page
 from app.sheets.forms import LinkSheetForm
+from app.sheets.jobs import job_message, queue_sync, sync_job
 from app.sheets.runs import get_sync_run
-from app.sheets.sync import SyncReport, link_sheet, sync_org
+from app.sheets.sync import link_sheet
 
 
 def _back(org_id: int, anchor: str):
@@ -44,29 +46,42 @@ def link(org_id: int):
     return _back(org.id, "sheet")
 
 
-def _outcome_message(report: SyncReport) -> tuple[str, str]:
-    if report.outcome != "ok":
-        return _("同期できませんでした。%(error)s", error=report.error or ""), "error"
-    message = _(
-        "同期しました。書き出した行 %(pushed)d、取り込んだ申込 %(imported)d、取り込めなかった申込 %(refused)d。",
-        pushed=report.rows_pushed,
-        imported=report.rows_imported,
-        refused=len(report.refusals),
-    )
-    return message, ("warning" if report.refusals else "success")
-
-
 @bp.post("/orgs/<int:org_id>/sync")
 @roles(*PAGE_ROLES)
 def sync_now(org_id: int):
     org = get_partner_org(current_user, org_id)
     try:
-        report = sync_org(org, actor=current_user, trigger="button")
-    except (Conflict, NotFound) as exc:  # a sync already running; no sheet linked yet
+        job = queue_sync(org, trigger="button", actor_id=current_user.id)
+    except NotFound as exc:  # no sheet linked yet
         flash(exc.message, "error")
         return _back(org.id, "sheet")
-    flash(*_outcome_message(report))
-    return _back(org.id, "sync-log")
+    flash(job_message(job)["text"], "success")
+    return redirect(
+        url_for("partners.partner_page", org_id=org.id, sync_job=job.id, _anchor="sheet")
+    )
+
+
+@bp.get("/orgs/<int:org_id>/sync-jobs/<int:job_id>")
+@roles(*PAGE_ROLES)
+def sync_job_status(org_id: int, job_id: int):
+    """What the page shows while a queued sync waits and runs, and what it did."""
+    org = get_partner_org(current_user, org_id)
+    job = sync_job(org, job_id)
+    return (
+        {
+            "id": job.id,
+            "state": job.state,
+            "pending": job.pending,
+            **job_message(job),
+            "run_url": (
+                url_for("partners.sync_run", org_id=org.id, run_id=job.result["run_id"])
+                if job.result and job.result.get("run_id")
+                else None
+            ),
+        },
+        200,
+        {"Cache-Control": "no-store"},
+    )
 
 
 @bp.get("/orgs/<int:org_id>/sync-runs/<int:run_id>")

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -118,8 +120,10 @@ def link_of(org: Organization) -> SheetLink | None:
 # ---------------------------------------------------------------- one lock per organization
 
 
-def _take_lock(link: SheetLink) -> str:
-    token = secrets.token_hex(16)
+def _take_lock(link: SheetLink, owner: str | None = None) -> str:
+    """The organization's sync lock. `owner` names a job: that job run again (its worker was
+    killed holding the lock) takes its own lock back at once instead of waiting it out."""
+    token = owner or secrets.token_hex(16)
     now = utcnow()
     # An UPDATE's result is a CursorResult (with its rowcount); Session.execute's type says Result.
     taken = cast(
@@ -128,7 +132,11 @@ def _take_lock(link: SheetLink) -> str:
             sa.update(SheetLink)
             .where(
                 SheetLink.id == link.id,
-                sa.or_(SheetLink.lock_token.is_(None), SheetLink.locked_at < now - LOCK_TIMEOUT),
+                sa.or_(
+                    SheetLink.lock_token.is_(None),
+                    SheetLink.lock_token == token,
+                    SheetLink.locked_at < now - LOCK_TIMEOUT,
+                ),
             )
             .values(lock_token=token, locked_at=now)
         ),
@@ -167,6 +175,8 @@ class SyncReport:
     error: str | None = None
     created_worksheets: list[str] = field(default_factory=list)
     run_id: int | None = None
+    # A failure a later attempt may mend (the network, Google's 429 or 5xx): the job retries it.
+    retry: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -259,10 +269,22 @@ def _table_update(title: str, header: list[str], rows: list[list[str]], current:
     return {"range": f"{_a1(title)}!A1:{end}", "values": padded}, len(rows)
 
 
+# Set while a sync writes: what it imports is not a partner's change to sync again.
+syncing: ContextVar[bool] = ContextVar("sheets_syncing", default=False)
+
+
 def sync_org(
-    org: Organization, *, actor: User | None = None, trigger: str = "cli", dry: bool = False
+    org: Organization,
+    *,
+    actor: User | None = None,
+    trigger: str = "cli",
+    dry: bool = False,
+    owner: str | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> SyncReport:
-    """Push Classes and Roster, pull new Signups; never two at once for one organization."""
+    """Push Classes and Roster, pull new Signups; never two at once for one organization.
+
+    `owner` names the job running it (its lock); `on_step` hears how far it got."""
     link = link_of(org)
     if link is None:
         raise NotFound(
@@ -270,7 +292,7 @@ def sync_org(
         )
     report = SyncReport(org.slug, dry_run=dry)
     started = time.monotonic()
-    lock = None if dry else _take_lock(link)
+    lock = None if dry else _take_lock(link, owner)
     run = None
     if not dry:
         run = SyncRun(org_id=org.id, trigger=trigger, started_by_id=actor.id if actor else None)
@@ -278,14 +300,16 @@ def sync_org(
         db.session.commit()
         report.run_id = run.id
     http = None
+    syncing_token = syncing.set(True)
+    step = on_step or (lambda _text: None)
     try:
         client = _client()
         http = http_client_of(client)
         if run is None:  # dry
             with dry_run():
-                _sync(org, link, http, actor, report, run_id=None, write=False)
+                _sync(org, link, http, actor, report, run_id=None, write=False, step=step)
         else:
-            _sync(org, link, http, actor, report, run_id=run.id, write=True)
+            _sync(org, link, http, actor, report, run_id=run.id, write=True, step=step)
     except (
         APIError,
         SyncError,
@@ -297,6 +321,7 @@ def sync_org(
         db.session.rollback()
         report.outcome = "failed"
         report.error = _describe_failure(exc)
+        report.retry = _may_mend(exc)
     except Exception as exc:
         # A bug, not a fault of Sheets: the log must not say "ok", and the traceback must show.
         db.session.rollback()
@@ -304,6 +329,7 @@ def sync_org(
         report.error = _("同期が予期しないエラーで止まりました: %(error)s", error=repr(exc))
         raise
     finally:
+        syncing.reset(syncing_token)
         report.api_calls = http.calls if http is not None else 0
         report.duration_ms = int((time.monotonic() - started) * 1000)
         if run is not None:
@@ -311,6 +337,15 @@ def sync_org(
         if lock is not None:
             _release_lock(link, lock)
     return report
+
+
+def _may_mend(exc: Exception) -> bool:
+    """Whether trying again later may succeed: the network, Google busy or failing (429,
+    5xx). Not a sheet that is missing or not shared, nor missing credentials."""
+    if isinstance(exc, RequestException):
+        return True
+    code = getattr(exc, "code", None) if isinstance(exc, APIError) else None
+    return code is not None and (code == 429 or code >= 500)
 
 
 def _describe_failure(exc: Exception) -> str:
@@ -354,8 +389,9 @@ def _finish(run: SyncRun, report: SyncReport) -> None:
     db.session.commit()
 
 
-def _sync(org, link, http, actor, report: SyncReport, *, run_id, write: bool) -> None:
+def _sync(org, link, http, actor, report: SyncReport, *, run_id, write: bool, step) -> None:
     key = link.spreadsheet_key
+    step(_("シートを読んでいます"))
     meta = http.fetch_sheet_metadata(key)
     sheets = {s["properties"]["title"]: s["properties"] for s in meta.get("sheets", [])}
     present = [t for t in OWNED if t in sheets]
@@ -370,6 +406,7 @@ def _sync(org, link, http, actor, report: SyncReport, *, run_id, write: bool) ->
             grids[title] = _grid(value_range.get("values"))
 
     # Pull: the sign-ups, in one transaction, before anything is written back.
+    step(_("申込を取り込んでいます"))
     status_cells: list[dict[str, Any]] = []
     signups_header = None
     if SIGNUPS in sheets and grids[SIGNUPS]:
@@ -408,6 +445,7 @@ def _sync(org, link, http, actor, report: SyncReport, *, run_id, write: bool) ->
     structure = _structure(sheets, updates, report)
     if not write:
         return
+    step(_("シートに書き出しています"))
     if structure:
         http.batch_update(key, {"requests": structure})
     if updates:
