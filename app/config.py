@@ -41,6 +41,10 @@ class Config:
     SIGNUP_LIMIT_PER_ADDRESS = "10 per hour"  # public sign-ups from one client address
     SIGNUP_LIMIT_PER_PHONE = "3 per day"  # public sign-ups giving one phone number
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Logs (app/logs.py): "json", one object per line, or "text"; unset in tests, whose app
+    # leaves logging to pytest unless a test names a format.
+    LOG_FORMAT: str | None = None
+    LOG_LEVEL = "INFO"
     SESSION_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_HTTPONLY = True
 
@@ -48,6 +52,7 @@ class Config:
 class DevelopmentConfig(Config):
     # A fixed key only for local development; production must set SECRET_KEY.
     SECRET_KEY = "dev-only-not-secret"
+    LOG_FORMAT = "text"
 
 
 class TestingConfig(Config):
@@ -59,6 +64,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    LOG_FORMAT = "json"
 
 
 def database_url(url: str) -> str:
@@ -127,6 +133,8 @@ def environment_overrides() -> dict[str, str]:
         "SIGNUP_LIMIT_PER_ADDRESS",
         "SIGNUP_LIMIT_PER_PHONE",
         "TRUSTED_PROXIES",
+        "LOG_FORMAT",
+        "LOG_LEVEL",
     ):
         if os.environ.get(name):
             overrides[name] = os.environ[name]
