@@ -7,7 +7,7 @@ PORT ?= 5000
 # the app allows only when DEKIRU_ENV says development (app/config.py, check_secret_key).
 FLASK := DEKIRU_ENV=development $(BIN)/flask --app app
 
-.PHONY: setup run test test-clock mutation lint lint-js typecheck format translations-extract clean chromium
+.PHONY: setup run test test-clock mutation lint lint-js typecheck format translations-extract clean chromium caddy
 
 setup: $(VENV)/.installed static/vendor/.copied translations/.compiled
 
@@ -52,6 +52,12 @@ run: setup
 chromium:
 	{ command -v chromium >/dev/null && fc-list :lang=ja | grep -q .; } || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic; } || true
 
+# The production-stack tests (tests/stack) put Debian's Caddy in front of gunicorn; install it
+# when missing and we may (root). Debian's package starts its own service on port 80 where
+# systemd runs; the tests start their own Caddy on high ports either way.
+caddy:
+	command -v caddy >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy; } || true
+
 # Tests run on every core (pytest-xdist); a module's tests stay on one worker.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(JOBS) --dist loadfile
@@ -61,12 +67,13 @@ PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(JOBS) --dist loadfile
 # every test starting at that instant; `make test-clock CLOCK=2027-03-31T23:59:00+09:00`
 # runs them at any other (on SQLite; the PostgreSQL run is the same tests again).
 # Here the clock run leaves out the browser tests and Schemathesis, the slowest (every app
-# module they reach is run by the others too), to keep CI short; `make test-clock
+# module they reach is run by the others too), and the production stack (its servers keep the
+# machine's clock), to keep CI short; `make test-clock
 # CLOCK_TESTS=tests` runs the whole suite at that instant.
 CLOCK ?= 2027-04-01T00:30:00+09:00
-CLOCK_TESTS ?= tests --ignore=tests/e2e --ignore=tests/api/test_schemathesis.py
+CLOCK_TESTS ?= tests --ignore=tests/e2e --ignore=tests/api/test_schemathesis.py --ignore=tests/stack
 
-test: setup chromium
+test: setup chromium caddy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory typecheck

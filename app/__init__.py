@@ -7,7 +7,7 @@ import os
 from flask import Flask, has_request_context, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import headers, static_files
+from app import headers, logs, static_files
 from app.config import (
     INSTANCE_DIR,
     REPO_ROOT,
@@ -54,6 +54,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
     _trust_proxies(app)
+    logs.init_app(app)
     headers.init_app(app)
     static_files.init_app(app)
 

@@ -54,6 +54,10 @@ class Config:
     SHEETS_SYNC_AFTER_CHANGE = 60  # seconds after a partner's change: many changes, one sync
     HEALTH_REQUIRES_WORKER = True  # /healthz fails when no worker was seen in the last minute
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Logs (app/logs.py): "json", one object per line, or "text"; unset in tests, whose app
+    # leaves logging to pytest unless a test names a format.
+    LOG_FORMAT: str | None = None
+    LOG_LEVEL = "INFO"
     SESSION_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_HTTPONLY = True
 
@@ -61,6 +65,7 @@ class Config:
 class DevelopmentConfig(Config):
     # A fixed key only for local development; production must set SECRET_KEY.
     SECRET_KEY = "dev-only-not-secret"
+    LOG_FORMAT = "text"
 
 
 class TestingConfig(Config):
@@ -72,6 +77,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    LOG_FORMAT = "json"
 
 
 def database_url(url: str) -> str:
@@ -149,6 +155,8 @@ def environment_overrides() -> dict[str, str]:
         "JOB_KEEP_DAYS",
         "SHEETS_SYNC_EVERY_MINUTES",
         "SHEETS_SYNC_AFTER_CHANGE",
+        "LOG_FORMAT",
+        "LOG_LEVEL",
     ):
         if os.environ.get(name):
             overrides[name] = os.environ[name]

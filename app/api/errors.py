@@ -11,6 +11,7 @@ from werkzeug.routing import RequestRedirect
 from app.api import bp
 from app.errors import ServiceError
 from app.inputs import unstorable
+from app.logs import request_id
 
 
 class ErrorBody(BaseModel):
@@ -22,6 +23,10 @@ class ErrorBody(BaseModel):
     code: str = Field(json_schema_extra={"pattern": "^[a-z][a-z0-9_]*$"})
     message: str
     fields: dict[str, str] = Field(description="Each field that is wrong, and what is expected")
+    request_id: str = Field(
+        description="This answer's id (also its X-Request-ID header), as the server's logs "
+        "name it: quote it when asking for help"
+    )
 
 
 class ErrorOut(BaseModel):
@@ -30,7 +35,7 @@ class ErrorOut(BaseModel):
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
     why = {name: str(text) for name, text in (fields or {}).items()}
-    body = ErrorBody(code=code, message=str(message), fields=why, **extra)
+    body = ErrorBody(code=code, message=str(message), fields=why, request_id=request_id(), **extra)
     # The extras as the service gave them, written by Flask's JSON as they always were.
     return jsonify(ErrorOut(error=body).model_dump()), status
 
