@@ -40,6 +40,19 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"  # failed logins from one client address
     SIGNUP_LIMIT_PER_ADDRESS = "10 per hour"  # public sign-ups from one client address
     SIGNUP_LIMIT_PER_PHONE = "3 per day"  # public sign-ups giving one phone number
+    # Retention of personal data (flask --app app retention; app/maintenance/retention.py).
+    # A learner with no registration, attendance or sign-up for this many years is
+    # anonymized: five years covers a person who comes back after a few years away (a term
+    # missed for illness, a new phone at 80) while not keeping everyone forever.
+    RETENTION_YEARS = 5
+    # Audit entries answer "who did what with whose data": kept as long as the learners'
+    # records they concern may themselves be kept (RETENTION_YEARS), so that what was done
+    # with a person's data can be traced for as long as the data existed.
+    AUDIT_RETENTION_YEARS = 5
+    # Sync logs are for troubleshooting a partner's sheet; their refusals quote what was
+    # typed in the sheet (names perhaps). A quarter is time enough to look into a problem
+    # a partner reports late.
+    SYNC_LOG_RETENTION_DAYS = 90
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_HTTPONLY = True
@@ -127,6 +140,9 @@ def environment_overrides() -> dict[str, str]:
         "SIGNUP_LIMIT_PER_ADDRESS",
         "SIGNUP_LIMIT_PER_PHONE",
         "TRUSTED_PROXIES",
+        "RETENTION_YEARS",
+        "AUDIT_RETENTION_YEARS",
+        "SYNC_LOG_RETENTION_DAYS",
     ):
         if os.environ.get(name):
             overrides[name] = os.environ[name]
