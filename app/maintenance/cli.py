@@ -75,8 +75,8 @@ def restore(path: Path, yes: bool) -> None:
         then = _("戻したあと、スキーマを %(head)s に更新します。", head=plan.head)
     else:
         then = _("スキーマは最新です。")
+    click.echo(_("このバックアップを空のデータベースに戻します。") + then)
     if not yes:
-        click.echo(_("このバックアップを空のデータベースに戻します。") + then)
         _fail(_("まだ何もしていません。戻すには --yes を付けてもう一度実行してください。"))
     try:
         revision = restore_backup(plan)
