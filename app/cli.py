@@ -360,5 +360,8 @@ COMMANDS = (
 
 
 def init_app(app: Flask) -> None:
+    from app.maintenance.cli import init_app as maintenance_commands
+
     for command in COMMANDS:
         app.cli.add_command(command)
+    maintenance_commands(app)  # backup, restore, retention

@@ -53,6 +53,19 @@ class Config:
     SHEETS_SYNC_EVERY_MINUTES = 15  # every linked organization's sheet is synced this often
     SHEETS_SYNC_AFTER_CHANGE = 60  # seconds after a partner's change: many changes, one sync
     HEALTH_REQUIRES_WORKER = True  # /healthz fails when no worker was seen in the last minute
+    # Retention of personal data (flask --app app retention; app/maintenance/retention.py).
+    # A learner with no registration, attendance or sign-up for this many years is
+    # anonymized: five years covers a person who comes back after a few years away (a term
+    # missed for illness, a new phone at 80) while not keeping everyone forever.
+    RETENTION_YEARS = 5
+    # Audit entries answer "who did what with whose data": kept as long as the learners'
+    # records they concern may themselves be kept (RETENTION_YEARS), so that what was done
+    # with a person's data can be traced for as long as the data existed.
+    AUDIT_RETENTION_YEARS = 5
+    # Sync logs are for troubleshooting a partner's sheet; their refusals quote what was
+    # typed in the sheet (names perhaps). A quarter is time enough to look into a problem
+    # a partner reports late.
+    SYNC_LOG_RETENTION_DAYS = 90
     SESSION_COOKIE_SAMESITE = "Lax"
     # Logs (app/logs.py): "json", one object per line, or "text"; unset in tests, whose app
     # leaves logging to pytest unless a test names a format.
@@ -157,6 +170,9 @@ def environment_overrides() -> dict[str, str]:
         "SHEETS_SYNC_AFTER_CHANGE",
         "LOG_FORMAT",
         "LOG_LEVEL",
+        "RETENTION_YEARS",
+        "AUDIT_RETENTION_YEARS",
+        "SYNC_LOG_RETENTION_DAYS",
     ):
         if os.environ.get(name):
             overrides[name] = os.environ[name]

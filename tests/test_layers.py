@@ -27,6 +27,7 @@ TIERS: tuple[tuple[str, ...], ...] = (
     ("calendars", "sheets"),
     ("reports", "partners"),
     ("public",),
+    ("maintenance",),  # backups and retention: sees people, core, sheets and the rest
 )
 LEVEL = {area: level for level, tier in enumerate(TIERS) for area in tier}
 ROOTS = {"app", "app.cli"}  # composition roots: they wire every area together

@@ -121,7 +121,8 @@ def search(
     Cards come loaded with the learners, so a list can show each card without a query per row.
     """
     text = clean(query)
-    statement = sa.select(Learner).where(learner_visibility(user))
+    # Anonymized learners (app.maintenance.retention) are nobody anyone can look up.
+    statement = sa.select(Learner).where(learner_visibility(user), Learner.anonymized_at.is_(None))
     if district and may_see(user, Field.DISTRICT):
         statement = statement.where(Learner.district == district)
     if text:

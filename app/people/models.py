@@ -6,6 +6,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -50,7 +52,8 @@ class Learner(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
+    # The name as stored; read `name`, which says 「削除済み」 for an anonymized learner.
+    stored_name: Mapped[str] = mapped_column("name", sa.String(100))
     furigana: Mapped[str] = mapped_column(sa.String(100))
     # Hiragana, no spaces: what furigana search and duplicate checks compare.
     furigana_key: Mapped[str] = mapped_column(sa.String(100))
@@ -76,9 +79,33 @@ class Learner(Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when the retention rule (app.maintenance.retention) removed what identifies the
+    # person: name, furigana, phones, notes are gone, cards revoked; figures stay.
+    anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     consent_recorded_by: Mapped[User | None] = relationship()
     cards: Mapped[list[Card]] = relationship(back_populates="learner", order_by="Card.issued_at")
+
+    @hybrid_property
+    def name(self) -> str:
+        """The name people see: 「削除済み」 once the learner was anonymized. In SQL, the
+        stored column (empty for an anonymized learner)."""
+        if self.anonymized_at is not None:
+            return _("削除済み")
+        return self.stored_name
+
+    @name.inplace.setter
+    def _name_setter(self, value: str) -> None:
+        self.stored_name = value
+
+    @name.inplace.expression
+    @classmethod
+    def _name_expression(cls) -> sa.ColumnElement[str]:
+        return cls.stored_name  # type: ignore[return-value]
+
+    @property
+    def anonymized(self) -> bool:
+        return self.anonymized_at is not None
 
     @property
     def active_card(self) -> Card | None:

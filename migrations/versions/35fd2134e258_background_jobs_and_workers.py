@@ -1,7 +1,7 @@
 """background jobs and workers
 
 Revision ID: 35fd2134e258
-Revises: d5f2b8c1e9a4
+Revises: e7b3a1c9d4f2
 Create Date: 2026-12-03 16:42:54.670382
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "35fd2134e258"
-down_revision = "d5f2b8c1e9a4"
+down_revision = "e7b3a1c9d4f2"
 branch_labels = None
 depends_on = None
 
