@@ -290,7 +290,8 @@ def login(client, user: User) -> None:
 def run_jobs(app, *, scheduled: bool = False) -> int:
     """Do what a worker does with the app's queue (in memory for tests): run each message's
     task, in this process, until none is left; with `scheduled`, the delayed ones too (a
-    debounced sync, a retry) as if their time had come. Returns how many tasks ran."""
+    debounced sync, a retry) as if their time had come. Returns how many messages were
+    handled (a delayed one seen before its time is handled by putting it back)."""
     huey = queue_of(app).huey
     ran = 0
     while True:

@@ -29,7 +29,12 @@ def code_heads() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 
-def health() -> tuple[dict[str, Any], bool]:
+# What a load balancer asks of one web server (`/healthz?check=web`): that it can serve. A
+# stopped worker delays syncs but must not take the site down with it.
+WEB_PARTS = ("database", "migrations")
+
+
+def health(web_only: bool = False) -> tuple[dict[str, Any], bool]:
     answer: dict[str, Any] = {}
     try:
         with db.engine.connect() as connection:
@@ -53,5 +58,6 @@ def health() -> tuple[dict[str, Any], bool]:
         "seen_seconds_ago": ago,
     }
     answer["queue"] = {"ok": True, "queued": queue_length()}
-    ok = all(part["ok"] for part in answer.values())
+    counted = WEB_PARTS if web_only else tuple(answer)
+    ok = all(answer[name]["ok"] for name in counted)
     return {"status": "ok" if ok else "failing", **answer}, ok

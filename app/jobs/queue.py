@@ -182,6 +182,19 @@ def enqueue(
     return job_id
 
 
+def hurry(job: Job, *, trigger: str, actor_id: int | None) -> None:
+    """Someone asks now for work already queued for later (a debounced sync, a retry): it runs
+    now, as theirs. Running already: nothing to hurry."""
+    if job.state != JobState.QUEUED:
+        return
+    now = utcnow()
+    if job.run_after > now:
+        job.run_after = now
+        db.session.info.setdefault(_PUSH, []).append((job.id, now))
+    job.trigger = trigger
+    job.queued_by_id = actor_id
+
+
 def pending_job(key: str) -> Job | None:
     """The job waiting or running under `key`."""
     return db.session.scalar(sa.select(Job).where(Job.key == key))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.auth.access import public, roles
@@ -15,7 +15,7 @@ from app.jobs.queue import overview, retry_failed
 @bp.get("/healthz")
 @public
 def healthz():
-    answer, ok = health()
+    answer, ok = health(web_only=request.args.get("check") == "web")
     return answer, (200 if ok else 503), {"Cache-Control": "no-store"}
 
 

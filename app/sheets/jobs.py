@@ -22,7 +22,7 @@ from app.checkin.models import Attendance
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.jobs.models import Job, JobState
-from app.jobs.queue import enqueue, pending_job, set_progress
+from app.jobs.queue import enqueue, hurry, pending_job, set_progress
 from app.jobs.registry import JobFailed, Retry, every, handler
 from app.orgs.models import Organization
 from app.people.models import Registration
@@ -44,7 +44,7 @@ def queue_sync(org: Organization, *, trigger: str, actor_id: int | None = None) 
         raise NotFound(
             _("%(org)s にはスプレッドシートがつながっていません。", org=org.name), code="not_linked"
         )
-    enqueue(
+    queued = enqueue(
         KIND,
         {"org_id": org.id},
         key=_key(org.id),
@@ -52,9 +52,11 @@ def queue_sync(org: Organization, *, trigger: str, actor_id: int | None = None) 
         actor_id=actor_id,
         org_id=org.id,
     )
-    db.session.commit()
     job = pending_job(_key(org.id))
     assert job is not None  # just queued, or the one that stood in its way
+    if queued is None:  # already waiting, perhaps a minute for a change: now, for this person
+        hurry(job, trigger=trigger, actor_id=actor_id)
+    db.session.commit()
     return job
 
 

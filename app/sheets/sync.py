@@ -141,6 +141,22 @@ def _take_lock(link: SheetLink, owner: str | None = None) -> str:
             .values(lock_token=token, locked_at=now)
         ),
     ).rowcount
+    if taken:
+        # Holding the lock, no other sync of the organization runs: a run still marked
+        # running was cut short (its process killed), and the log must not say it goes on.
+        db.session.execute(
+            sa.update(SyncRun)
+            .where(
+                SyncRun.org_id == link.org_id,
+                SyncRun.kind == "sheets",
+                SyncRun.outcome == "running",
+            )
+            .values(
+                outcome="failed",
+                finished_at=now,
+                error=_("同期の途中で処理が止まりました。あとの同期で続きを行います。"),
+            )
+        )
     db.session.commit()
     if not taken:
         raise Conflict(

@@ -174,7 +174,7 @@ class Stack:
                 f"web{n}",
                 [sys.executable, "-m", "gunicorn", "--config", str(DEPLOY / "gunicorn.conf.py")],
                 env={"DEKIRU_BIND": f"127.0.0.1:{port}"},
-                ready_url=f"http://127.0.0.1:{port}/healthz",
+                ready_url=f"http://127.0.0.1:{port}/healthz?check=web",
             )
             self.web.append(f"http://127.0.0.1:{port}")
 
@@ -207,7 +207,7 @@ class Stack:
         while not root.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         self.ca_bundle = str(root)
-        self._wait_ready(self.processes[-1], f"{self.site}/healthz", self.ca_bundle)
+        self._wait_ready(self.processes[-1], f"{self.site}/healthz?check=web", self.ca_bundle)
 
     def https(self, path: str, method: str = "GET", **kwargs) -> requests.Response:
         kwargs.setdefault("allow_redirects", False)

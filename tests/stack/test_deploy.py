@@ -118,7 +118,7 @@ def test_the_caddyfile_adapts_with_https_static_files_and_health_checked_upstrea
     config = adapted.stdout
     assert '"dial":"127.0.0.1:8000"' in config
     assert '"dial":"127.0.0.1:8001"' in config
-    assert '"uri":"/healthz"' in config
+    assert '"uri":"/healthz?check=web"' in config
     assert "public, max-age=31536000, immutable" in config
     assert '"max_size":8000000' in config or '"max_size":8388608' in config
     assert '"email":"it@city.example.jp"' in config

@@ -1,7 +1,8 @@
 """Dekiru as a city runs it: Caddy (HTTPS, deploy/Caddyfile) in front of two gunicorn servers
 (deploy/gunicorn.conf.py, DEKIRU_ENV=production) sharing one PostgreSQL database and one Redis.
 What one server did, the other knows: a login, the failed-login count, the seats taken, the
-calendar feed's content. Started once for the module (tests/stack/harness.py), torn down at
+calendar feed's content, a sync queued on both at once (run once, by the worker, against the
+local Sheets server). Started once for the module (tests/stack/harness.py), torn down at
 the end even when a test fails; skipped, with the reason, where PostgreSQL, Redis or Caddy is
 missing.
 """
@@ -12,6 +13,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,14 +21,18 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from app import create_app
 from app.auth.services import create_token, find_user_by_email
 from app.calendars import tokens
 from app.calendars.models import FeedOwner
 from app.extensions import db
-from app.orgs.services import create_staff_user
+from app.orgs.services import create_org, create_staff_user
 from app.scheduling.models import Venue
+from app.sheets.models import SyncRun
+from app.sheets.sync import link_sheet
+from tests.sheets.sheets_api_server import SheetsAPIServer
 from tests.stack import harness
 
 PASSWORD = "stack-password-" + secrets.token_hex(4)
@@ -48,8 +54,20 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world():
+def sheets():
+    with SheetsAPIServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def world(sheets):
     with harness.production_stack(web_servers=2) as stack:
+        # The worker, as deploy/dekiru-worker.service runs it, talking to the local Sheets API.
+        stack.start(
+            "worker",
+            stack.flask_argv("worker"),
+            env={"SHEETS_API_URL": sheets.url, "SHEETS_ACCESS_TOKEN": "stack-token"},
+        )
         yield _build_world(stack)
 
 
@@ -340,3 +358,95 @@ def test_each_request_is_a_json_log_line_with_the_id_caddy_returned(world):
     assert world.feed_token not in written
     assert world.token not in written
     assert "090-0000-" not in written
+
+
+def _wait_for(check, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError("not seen in time")
+
+
+def test_a_sync_queued_from_both_servers_at_once_runs_once_by_the_worker(world, sheets):
+    run = secrets.token_hex(3)
+    key = sheets.create_spreadsheet(f"NPO {run}")
+    with _stack_app(world.stack).app_context():
+        org = create_org({"slug": f"npo-{run}", "name": f"NPO {run}", "kind": "npo"})
+        link_sheet(org, key)
+        partner = create_staff_user(
+            {
+                "email": f"partner-{run}@npo.example.jp",
+                "role": "partner",
+                "password": PASSWORD,
+                "name": "つなぐ担当",
+                "org": org.slug,
+            }
+        )
+        org_id, partner_id = org.id, partner.id
+        db.engine.dispose()
+    browsers = []
+    for base in world.stack.web:
+        browser = Browser()
+        assert browser.log_in(base, partner.email, PASSWORD).status_code == 302
+        browsers.append((browser, base))
+
+    tokens = []
+    for browser, base in browsers:
+        page = browser.request("GET", f"{base}/orgs/{org_id}")
+        # Every form of the page carries the same token; the sync form's is taken.
+        tokens.append(re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)[0])
+    together = threading.Barrier(2)
+
+    def press(n):
+        browser, base = browsers[n]
+        together.wait()  # both buttons pressed at the same moment, one on each server
+        return browser.request(
+            "POST",
+            f"{base}/orgs/{org_id}/sync",
+            data={"csrf_token": tokens[n]},
+            headers={"Referer": f"{base.replace('http://', 'https://')}/orgs/{org_id}"},
+        )
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(press, range(2)))
+    assert [a.status_code for a in answers] == [302, 302], [a.text[:300] for a in answers]
+    jobs = {re.search(r"sync_job=(\d+)", a.headers["Location"]).group(1) for a in answers}
+    assert len(jobs) == 1, "two servers queued two jobs"
+    (job,) = jobs
+    browser, base = browsers[1]
+
+    def finished():
+        status = browser.request("GET", f"{base}/orgs/{org_id}/sync-jobs/{job}").json()
+        return status if not status["pending"] else None
+
+    status = _wait_for(finished)
+    assert status["state"] == "done", status
+    assert "同期しました" in status["text"]
+    with _stack_app(world.stack).app_context():
+        runs = db.session.scalars(sa.select(SyncRun).where(SyncRun.org_id == org_id)).all()
+        assert [(r.outcome, r.trigger, r.started_by_id) for r in runs] == [
+            ("ok", "button", partner_id)
+        ]
+        db.engine.dispose()
+    assert sheets.get_values(key, "Classes", render="FORMATTED_VALUE")[0][0]
+
+
+def test_healthz_through_caddy_says_all_is_well_and_nothing_personal(world):
+    def healthy():
+        answer = world.stack.https("/healthz")
+        return answer if answer.status_code == 200 else None
+
+    answer = _wait_for(healthy, 30)
+    body = answer.json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"]
+    assert body["migrations"]["ok"]
+    assert body["worker"]["ok"]
+    assert body["migrations"]["database"] == body["migrations"]["code"]
+    assert body["worker"]["seen_seconds_ago"] <= 60
+    assert isinstance(body["queue"]["queued"], int)
+    assert "@" not in answer.text
+    assert answer.headers["Cache-Control"] == "no-store"
