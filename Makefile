@@ -40,11 +40,14 @@ translations/.compiled: $(VENV)/.installed $(wildcard translations/*/LC_MESSAGES
 	$(BIN)/pybabel -q compile -d translations
 	touch $@
 
+# The demo behaves as production does: a worker beside the web server runs the background jobs
+# (Sheets syncs, the schedule); it stops with the server (Ctrl-C).
 run: setup
 	$(FLASK) init-db
 	$(FLASK) load-curricula
 	$(FLASK) demo-data --if-empty
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	$(FLASK) worker & worker=$$!; trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The end-to-end tests drive Debian's Chromium; install it when missing and we may (root),
 # with a Japanese font: without one, Japanese text has no width and links fail the
