@@ -1,5 +1,5 @@
 """The worker as a real process (`flask --app app worker`), on the queue a single machine
-uses with no server of its own (a SQLite file): it runs what the app queues, it beats, and a
+uses with no server of its own (a SQLite file, or the PostgreSQL database): it runs what the app queues, it beats, and a
 job whose worker is killed (SIGKILL, mid-sync) is run to the end by the next worker, once.
 Against the local Sheets API server, slowed down so that the kill lands mid-sync."""
 
@@ -33,8 +33,12 @@ def sheets():
 
 @pytest.fixture
 def queue_app(app, tmp_path):
-    """The test's app with a queue a worker process can share: a SQLite file."""
-    app.config["JOBS_QUEUE"] = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    """The test's app with the queue a worker process shares when there is no Redis: a SQLite
+    file beside a SQLite database, PostgreSQL's own tables (huey_*) in the application's."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    app.config["JOBS_QUEUE"] = (
+        url if url.startswith("postgresql") else f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    )
     return app
 
 
