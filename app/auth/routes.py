@@ -137,7 +137,11 @@ def change_password():
             g.password_failed = "current" in exc.fields
             _show_errors(form, exc)
         else:
-            login_user(current_user)  # this session goes on, with the new version
+            # The user, not the current_user proxy: Flask-Login keeps what it is given as
+            # g._login_user, and a proxy kept there would stand for itself.
+            login_user(
+                current_user._get_current_object()
+            )  # this session goes on, with the new version
             flash(_("パスワードを変更しました。ほかの端末のログインは終了しました。"), "success")
             return redirect(url_for("scheduling.session_list"))
     status = 422 if form.errors else 200
