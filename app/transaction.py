@@ -6,7 +6,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 
 from app.extensions import db
 
@@ -57,3 +60,9 @@ def atomic(fn: Callable[P, R]) -> Callable[P, R]:
             _depth.reset(token)
 
     return wrapper
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed. Its result is a CursorResult, which has the
+    count; Session.execute's type says only Result."""
+    return cast(CursorResult[Any], result).rowcount

@@ -5,10 +5,9 @@ session page shows the door's counts and link from here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
 from app.auth.access import is_planner
@@ -23,6 +22,7 @@ from app.people.models import Learner, Registration, RegistrationStatus
 from app.people.privacy import roster_sessions
 from app.scheduling import signals as scheduling_signals
 from app.scheduling.models import Session
+from app.transaction import rowcount
 
 
 @people_signals.attended_registrations.connect
@@ -41,15 +41,13 @@ def _drop_attendance(registration: Registration, **_kwargs: object) -> None:
 
 @people_signals.learner_merging.connect
 def _move_records(keep: Learner, *, other: Learner, **_kwargs: object) -> dict[str, int]:
-    # An UPDATE's result is a CursorResult (with its rowcount); Session.execute's type says Result.
-    attendances = cast(
-        CursorResult[Any],
+    attendances = rowcount(
         db.session.execute(
             sa.update(Attendance)
             .where(Attendance.learner_id == other.id)
             .values(learner_id=keep.id)
-        ),
-    ).rowcount
+        )
+    )
     have = set(
         db.session.scalars(
             sa.select(SkillReached.skill_id).where(SkillReached.learner_id == keep.id)

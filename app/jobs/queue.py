@@ -29,7 +29,7 @@ from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, RetryTask, SqliteHue
 from huey.api import TaskWrapper
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import CursorResult, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session as OrmSession
 
 from app.errors import NotFound
@@ -37,6 +37,7 @@ from app.extensions import db
 from app.jobs.models import Job, JobState, JobWorker
 from app.jobs.registry import HANDLERS, SCHEDULES, JobFailed, Retry
 from app.timeutil import utcnow
+from app.transaction import rowcount
 
 log = logging.getLogger(__name__)
 HUEY_NAME = "dekiru"
@@ -178,7 +179,7 @@ def enqueue(
     )
     job_id = connection.execute(statement).scalar()
     if job_id is not None:
-        session.info.setdefault(_PUSH, []).append((job_id, run_after))
+        _push_after_commit_of(session, job_id, run_after)
     return job_id
 
 
@@ -190,7 +191,7 @@ def hurry(job: Job, *, trigger: str, actor_id: int | None) -> None:
     now = utcnow()
     if job.run_after > now:
         job.run_after = now
-        db.session.info.setdefault(_PUSH, []).append((job.id, now))
+        _push_after_commit_of(db.session(), job.id, now)
     job.trigger = trigger
     job.queued_by_id = actor_id
 
@@ -198,6 +199,11 @@ def hurry(job: Job, *, trigger: str, actor_id: int | None) -> None:
 def pending_job(key: str) -> Job | None:
     """The job waiting or running under `key`."""
     return db.session.scalar(sa.select(Job).where(Job.key == key))
+
+
+def _push_after_commit_of(session: OrmSession, job_id: int, run_after: datetime) -> None:
+    """Note a job whose message goes once this session's transaction commits."""
+    session.info.setdefault(_PUSH, []).append((job_id, run_after))
 
 
 @sa.event.listens_for(OrmSession, "after_commit")
@@ -245,7 +251,7 @@ def run(job_id: int) -> None:
     """Run one job if it still waits: claimed by one UPDATE, so a message sent twice, or
     to two workers, runs it once."""
     now = utcnow()
-    claimed = _rowcount(
+    claimed = rowcount(
         db.session.execute(
             sa.update(Job)
             .where(Job.id == job_id, Job.state == JobState.QUEUED)
@@ -308,11 +314,6 @@ def _finish(job_id: int, state: JobState, **values: Any) -> None:
         .values(state=state, finished_at=utcnow(), key=None, **values)
     )
     db.session.commit()
-
-
-def _rowcount(result: sa.Result[Any]) -> int:
-    # An UPDATE's result is a CursorResult (with its rowcount); Session.execute's type says Result.
-    return cast(CursorResult[Any], result).rowcount
 
 
 # ---------------------------------------------------------------- workers and the reaper
@@ -383,14 +384,14 @@ def reap() -> Reaped:
             job.worker_id = None
             job.run_after = now
             job.error = _("処理の途中で作業プロセスが止まったので、もう一度実行します。")
-            db.session.info.setdefault(_PUSH, []).append((job.id, now))
+            _push_after_commit_of(db.session(), job.id, now)
         done.taken_back = len(jobs)
     lost_before = now - timedelta(seconds=int(current_app.config["JOB_LOST_AFTER"]))
     overdue = db.session.scalars(
         sa.select(Job.id).where(Job.state == JobState.QUEUED, Job.run_after < lost_before)
     ).all()
     for job_id in overdue:
-        db.session.info.setdefault(_PUSH, []).append((job_id, now))
+        _push_after_commit_of(db.session(), job_id, now)
     done.sent_again = len(overdue)
     # Old records: workers gone for a day, finished jobs past JOB_KEEP_DAYS.
     db.session.execute(sa.delete(JobWorker).where(JobWorker.seen_at < now - timedelta(days=1)))
@@ -468,6 +469,6 @@ def retry_failed(job_id: int) -> Job:
     job.attempts = 0
     job.run_after = utcnow()
     job.finished_at = None
-    db.session.info.setdefault(_PUSH, []).append((job.id, job.run_after))
+    _push_after_commit_of(db.session(), job.id, job.run_after)
     db.session.commit()
     return job

@@ -60,11 +60,15 @@ def queue_sync(org: Organization, *, trigger: str, actor_id: int | None = None) 
     return job
 
 
-def sync_job(org: Organization, job_id: int) -> Job:
-    """One of the organization's sync jobs, for the page that follows it (404 otherwise)."""
-    job = db.session.scalar(
+def _org_job(org: Organization, job_id: int) -> Job | None:
+    return db.session.scalar(
         sa.select(Job).where(Job.id == job_id, Job.org_id == org.id, Job.kind == KIND)
     )
+
+
+def sync_job(org: Organization, job_id: int) -> Job:
+    """One of the organization's sync jobs, for the page that follows it (404 otherwise)."""
+    job = _org_job(org, job_id)
     if job is None:
         raise NotFound(_("同期の処理(ID %(id)s)は見つかりません。", id=job_id))
     return job
@@ -197,10 +201,5 @@ def job_message(job: Job) -> dict[str, str]:
 def followed_job(org: Organization, job_id: int | None) -> Job | None:
     """The sync job the organization page follows: the one just queued (`job_id`, once it
     finished too, to show what it did), else the one waiting or running now."""
-    if job_id is not None:
-        job = db.session.scalar(
-            sa.select(Job).where(Job.id == job_id, Job.org_id == org.id, Job.kind == KIND)
-        )
-        if job is not None:
-            return job
-    return pending_job(_key(org.id))
+    job = _org_job(org, job_id) if job_id is not None else None
+    return job or pending_job(_key(org.id))

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
@@ -29,7 +29,6 @@ from flask_babel import gettext as _
 from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError
 from requests import RequestException
-from sqlalchemy.engine import CursorResult
 
 from app.auth.models import User
 from app.errors import Conflict, NotFound, ValidationError
@@ -52,7 +51,7 @@ from app.sheets.tables import (
     roster_rows,
 )
 from app.timeutil import utcnow
-from app.transaction import atomic, dry_run
+from app.transaction import atomic, dry_run, rowcount
 
 LOCK_TIMEOUT = timedelta(minutes=15)  # longer than any sync; a lock this old is abandoned
 _KEY_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
@@ -125,9 +124,7 @@ def _take_lock(link: SheetLink, owner: str | None = None) -> str:
     killed holding the lock) takes its own lock back at once instead of waiting it out."""
     token = owner or secrets.token_hex(16)
     now = utcnow()
-    # An UPDATE's result is a CursorResult (with its rowcount); Session.execute's type says Result.
-    taken = cast(
-        CursorResult[Any],
+    taken = rowcount(
         db.session.execute(
             sa.update(SheetLink)
             .where(
@@ -139,8 +136,8 @@ def _take_lock(link: SheetLink, owner: str | None = None) -> str:
                 ),
             )
             .values(lock_token=token, locked_at=now)
-        ),
-    ).rowcount
+        )
+    )
     if taken:
         # Holding the lock, no other sync of the organization runs: a run still marked
         # running was cut short (its process killed), and the log must not say it goes on.
