@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
         reports,
         scheduling,
         sheets,
+        staffing,
     )
 
     # Before any route is added: every <int:...> in a URL is an id or a number the database
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
         public,
         sheets,
         calendars,
+        staffing,
         partners,
         reports,
         api,

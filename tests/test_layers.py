@@ -25,6 +25,7 @@ TIERS: tuple[tuple[str, ...], ...] = (
     ("people",),
     ("checkin",),
     ("calendars", "sheets"),
+    ("staffing",),  # requests, offers, availability: the invitations are calendars'
     ("reports", "partners"),
     ("public",),
     ("maintenance",),  # backups and retention: sees people, core, sheets and the rest

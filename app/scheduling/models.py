@@ -48,6 +48,9 @@ class Venue(Model):
     step_free: Mapped[bool] = mapped_column(default=False)
     hearing_loop: Mapped[bool] = mapped_column(default=False)
     accessibility_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # A partner's own place (a carrier's shop, a 自治会's hall), added by the partner for the
+    # classes it proposes; None: the city's venue.
+    org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
