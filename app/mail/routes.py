@@ -3,7 +3,8 @@ anyone at the signed link in each message."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +16,7 @@ from app.mail import bp, outbox, preferences
 from app.mail.forms import SettingsForm
 from app.mail.kinds import mandatory_kinds
 from app.mail.models import MailState
-from app.mail.outbox import METHODS
+from app.mail.outbox import LOCALES, METHODS
 
 STATE_LABELS = {
     MailState.COLLECTING: _l("まとめ中"),
@@ -118,5 +119,10 @@ def my_settings():
 @bp.route("/mail/settings/<token>", methods=["GET", "POST"])
 @public
 def settings_signed(token: str):
-    # The link in each message: whoever holds it chooses for that address, no login.
-    return _settings_page(preferences.email_of(token), signed=True)
+    # The link in each message: whoever holds it chooses for that address, no login. The
+    # page speaks the language the mail came in, unless this browser chose one (the switch).
+    email = preferences.email_of(token)
+    if session.get("lang") in LOCALES:
+        return _settings_page(email, signed=True)
+    with force_locale(preferences.chosen(email)[0]):
+        return _settings_page(email, signed=True)

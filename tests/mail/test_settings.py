@@ -34,6 +34,7 @@ def test_the_link_in_a_mail_opens_the_settings_without_login(app, make, smtp, cl
     assert not wants("contact@npo.example.jp", CHANGE)
     assert wants("contact@npo.example.jp", OTHER)
     again = client.get(path).get_data(as_text=True)
+    assert '<html lang="en">' in again  # the page now speaks the language chosen
     assert re.search(rf'checked[^>]*value="{OTHER}"|value="{OTHER}"[^>]*checked', again)
     assert not re.search(rf'checked[^>]*value="{CHANGE}"|value="{CHANGE}"[^>]*checked', again)
 
