@@ -3,6 +3,8 @@ what, batching, the invitation's METHOD, opt-outs, retries, never twice."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -296,3 +298,36 @@ def test_notify_works_from_inside_a_flush(app, make, smtp):
     [got] = smtp.received
     assert got.recipients == ["new@example.jp"]
     assert got.mail["Subject"] == "アカウントができました"
+
+
+def test_two_changes_at_once_for_one_person_make_one_batch(app, make, smtp):
+    """Two transactions adding a notice for the same person at the same moment (two
+    coordinators, two servers): the second waits for the first's batch and joins it."""
+    first_added, second_started = threading.Event(), threading.Event()
+
+    def first():
+        with app.app_context():
+            notify(
+                to_email="yamada@example.jp", to_name="山田", kind=CHANGE, subject="1", text="一"
+            )
+            first_added.set()
+            second_started.wait(5)
+            time.sleep(0.3)  # the second is now waiting on this batch's row or key
+            db.session.commit()
+
+    def second():
+        first_added.wait(5)
+        with app.app_context():
+            second_started.set()
+            tell(n=2)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    [message] = _messages()
+    assert message.notice_count == 2
+    run_jobs(app, scheduled=True)
+    [got] = smtp.received
+    assert got.mail["Subject"] == "2件の講座が変更されました"
