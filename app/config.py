@@ -66,6 +66,20 @@ class Config:
     # typed in the sheet (names perhaps). A quarter is time enough to look into a problem
     # a partner reports late.
     SYNC_LOG_RETENTION_DAYS = 90
+    # E-mail (app/mail): sent through this SMTP server by the worker, never inside a request.
+    # No MAIL_SERVER: messages are composed and kept in the outbox (/admin/mail), unsent.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587  # the submission port; STARTTLS on it with MAIL_USE_TLS
+    MAIL_USERNAME: str | None = None  # set: log in to the server (AUTH) with MAIL_PASSWORD
+    MAIL_PASSWORD: str | None = None  # a secret: read from the environment, never logged
+    MAIL_USE_TLS = True  # STARTTLS before anything else is said (the environment: true/false)
+    MAIL_FROM = "Dekiru <dekiru@dekiru.local>"  # the From of every message
+    # Notices to one person within this many minutes go as one message ("3件の講座が変更"),
+    # never one per session of a series.
+    MAIL_BATCH_MINUTES = 5
+    # Where the links in messages point (https://dekiru.city.example.jp); unset: the address
+    # of the request that caused the message, else SERVER_NAME.
+    MAIL_SITE_URL: str | None = None
     SESSION_COOKIE_SAMESITE = "Lax"
     # Logs (app/logs.py): "json", one object per line, or "text"; unset in tests, whose app
     # leaves logging to pytest unless a test names a format.
@@ -173,6 +187,14 @@ def environment_overrides() -> dict[str, str]:
         "RETENTION_YEARS",
         "AUDIT_RETENTION_YEARS",
         "SYNC_LOG_RETENTION_DAYS",
+        "MAIL_SERVER",
+        "MAIL_PORT",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+        "MAIL_USE_TLS",
+        "MAIL_FROM",
+        "MAIL_BATCH_MINUTES",
+        "MAIL_SITE_URL",
     ):
         if os.environ.get(name):
             overrides[name] = os.environ[name]

@@ -19,7 +19,7 @@ APP = REPO_ROOT / "app"
 TIERS: tuple[tuple[str, ...], ...] = (
     ("auth",),
     ("api", "core", "jobs"),
-    ("curricula",),
+    ("curricula", "mail"),
     ("orgs",),
     ("scheduling",),
     ("people",),

@@ -37,6 +37,7 @@ def test_only_login_language_health_and_openapi_are_public(app):
         "core.index",
         "core.set_language",
         "jobs.healthz",
+        "mail.settings_signed",  # the signed link in each mail: one address's choices only
         "public.achievements",
         "public.confirmation",
         "public.session_list",
