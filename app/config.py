@@ -25,6 +25,11 @@ class Config:
     # Uploads are small (sign-up sheets, closure calendars); the upload confirmation carries
     # the file in a signed form field, so leave room above the 2 MB file limit.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # Staffing: a reminder to each instructor and assistant this many days before a class;
+    # how often the reminders and the requests' reply-by dates are looked at.
+    STAFF_REMINDER_DAYS = 2
+    STAFF_REMINDER_EVERY_MINUTES = 15
+    STAFFING_DEADLINES_EVERY_MINUTES = 60
     HELP_PHONE = "0120-000-000"  # the city's help line, printed on cards and confirmations
     CITY_NAME = "若葉市"  # the municipality, as the per-session records name it
     SHEETS_API_URL = "https://sheets.googleapis.com"
@@ -77,9 +82,10 @@ class Config:
     # Notices to one person within this many minutes go as one message ("3件の講座が変更"),
     # never one per session of a series.
     MAIL_BATCH_MINUTES = 5
-    # Where the links in messages point (https://dekiru.city.example.jp); unset: the address
-    # of the request that caused the message, else SERVER_NAME.
-    MAIL_SITE_URL: str | None = None
+    # The address people reach Dekiru at (https://dekiru.city.example.jp): where the links in
+    # e-mail point. Unset: the address of the request that caused the message; a job's own
+    # message (a reminder) then links to SERVER_NAME, else localhost.
+    SITE_URL: str | None = None
     SESSION_COOKIE_SAMESITE = "Lax"
     # Logs (app/logs.py): "json", one object per line, or "text"; unset in tests, whose app
     # leaves logging to pytest unless a test names a format.
@@ -182,6 +188,10 @@ def environment_overrides() -> dict[str, str]:
         "JOB_KEEP_DAYS",
         "SHEETS_SYNC_EVERY_MINUTES",
         "SHEETS_SYNC_AFTER_CHANGE",
+        "SITE_URL",
+        "STAFF_REMINDER_DAYS",
+        "STAFF_REMINDER_EVERY_MINUTES",
+        "STAFFING_DEADLINES_EVERY_MINUTES",
         "LOG_FORMAT",
         "LOG_LEVEL",
         "RETENTION_YEARS",
@@ -194,7 +204,6 @@ def environment_overrides() -> dict[str, str]:
         "MAIL_USE_TLS",
         "MAIL_FROM",
         "MAIL_BATCH_MINUTES",
-        "MAIL_SITE_URL",
     ):
         if os.environ.get(name):
             overrides[name] = os.environ[name]

@@ -41,7 +41,7 @@ from app.errors import ValidationError
 from app.inputs import DB_INT_MAX, DB_INT_MIN, MAX_PAGE, digits_int
 from app.parsing import normalize_phone
 from app.text import clean
-from app.timeutil import OutOfRange, iso, parse_iso
+from app.timeutil import OutOfRange, check_day, iso, parse_iso
 
 
 class Says:
@@ -242,6 +242,26 @@ def at_most(limit: int, message: Any = None) -> AfterValidator:
 # integer; an INTEGER column's range. Empty is None. (Id is the API's strict kind.)
 TypedNumber = Annotated[
     int | None, BeforeValidator(_typed_number), WithJsonSchema({"type": "integer"})
+]
+
+
+def _typed_day(value: Any) -> date | None:
+    """A day as YYYY-MM-DD, typed in a box (full-width digits too) or given in JSON."""
+    text = clean(value) if isinstance(value, str) else value
+    if not text:
+        return None
+    if not isinstance(text, str):
+        raise ValueError(_l("日付は 2026-04-01 の形式で入力してください。"))
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(_l("日付は 2026-04-01 の形式で入力してください。")) from None
+    return check_day(day)
+
+
+# A day from a form or JSON; empty is None.
+TypedDay = Annotated[
+    date | None, BeforeValidator(_typed_day), WithJsonSchema({"type": "string", "format": "date"})
 ]
 # Ids from a form's ticks or JSON: a list, or text "3, 5"; repeats dropped.
 TypedIds = Annotated[

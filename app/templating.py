@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask
 from flask_babel import get_locale
@@ -11,8 +11,9 @@ from app.labels import WEEKDAY, label
 from app.timeutil import local
 
 
-def format_date(dt: datetime) -> str:
-    d = local(dt)
+def format_date(dt: datetime | date) -> str:
+    """A moment's day in Japan, or a day as it is (a reply-by date)."""
+    d = local(dt) if isinstance(dt, datetime) else dt
     if (locale := get_locale()) is not None and locale.language == "en":
         return d.strftime("%a %d %b %Y")
     return f"{d.year}年{d.month}月{d.day}日({WEEKDAY[d.weekday()]})"

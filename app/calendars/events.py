@@ -340,3 +340,45 @@ def render(feed: Feed, site: Site, now: datetime) -> bytes:
     end = b"END:VCALENDAR\r\n"
     head = calendar(feed).to_ical().removesuffix(end)
     return head + b"".join(event_bytes(text) for text in event_texts(feed, site, now)) + end
+
+
+# ---------------------------------------------------------------- invitations (iTIP)
+
+
+def invitation(
+    session_ids: Sequence[int], *, method: str, attendee: str, organizer: str, now: datetime
+) -> bytes:
+    """The classes as an iTIP message for one person's calendar: METHOD:REQUEST adds or
+    moves them, METHOD:CANCEL removes them (RFC 5546). Each event is the staff feed's own,
+    same UID and SEQUENCE, so a phone that holds the class from the e-mail and from the feed
+    holds it once, and a later change replaces it.
+
+    A CANCEL of a class still held (the person was taken off it) says CANCELLED all the
+    same: for that person's calendar the class is gone."""
+    feed = Feed(
+        f"invitation:{method}",
+        "",
+        Session.id.in_(list(session_ids)),
+        Audience.STAFF,
+        roster=True,
+        windowed=False,
+    )
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    cal.add_component(Timezone.from_ical(_tokyo_timezone()))
+    for text in event_texts(feed, Site.current(), now):
+        if method == "CANCEL":
+            text = text._replace(status="CANCELLED")
+        event = Event.from_ical(event_bytes(text))
+        event["DTSTAMP"] = vDDDTypes(now)
+        event.add("organizer", f"mailto:{organizer}")
+        event.add(
+            "attendee",
+            f"mailto:{attendee}",
+            parameters={"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED", "RSVP": "FALSE"},
+        )
+        cal.add_component(event)
+    return cal.to_ical()

@@ -43,7 +43,7 @@ class MailMessage(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     send_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The address of the site as the request that caused the message saw it: the settings
-    # link's host when MAIL_SITE_URL is not set (a worker has no request to ask).
+    # link's host when SITE_URL is not set (a worker has no request to ask).
     site_url: Mapped[str | None] = mapped_column(sa.String(300))
     # What was sent, composed once when the job claims the message (in the recipient's
     # language), so that a retry sends the very same mail, Message-ID included.

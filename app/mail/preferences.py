@@ -51,9 +51,9 @@ def settings_path(email: str) -> str:
 
 
 def settings_url(email: str, site_url: str | None) -> str:
-    """The whole link: on MAIL_SITE_URL, else on the site as the causing request saw it,
+    """The whole link: on SITE_URL, else on the site as the causing request saw it,
     else on SERVER_NAME."""
-    root = current_app.config.get("MAIL_SITE_URL") or site_url
+    root = current_app.config.get("SITE_URL") or site_url
     if not root and current_app.config.get("SERVER_NAME"):
         return url_for(SETTINGS_ENDPOINT, token=settings_token(email), _external=True)
     return (root or "").rstrip("/") + settings_path(email)

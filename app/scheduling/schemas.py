@@ -31,6 +31,7 @@ from app.schemas import (
     QueryText,
     Says,
     Time,
+    TypedDay,
     TypedIds,
     TypedNumber,
     at_most,
@@ -169,19 +170,6 @@ class SessionIn(ApiIn):
     ] = None
 
 
-def _series_end(value: Any) -> date | None:
-    text = clean(value) if isinstance(value, str) else value
-    if not text:
-        return None
-    if not isinstance(text, str):
-        raise ValueError(_l("日付は 2026-04-01 の形式で入力してください。"))
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(_l("日付は 2026-04-01 の形式で入力してください。")) from None
-    return check_day(day)
-
-
 def _weekdays(numbers: list[int] | None) -> list[int] | None:
     if numbers and any(not 0 <= d <= 6 for d in numbers):
         raise ValueError(_l("曜日は 0(月)から 6(日)の数で指定してください。"))
@@ -199,11 +187,7 @@ class SeriesRule(ApiIn):
     """The weekly rule of a series (the first session's fields are SessionIn's)."""
 
     weekdays: Annotated[TypedIds, AfterValidator(_weekdays)] = Field(None, description="Monday = 0")
-    until: Annotated[
-        date | None,
-        BeforeValidator(_series_end),
-        WithJsonSchema({"type": "string", "format": "date"}),
-    ] = None
+    until: TypedDay = None
     count: Annotated[TypedNumber, within(1)] = None
     on_closed: Annotated[
         Literal["refuse", "skip"],
