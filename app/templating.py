@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask
 from flask_babel import get_locale
@@ -11,11 +11,15 @@ from app.labels import WEEKDAY, label
 from app.timeutil import local
 
 
-def format_date(dt: datetime) -> str:
-    d = local(dt)
+def format_day(d: date) -> str:
+    """A Japan date as people read it: 2026年12月24日(木), or Thu 24 Dec 2026."""
     if (locale := get_locale()) is not None and locale.language == "en":
         return d.strftime("%a %d %b %Y")
     return f"{d.year}年{d.month}月{d.day}日({WEEKDAY[d.weekday()]})"
+
+
+def format_date(dt: datetime) -> str:
+    return format_day(local(dt).date())
 
 
 def format_time(dt: datetime) -> str:
@@ -33,6 +37,7 @@ def _lang() -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "jdate")
+    app.add_template_filter(format_day, "jday")
     app.add_template_filter(format_time, "jtime")
     app.add_template_filter(format_datetime, "jdatetime")
     app.add_template_global(label)
