@@ -67,6 +67,8 @@ MATRIX: dict[str, set[str]] = {
     "staffing.availability_weekly": STAFF,
     "staffing.availability_date_add": STAFF,
     "staffing.availability_date_remove": STAFF,
+    "api.get_availability": STAFF,
+    "api.put_availability": STAFF,
     "jobs.job_list": {A},
     "jobs.retry": {A},
     "api.list_courses": STAFF,

@@ -12,6 +12,7 @@ from datetime import date, time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.auth.services import create_token
 from app.extensions import db
 from app.staffing.availability import (
     WeeklySlot,
@@ -49,6 +50,25 @@ def _reasons(people, day: date, starts: str, ends: str, end_day: date | None = N
 
 def _count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+class Api:
+    """/api/v1 with one user's bearer token."""
+
+    def __init__(self, client, user):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {create_token(user)[1]}"}
+
+    def get(self, path):
+        return self.client.get(f"/api/v1{path}", headers=self.headers)
+
+    def put(self, path, body):
+        return self.client.put(f"/api/v1{path}", json=body, headers=self.headers)
+
+
+@pytest.fixture
+def api_as(client):
+    return lambda user: Api(client, user)
 
 
 @pytest.fixture
@@ -348,3 +368,53 @@ def test_planners_keep_anyones_and_only_instructors_have_one(make, client, teach
     login(client, coordinator)
     assert "山田先生" in _page(client, teacher)
     assert client.get(f"/instructors/{coordinator.id}/availability").status_code == 404
+
+
+# ---------------------------------------------------------------- the API
+
+
+def test_the_api_reads_and_replaces_availability(make, api_as, teacher):
+    api = api_as(teacher)
+    day = japan_today() + timedelta(days=5)
+    body = {
+        "weekly": [{"weekday": 0, "starts": "10:00", "ends": "16:00"}],
+        "unavailable_dates": [{"day": day.isoformat(), "note": "研修"}],
+    }
+    response = api.put(f"/instructors/{teacher.id}/availability", body)
+    assert response.status_code == 200, response.get_json()
+    got = api.get(f"/instructors/{teacher.id}/availability").get_json()
+    assert got["summary"] == "月 10:00–16:00"
+    assert got["weekly"] == [{"weekday": 0, "starts": "10:00", "ends": "16:00"}]
+    assert [(d["day"], d["note"]) for d in got["unavailable_dates"]] == [(day.isoformat(), "研修")]
+
+
+def test_the_api_names_the_wrong_row_and_saves_nothing(make, api_as, teacher):
+    api = api_as(teacher)
+    body = {
+        "weekly": [
+            {"weekday": 0, "starts": "10:00", "ends": "16:00"},
+            {"weekday": 7, "starts": "10:00", "ends": "16:00"},
+            {"weekday": 1, "starts": "10:00", "ends": "9時"},
+        ],
+        "unavailable_dates": [{"day": "2026-02-30"}],
+    }
+    response = api.put(f"/instructors/{teacher.id}/availability", body)
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert fields == {"unavailable_dates-0-day": "日付は 2026-04-01 の形式で入力してください。"}
+
+    body["unavailable_dates"] = []
+    response = api.put(f"/instructors/{teacher.id}/availability", body)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {
+        "weekly-1-weekday": "曜日は月曜日から日曜日の中から選んでください。",
+        "weekly-2-ends": "終わりの時刻は始まりの時刻より後にしてください。",
+    }
+    assert _count(WeeklyAvailability) == 0
+
+
+def test_the_api_hides_another_organizations_instructor(make, api_as, teacher):
+    outsider = make.user("instructor", org=make.org(slug="npo-theirs"))
+    api = api_as(make.user("partner", org=teacher.org))
+    assert api.get(f"/instructors/{teacher.id}/availability").status_code == 200
+    assert api.get(f"/instructors/{outsider.id}/availability").status_code == 404
