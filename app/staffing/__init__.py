@@ -8,4 +8,12 @@ bp = Blueprint("staffing", __name__)
 
 # Importing the area attaches its views to bp (and its API to app.api.bp) and connects its
 # receivers: create_app imports each area and registers its blueprint, nothing more.
-from app.staffing import api, jobs, models, receivers, routes  # noqa: E402, F401
+from app.staffing import (  # noqa: E402, F401
+    api,
+    availability_api,
+    availability_routes,
+    jobs,
+    models,
+    receivers,
+    routes,
+)

@@ -36,6 +36,7 @@ class World:
     hanako: int  # registered, with a card
     taro: int  # not registered
     registration: int
+    teacher: int
 
 
 @pytest.fixture
@@ -55,6 +56,7 @@ def world(make) -> World:
         hanako=hanako.id,
         taro=taro.id,
         registration=registration.id,
+        teacher=teacher.id,
     )
 
 
@@ -141,6 +143,16 @@ CALLS: dict[tuple[str, str, int], Callable[[World], Call]] = {
         f"/learners/{w.hanako}", {"district": "中央", "device": "android"}
     ),
     ("/venues", "get", 200): lambda w: Call("/venues"),
+    ("/instructors/{user_id}/availability", "get", 200): lambda w: Call(
+        f"/instructors/{w.teacher}/availability"
+    ),
+    ("/instructors/{user_id}/availability", "put", 200): lambda w: Call(
+        f"/instructors/{w.teacher}/availability",
+        {
+            "weekly": [{"weekday": 0, "starts": "１０：００", "ends": "16:00"}],
+            "unavailable_dates": [{"day": LATER.isoformat(), "note": "研修"}],
+        },
+    ),
     ("/courses", "get", 200): lambda w: Call("/courses"),
     ("/courses/{slug}", "get", 200): lambda w: Call(f"/courses/{w.course}", query="?version=1"),
     ("/reports/summary", "get", 200): lambda w: Call("/reports/summary"),

@@ -45,6 +45,7 @@ SECRETS = (
     "070-9999-0000",
     "OTHER-ORG-SESSION-NOTE",
     "OTHER-ORG-LEARNER-NOTE",
+    "秘密の講師",
 )
 FUZZED_EXAMPLES = 10
 
@@ -112,6 +113,7 @@ def world(make) -> World:
         cards.issue_card(learner)
     register(mine, ours_learner, source="phone")
     registration = register(theirs, hidden, source="phone")
+    their_instructor = make.user("instructor", org=other, name="秘密の講師")
     db.session.commit()
     return World(
         tokens={
@@ -122,6 +124,7 @@ def world(make) -> World:
             "session": theirs.id,
             "learner": hidden.id,
             "registration": registration.id,
+            "instructor": their_instructor.id,
         },
     )
 
@@ -231,6 +234,7 @@ def _every_get_path(world: World) -> list[str]:
         "session_id": world.other_ids["session"],
         "learner_id": world.other_ids["learner"],
         "registration_id": world.other_ids["registration"],
+        "user_id": world.other_ids["instructor"],
         "slug": "smartphone-basics",
     }
     paths = []
@@ -258,5 +262,8 @@ def test_the_secrets_are_there_for_a_coordinator_to_find(client, world):
     headers = {"Authorization": f"Bearer {world.tokens['coordinator']}"}
     learner = client.get(f"/api/v1/learners/{world.other_ids['learner']}", headers=headers)
     assert learner.get_json()["name"] == "漏洩 禁子"
+    instructor = world.other_ids["instructor"]
+    availability = client.get(f"/api/v1/instructors/{instructor}/availability", headers=headers)
+    assert availability.get_json()["name"] == "秘密の講師"
     session = client.get(f"/api/v1/sessions/{world.other_ids['session']}", headers=headers)
     assert session.get_json()["notes"] == "OTHER-ORG-SESSION-NOTE"

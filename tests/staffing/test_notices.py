@@ -14,7 +14,6 @@ from app.mail.models import MailPreference
 from app.people.learners import create_learner
 from app.people.models import RegistrationSource
 from app.people.registration import register
-from app.scheduling.models import Session
 from app.staffing.jobs import queue_reminders
 from app.timeutil import japan_today
 from tests.conftest import login, run_jobs
