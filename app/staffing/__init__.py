@@ -8,4 +8,4 @@ bp = Blueprint("staffing", __name__)
 
 # Importing the area attaches its views to bp (and its API to app.api.bp) and connects its
 # receivers: create_app imports each area and registers its blueprint, nothing more.
-from app.staffing import models  # noqa: E402, F401
+from app.staffing import models, proposal_api, proposal_routes  # noqa: E402, F401
