@@ -34,7 +34,9 @@ from app.extensions import db
 from app.people import cards
 from app.people.learners import create_learner
 from app.people.registration import register
+from app.staffing.proposals import propose
 from app.timeutil import japan_today
+from tests.conftest import at
 
 # Strings only the other organization's records hold: none may reach our partner.
 SECRETS = (
@@ -45,6 +47,7 @@ SECRETS = (
     "070-9999-0000",
     "OTHER-ORG-SESSION-NOTE",
     "OTHER-ORG-LEARNER-NOTE",
+    "OTHER-ORG-PROPOSAL-NOTE",
 )
 FUZZED_EXAMPLES = 10
 
@@ -112,6 +115,17 @@ def world(make) -> World:
         cards.issue_card(learner)
     register(mine, ours_learner, source="phone")
     registration = register(theirs, hidden, source="phone")
+    proposal = propose(
+        other,
+        {
+            "course": course.slug,
+            "venue_id": venue.id,
+            "starts_at": at(day, "15:00"),
+            "ends_at": at(day, "16:00"),
+            "note": "OTHER-ORG-PROPOSAL-NOTE",
+        },
+        None,
+    )
     db.session.commit()
     return World(
         tokens={
@@ -122,6 +136,7 @@ def world(make) -> World:
             "session": theirs.id,
             "learner": hidden.id,
             "registration": registration.id,
+            "proposal": proposal.id,
         },
     )
 
@@ -231,6 +246,7 @@ def _every_get_path(world: World) -> list[str]:
         "session_id": world.other_ids["session"],
         "learner_id": world.other_ids["learner"],
         "registration_id": world.other_ids["registration"],
+        "proposal_id": world.other_ids["proposal"],
         "slug": "smartphone-basics",
     }
     paths = []
@@ -260,3 +276,5 @@ def test_the_secrets_are_there_for_a_coordinator_to_find(client, world):
     assert learner.get_json()["name"] == "漏洩 禁子"
     session = client.get(f"/api/v1/sessions/{world.other_ids['session']}", headers=headers)
     assert session.get_json()["notes"] == "OTHER-ORG-SESSION-NOTE"
+    proposal = client.get(f"/api/v1/proposals/{world.other_ids['proposal']}", headers=headers)
+    assert proposal.get_json()["note"] == "OTHER-ORG-PROPOSAL-NOTE"
