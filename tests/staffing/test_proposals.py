@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from app.auth.services import create_token
 from app.extensions import db
@@ -287,6 +288,20 @@ def test_an_instructor_booked_elsewhere_since_refuses_the_approval(world, client
     assert _proposals()[0].status == ProposalStatus.PROPOSED
 
 
+def test_a_proposal_whose_time_has_passed_cannot_be_approved(world, client):
+    w = world
+    login(client, w["partner"])
+    _propose(client, w, w["city_venue"])
+    (proposal,) = _proposals()
+    login(client, w["coordinator"])
+    with time_machine.travel(at(DAY, "10:30"), tick=False):
+        response = client.post(f"/proposals/{proposal.id}/approve")
+    assert response.status_code == 422
+    assert "開始日時が過ぎています" in response.get_data(as_text=True)
+    assert _sessions() == []
+    assert _proposals()[0].status == ProposalStatus.PROPOSED
+
+
 # ---------------------------------------------------------------- isolation
 
 
@@ -481,3 +496,19 @@ def test_the_api_refuses_bad_proposals_and_a_decline_without_reason(world, clien
     again = client.post(f"/api/v1/proposals/{made['id']}/approve", headers=coordinator)
     assert again.status_code == 409
     assert again.get_json()["error"]["code"] == "not_proposed"
+
+
+def test_a_coordinator_proposes_for_a_partner_and_the_pages_read_in_english(world, client):
+    w = world
+    login(client, w["coordinator"])
+    assert _propose(client, w, w["city_venue"]).status_code == 302
+    (proposal,) = _proposals()
+    assert proposal.org_id == w["shop"].id
+    assert proposal.proposed_by_id == w["coordinator"].id
+    client.post("/language", data={"lang": "en", "next": "/proposals"})
+    queue = client.get("/proposals").get_data(as_text=True)
+    assert "1 waiting" in queue
+    assert "Approve and schedule the class" in queue
+    page = client.get(f"/orgs/{w['shop'].id}/proposals").get_data(as_text=True)
+    assert "Waiting for approval" in page
+    assert "中央公民館 (city venue, 中央, up to 12)" in page
