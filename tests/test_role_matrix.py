@@ -141,6 +141,19 @@ MATRIX: dict[str, set[str]] = {
     "reports.sessions_xlsx": {A, C, P},
     "api.report_sessions_csv": {A, C, P},
     "api.report_sessions_xlsx": {A, C, P},
+    "staffing.org_proposals": {A, C, P},
+    "staffing.proposal_withdraw": {A, C, P},
+    "staffing.own_venue_new": {A, C, P},
+    "staffing.own_venue_edit": {A, C, P},
+    "staffing.proposal_queue": PLANNERS,
+    "staffing.proposal_approve": PLANNERS,
+    "staffing.proposal_decline": PLANNERS,
+    "api.create_proposal": {A, C, P},
+    "api.list_proposals": {A, C, P},
+    "api.get_proposal": {A, C, P},
+    "api.approve_proposal": PLANNERS,
+    "api.decline_proposal": PLANNERS,
+    "api.withdraw_proposal": {A, C, P},
 }
 
 
@@ -259,6 +272,9 @@ PAGES = [
     ("reports.follow_up", "/reports/follow-up?list=absent_twice"),
     ("reports.sessions_csv", "/reports/sessions.csv"),
     ("reports.sessions_xlsx", "/reports/sessions.xlsx"),
+    ("staffing.org_proposals", "/orgs/{org_id}/proposals"),
+    ("staffing.own_venue_new", "/orgs/{org_id}/venues/new"),
+    ("staffing.proposal_queue", "/proposals"),
 ]
 
 API_READS = [
@@ -284,6 +300,8 @@ API_WRITES = [
     ("api.cancel_registration", "DELETE", "/api/v1/registrations/{registration_id}"),
     ("api.create_checkin", "POST", "/api/v1/sessions/{session_id}/checkins"),
     ("api.create_checkins_batch", "POST", "/api/v1/sessions/{session_id}/checkins/batch"),
+    ("api.approve_proposal", "POST", "/api/v1/proposals/1/approve"),
+    ("api.decline_proposal", "POST", "/api/v1/proposals/1/decline"),
 ]
 
 POST_ONLY_FORMS = [
@@ -311,6 +329,8 @@ POST_ONLY_FORMS = [
     ("calendars.regenerate_instructor", "/calendar/instructor/regenerate"),
     ("calendars.regenerate_org", "/calendar/org/regenerate"),
     ("calendars.regenerate_learner", "/learners/{learner_id}/calendar/regenerate"),
+    ("staffing.proposal_approve", "/proposals/1/approve"),
+    ("staffing.proposal_decline", "/proposals/1/decline"),
 ]
 
 

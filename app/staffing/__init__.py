@@ -14,6 +14,8 @@ from app.staffing import (  # noqa: E402, F401
     availability_routes,
     jobs,
     models,
+    proposal_api,
+    proposal_routes,
     receivers,
     routes,
 )

@@ -19,7 +19,10 @@ from referencing.jsonschema import DRAFT202012
 from app.api.openapi import document, operations
 from app.auth.models import Role
 from app.auth.services import create_token
+from app.extensions import db
+from app.orgs.models import Organization
 from app.people.registration import register
+from app.staffing.proposals import propose
 from app.timeutil import japan_today
 from tests.checkin.support import learner, open_session
 
@@ -68,6 +71,23 @@ def _later(w: World, **extra: Any) -> dict[str, Any]:
         "ends_at": f"{LATER.isoformat()}T11:00:00+09:00",
         **extra,
     }
+
+
+def _shop() -> Organization:
+    org = Organization(slug="carrier-shop", name="スマホショップ", kind="carrier")
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def _proposal(w: World) -> int:
+    """A proposal waiting, in the afternoon of the day _later's sessions are in the morning."""
+    later = _later(
+        w,
+        starts_at=f"{LATER.isoformat()}T14:00:00+09:00",
+        ends_at=f"{LATER.isoformat()}T15:00:00+09:00",
+    )
+    return propose(_shop(), later, None).id
 
 
 @dataclass
@@ -158,6 +178,22 @@ CALLS: dict[tuple[str, str, int], Callable[[World], Call]] = {
     ("/reports/summary", "get", 200): lambda w: Call("/reports/summary"),
     ("/reports/sessions.csv", "get", 200): lambda w: Call("/reports/sessions.csv"),
     ("/reports/sessions.xlsx", "get", 200): lambda w: Call("/reports/sessions.xlsx"),
+    ("/orgs/{slug}/proposals", "post", 201): lambda w: Call(
+        f"/orgs/{_shop().slug}/proposals", _later(w, capacity=4, note="駐車場あり")
+    ),
+    ("/proposals", "get", 200): lambda w: Call(
+        "/proposals", query="?status=proposed", before=lambda client, w: _proposal(w)
+    ),
+    ("/proposals/{proposal_id}", "get", 200): lambda w: Call(f"/proposals/{_proposal(w)}"),
+    ("/proposals/{proposal_id}/approve", "post", 200): lambda w: Call(
+        f"/proposals/{_proposal(w)}/approve"
+    ),
+    ("/proposals/{proposal_id}/decline", "post", 200): lambda w: Call(
+        f"/proposals/{_proposal(w)}/decline", {"reason": "会場の都合"}
+    ),
+    ("/proposals/{proposal_id}/withdraw", "post", 200): lambda w: Call(
+        f"/proposals/{_proposal(w)}/withdraw"
+    ),
 }
 
 

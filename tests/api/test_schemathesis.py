@@ -34,7 +34,9 @@ from app.extensions import db
 from app.people import cards
 from app.people.learners import create_learner
 from app.people.registration import register
+from app.staffing.proposals import propose
 from app.timeutil import japan_today
+from tests.conftest import at
 
 # Strings only the other organization's records hold: none may reach our partner.
 SECRETS = (
@@ -46,6 +48,7 @@ SECRETS = (
     "OTHER-ORG-SESSION-NOTE",
     "OTHER-ORG-LEARNER-NOTE",
     "秘密の講師",
+    "OTHER-ORG-PROPOSAL-NOTE",
 )
 FUZZED_EXAMPLES = 10
 
@@ -114,6 +117,17 @@ def world(make) -> World:
     register(mine, ours_learner, source="phone")
     registration = register(theirs, hidden, source="phone")
     their_instructor = make.user("instructor", org=other, name="秘密の講師")
+    proposal = propose(
+        other,
+        {
+            "course": course.slug,
+            "venue_id": venue.id,
+            "starts_at": at(day, "15:00"),
+            "ends_at": at(day, "16:00"),
+            "note": "OTHER-ORG-PROPOSAL-NOTE",
+        },
+        None,
+    )
     db.session.commit()
     return World(
         tokens={
@@ -125,6 +139,7 @@ def world(make) -> World:
             "learner": hidden.id,
             "registration": registration.id,
             "instructor": their_instructor.id,
+            "proposal": proposal.id,
         },
     )
 
@@ -235,6 +250,7 @@ def _every_get_path(world: World) -> list[str]:
         "learner_id": world.other_ids["learner"],
         "registration_id": world.other_ids["registration"],
         "user_id": world.other_ids["instructor"],
+        "proposal_id": world.other_ids["proposal"],
         "slug": "smartphone-basics",
     }
     paths = []
@@ -267,3 +283,5 @@ def test_the_secrets_are_there_for_a_coordinator_to_find(client, world):
     assert availability.get_json()["name"] == "秘密の講師"
     session = client.get(f"/api/v1/sessions/{world.other_ids['session']}", headers=headers)
     assert session.get_json()["notes"] == "OTHER-ORG-SESSION-NOTE"
+    proposal = client.get(f"/api/v1/proposals/{world.other_ids['proposal']}", headers=headers)
+    assert proposal.get_json()["note"] == "OTHER-ORG-PROPOSAL-NOTE"
