@@ -129,6 +129,13 @@ MATRIX: dict[str, set[str]] = {
     "reports.sessions_xlsx": {A, C, P},
     "api.report_sessions_csv": {A, C, P},
     "api.report_sessions_xlsx": {A, C, P},
+    "reports.activity": STAFF,
+    "reports.activity_print": STAFF,
+    "reports.activity_csv": STAFF,
+    "reports.activity_xlsx": STAFF,
+    "reports.org_activity_csv": {A, C, P},
+    "reports.org_activity_xlsx": {A, C, P},
+    "api.instructor_activity": STAFF,
 }
 
 

@@ -36,6 +36,7 @@ class World:
     hanako: int  # registered, with a card
     taro: int  # not registered
     registration: int
+    teacher: int
 
 
 @pytest.fixture
@@ -55,6 +56,7 @@ def world(make) -> World:
         hanako=hanako.id,
         taro=taro.id,
         registration=registration.id,
+        teacher=teacher.id,
     )
 
 
@@ -146,6 +148,9 @@ CALLS: dict[tuple[str, str, int], Callable[[World], Call]] = {
     ("/reports/summary", "get", 200): lambda w: Call("/reports/summary"),
     ("/reports/sessions.csv", "get", 200): lambda w: Call("/reports/sessions.csv"),
     ("/reports/sessions.xlsx", "get", 200): lambda w: Call("/reports/sessions.xlsx"),
+    ("/instructors/{user_id}/activity", "get", 200): lambda w: Call(
+        f"/instructors/{w.teacher}/activity", query="?year=令和8年度"
+    ),
 }
 
 

@@ -41,6 +41,7 @@ SECRETS = (
     "秘密の団体",
     "npo-secret-other",
     "漏洩 禁子",
+    "漏洩 講師",
     "ろうえい きんこ",
     "070-9999-0000",
     "OTHER-ORG-SESSION-NOTE",
@@ -85,6 +86,8 @@ def world(make) -> World:
     course = make.course(slug="smartphone-basics")
     venue = make.venue()
     day = japan_today() + timedelta(days=10)
+    # The other organization's instructor: their 活動記録 is not our partner's to read.
+    their_teacher = make.user("instructor", org=other, name="漏洩 講師")
     mine = make.session(course=course, venue=venue, day=day, partner_org=ours.slug)
     theirs = make.session(
         course=course,
@@ -94,6 +97,7 @@ def world(make) -> World:
         end="14:00",
         partner_org=other.slug,
         notes="OTHER-ORG-SESSION-NOTE",
+        instructor_ids=[their_teacher.id],
     )
     ours_learner = create_learner(
         {"name": "参加 花子", "furigana": "さんか はなこ", "phone": "090-1111-2222"}
@@ -122,6 +126,7 @@ def world(make) -> World:
             "session": theirs.id,
             "learner": hidden.id,
             "registration": registration.id,
+            "instructor": their_teacher.id,
         },
     )
 
@@ -231,6 +236,7 @@ def _every_get_path(world: World) -> list[str]:
         "session_id": world.other_ids["session"],
         "learner_id": world.other_ids["learner"],
         "registration_id": world.other_ids["registration"],
+        "user_id": world.other_ids["instructor"],
         "slug": "smartphone-basics",
     }
     paths = []
