@@ -25,7 +25,8 @@ TIERS: tuple[tuple[str, ...], ...] = (
     ("people",),
     ("checkin",),
     ("calendars", "sheets"),
-    ("reports", "partners"),
+    ("reports",),
+    ("partners",),  # an organization's page shows its people's 活動記録 (app.reports.teaching)
     ("public",),
     ("maintenance",),  # backups and retention: sees people, core, sheets and the rest
 )

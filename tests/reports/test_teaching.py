@@ -281,6 +281,18 @@ def test_a_backwards_range_is_refused(data, client):
     assert "終わりの年度は始まりの年度と同じか" in response.get_data(as_text=True)
 
 
+def test_the_organization_page_lists_its_people_with_their_figures(data, client):
+    page = _as(client, data.partner).get(f"/orgs/{data.ours.id}?year=2025").get_data(as_text=True)
+    section = page.split('id="activity"')[1].split("</section>")[0]
+    assert f'data-user="{data.a.id}"' in section
+    assert f'data-user="{data.b.id}"' in section
+    assert "C講師" not in section
+    assert f"/reports/instructors/{data.b.id}/activity?year=2025" in section
+    b_row = section.split(f'data-user="{data.b.id}"')[1].split("</tr>")[0]
+    assert 'data-figure="assistant_hours">1.5<' in b_row
+    assert 'data-figure="learners">3<' in b_row
+
+
 # ---------------------------------------------------------------- who sees whose
 
 
