@@ -26,7 +26,8 @@ class Config:
     # the file in a signed form field, so leave room above the 2 MB file limit.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     HELP_PHONE = "0120-000-000"  # the city's help line, printed on cards and confirmations
-    CITY_NAME = "若葉市"  # the municipality, as the per-session records name it
+    # The municipality, as the per-session records and a printed 活動記録 name it.
+    CITY_NAME = "若葉市"
     SHEETS_API_URL = "https://sheets.googleapis.com"
     SHEETS_ACCESS_TOKEN: str | None = None
     SHEETS_CREDENTIALS: str | None = None
