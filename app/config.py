@@ -31,7 +31,8 @@ class Config:
     STAFF_REMINDER_EVERY_MINUTES = 15
     STAFFING_DEADLINES_EVERY_MINUTES = 60
     HELP_PHONE = "0120-000-000"  # the city's help line, printed on cards and confirmations
-    CITY_NAME = "若葉市"  # the municipality, as the per-session records name it
+    # The municipality, as the per-session records and a printed 活動記録 name it.
+    CITY_NAME = "若葉市"
     SHEETS_API_URL = "https://sheets.googleapis.com"
     SHEETS_ACCESS_TOKEN: str | None = None
     SHEETS_CREDENTIALS: str | None = None

@@ -1,4 +1,5 @@
-"""The Japanese 年度 (fiscal year): April 1 to March 31, named by the year it starts in."""
+"""The Japanese 年度 (fiscal year): April 1 to March 31, named by the year it starts in; and a
+day of one written in 和暦 (令和8年4月12日), as records handed to the city read."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from app.timeutil import from_local, local
 # The era a 年度 may be written in; reports never reach before 平成.
 _ERAS = {"平成": 1989, "令和": 2019, "H": 1989, "R": 2019}
 _ERA_LAST = {"平成": 31, "H": 31}
+# The first day of each era a report's day may fall in, newest first (the app's days start in
+# 2000: app.timeutil.FIRST_DAY).
+_ERA_FIRST_DAYS = (("令和", date(2019, 5, 1)), ("平成", date(1989, 1, 8)))
 _YEAR = re.compile(r"^(\d{4})(年度?)?$")
 _ERA_YEAR = re.compile(r"^(平成|令和|[HR])\.?(元|\d{1,2})(年度?)?$", re.IGNORECASE)
 
@@ -66,3 +70,19 @@ class FiscalYear:
             from_local(self.first_day, time(0, 0)),
             from_local(date(self.year + 1, 4, 1), time(0, 0)),
         )
+
+
+def era_date(day: date) -> str:
+    """A day in 和暦: 2026-04-12 → '令和8年4月12日', 2019-05-01 → '令和元年5月1日'."""
+    for era, first in _ERA_FIRST_DAYS:
+        if day >= first:
+            number = day.year - first.year + 1
+            year = _("元") if number == 1 else str(number)
+            return _(
+                "%(era)s%(year)s年%(month)d月%(day)d日",
+                era=era,
+                year=year,
+                month=day.month,
+                day=day.day,
+            )
+    return day.isoformat()  # before 平成: never a class of ours

@@ -26,7 +26,8 @@ TIERS: tuple[tuple[str, ...], ...] = (
     ("checkin",),
     ("calendars", "sheets"),
     ("staffing",),  # requests, offers, availability: the invitations are calendars'
-    ("reports", "partners"),
+    ("reports",),
+    ("partners",),  # an organization's page shows its people's 活動記録 (app.reports.teaching)
     ("public",),
     ("maintenance",),  # backups and retention: sees people, core, sheets and the rest
 )

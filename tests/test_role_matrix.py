@@ -154,6 +154,13 @@ MATRIX: dict[str, set[str]] = {
     "api.approve_proposal": PLANNERS,
     "api.decline_proposal": PLANNERS,
     "api.withdraw_proposal": {A, C, P},
+    "reports.activity": STAFF,
+    "reports.activity_print": STAFF,
+    "reports.activity_csv": STAFF,
+    "reports.activity_xlsx": STAFF,
+    "reports.org_activity_csv": {A, C, P},
+    "reports.org_activity_xlsx": {A, C, P},
+    "api.instructor_activity": STAFF,
 }
 
 

@@ -1,6 +1,7 @@
 """The partner organizations' pages: one partner's space (figures, sessions, staff, its sheet
 and the sheet's actions) and the list of partners. Above sheets, because a partner's page
-shows its sheet and the sheet's actions come back to the page."""
+shows its sheet and the sheet's actions come back to the page; above reports, because it
+shows its people's 活動記録 (app.reports.teaching)."""
 
 from flask import Blueprint
 

@@ -17,6 +17,8 @@ from app.orgs.models import Organization
 from app.orgs.partner_services import PAGE_ROLES
 from app.partners import bp
 from app.partners import services as partners
+from app.reports import teaching
+from app.reports.teaching_routes import read_year
 from app.sheets.forms import LinkSheetForm, SyncNowForm
 from app.sheets.jobs import followed_job, job_message
 from app.sheets.runs import sheet_url
@@ -68,6 +70,12 @@ def render_partner_page(
             course_forms[member.user.id] = form
     if link_form is None:
         link_form = LinkSheetForm(formdata=None)
+    # The 活動記録 of the organization's people for the 年度 chosen (?year=).
+    activity_error = None
+    try:
+        activity_year = read_year(request.args)
+    except ValidationError as exc:
+        activity_year, activity_error, status = None, exc, 422
     return render_template(
         "partners/partner_page.html",
         job_message=job_message,
@@ -79,6 +87,10 @@ def render_partner_page(
         sync_form=SyncNowForm(formdata=None),
         sync_job=followed_job(org, request.args.get("sync_job", type=int)) if space.link else None,
         sheet_url=sheet_url(space.link.spreadsheet_key) if space.link else None,
+        activity_year=activity_year,
+        activity_years=teaching.org_years(org),
+        activity=teaching.org_activity(org, activity_year) if activity_year else [],
+        activity_error=activity_error,
     ), status
 
 

@@ -1,17 +1,24 @@
-"""What the API writes about the figures: GET /api/v1/reports/summary (app.schemas).
+"""What the API reads and writes about the figures: GET /api/v1/reports/summary and a
+person's 活動記録, GET /api/v1/instructors/{id}/activity (app.schemas).
 
-Shares are fractions (0.3 = 30%), rounded to 4 places.
+Shares are fractions (0.3 = 30%), rounded to 4 places; hours to the hundredth.
 """
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import Field
+from flask_babel import lazy_gettext as _l
+from pydantic import Field, PlainValidator, WithJsonSchema
 
+from app.auth.models import User
+from app.fiscal import FiscalYear
 from app.reports.figure_tables import rounded_share
 from app.reports.figures import Figures, SessionLine
-from app.schemas import ApiOut, Day
+from app.reports.teaching import Activity, ClassLine, YearLine
+from app.scheduling.models import StaffRole
+from app.schemas import ApiOut, ApiQuery, Day, Time
+from app.text import clean
 
 
 class ReportLine(ApiOut):
@@ -163,3 +170,118 @@ class SummaryOut(ApiOut):
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
+
+
+# ---------------------------------------------------------------- 活動記録
+
+
+def _fiscal_year(value: Any) -> FiscalYear | None:
+    return FiscalYear.parse(str(value)) if value and clean(str(value)) else None
+
+
+_Year = Annotated[
+    FiscalYear | None,
+    PlainValidator(_fiscal_year),
+    WithJsonSchema({"type": "string", "examples": ["2026", "令和8年度"]}),
+]
+
+
+class YearQuery(ApiQuery):
+    """The 年度 of a 活動記録 (2026, 令和8年度 or R8); the current 年度 when not given."""
+
+    invalid = _l("年度を確かめてください。")
+
+    year: _Year = Field(None, description="年度 (April to March); the current one by default")
+
+
+class ActivityQuery(YearQuery):
+    """The 年度 of a printed 活動記録: `year`, or `from`..`to`."""
+
+    from_: _Year = Field(None, alias="from", description="First 年度 of a range")
+    to: _Year = Field(None, description="Last 年度 of a range (at most 10 年度)")
+
+
+class ActivityFigures(ApiOut):
+    """Held classes and their hours per role, learners reached (実人数) and attendances (延べ)."""
+
+    instructor_classes: int
+    instructor_hours: float
+    assistant_classes: int
+    assistant_hours: float
+    classes: int
+    hours: float
+    learners: int
+    attendances: int
+
+    @classmethod
+    def of(cls, a: Activity) -> Self:
+        return cls(
+            instructor_classes=a.classes[StaffRole.INSTRUCTOR],
+            instructor_hours=a.hours(StaffRole.INSTRUCTOR),
+            assistant_classes=a.classes[StaffRole.ASSISTANT],
+            assistant_hours=a.hours(StaffRole.ASSISTANT),
+            classes=a.total_classes,
+            hours=a.hours(),
+            learners=a.learners,
+            attendances=a.attendances,
+        )
+
+
+class ActivityYear(ActivityFigures):
+    fiscal_year: int
+
+    @classmethod
+    def of_year(cls, line: YearLine) -> Self:
+        return cls(fiscal_year=line.year.year, **ActivityFigures.of(line.activity).model_dump())
+
+
+class ActivityClass(ApiOut):
+    session_id: int
+    date: Day
+    starts_at: Time
+    ends_at: Time
+    course: str
+    venue: str
+    partner: str | None
+    role: StaffRole
+    hours: float
+    learners: int
+
+    @classmethod
+    def of(cls, c: ClassLine) -> Self:
+        return cls(
+            session_id=c.session_id,
+            date=c.day,
+            starts_at=c.starts_at,
+            ends_at=c.ends_at,
+            course=c.course,
+            venue=c.venue,
+            partner=c.partner or None,
+            role=StaffRole(c.role),
+            hours=c.hours,
+            learners=c.learners,
+        )
+
+
+class ActivityOut(ApiOut):
+    """One instructor's or assistant's 活動記録."""
+
+    user_id: int
+    name: str
+    organization: str | None
+    fiscal_year: int = Field(description="The 年度 whose classes are listed")
+    years: list[ActivityYear] = Field(description="Every 年度 taught in, the current first")
+    classes: list[ActivityClass]
+
+    @classmethod
+    def of(
+        cls, person: User, year: FiscalYear, years: list[YearLine], classes: list[ClassLine]
+    ) -> Self:
+        return cls(
+            user_id=person.id,
+            name=person.name,
+            organization=person.org.name if person.org else None,
+            fiscal_year=year.year,
+            years=[ActivityYear.of_year(line) for line in years],
+            classes=[ActivityClass.of(c) for c in classes],
+        )

@@ -1,7 +1,7 @@
-"""Two SQL expressions that SQLite and PostgreSQL spell differently.
+"""SQL expressions that SQLite and PostgreSQL spell differently.
 
 Times are stored as naive UTC on both databases (app.timeutil.UTCDateTime); Japan has no
-daylight saving, so a fixed nine hours gives the local month exactly.
+daylight saving, so a fixed nine hours gives the local month (and 年度) exactly.
 """
 
 from __future__ import annotations
@@ -52,3 +52,30 @@ def _minutes_sqlite(element, compiler, **kw):
 def _minutes_postgresql(element, compiler, **kw):
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"CAST(ROUND(EXTRACT(EPOCH FROM ({end} - {start})) / 60) AS INTEGER)"
+
+
+class local_fiscal_year(FunctionElement):
+    """The 年度 (app.fiscal.FiscalYear.year) of a stored UTC time: its Japan time moved back
+    three months, so that April to March falls in one calendar year."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(local_fiscal_year, "sqlite")
+def _fiscal_year_sqlite(element, compiler, **kw):
+    (moment,) = element.clauses
+    # SQLite rolls 31 May minus three months to 3 March: never across a year's end.
+    return (
+        f"CAST(strftime('%Y', {compiler.process(moment, **kw)}, "
+        f"'+{JST_OFFSET_HOURS} hours', '-3 months') AS INTEGER)"
+    )
+
+
+@compiles(local_fiscal_year, "postgresql")
+def _fiscal_year_postgresql(element, compiler, **kw):
+    (moment,) = element.clauses
+    return (
+        f"CAST(EXTRACT(YEAR FROM {compiler.process(moment, **kw)} "
+        f"+ interval '{JST_OFFSET_HOURS} hours' - interval '3 months') AS INTEGER)"
+    )

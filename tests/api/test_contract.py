@@ -194,6 +194,9 @@ CALLS: dict[tuple[str, str, int], Callable[[World], Call]] = {
     ("/proposals/{proposal_id}/withdraw", "post", 200): lambda w: Call(
         f"/proposals/{_proposal(w)}/withdraw"
     ),
+    ("/instructors/{user_id}/activity", "get", 200): lambda w: Call(
+        f"/instructors/{w.teacher}/activity", query="?year=令和8年度"
+    ),
 }
 
 
