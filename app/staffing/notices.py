@@ -299,7 +299,11 @@ def partner_replied(request: StaffingRequest, offer: StaffingOffer | None) -> No
                 people = "、".join(p.user.name for p in offer.people)
             else:
                 title = _("%(org)s から担当の申し出がありました。", org=request.org.name)
-                people = _("%(day)s までに決めるとのことです", day=format_date(offer.name_by))
+                people = (
+                    _("%(day)s までに決めるとのことです", day=format_date(offer.name_by))
+                    if offer.name_by
+                    else ""
+                )
             lines = [*_session_lines(session)]
             if people:
                 lines.append((_("担当"), people))

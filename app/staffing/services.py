@@ -114,18 +114,24 @@ def list_requests(
 
 def live_count(org_id: int) -> int:
     """The menu's count for a partner: requests waiting for its answer."""
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(StaffingRequest)
-        .where(StaffingRequest.org_id == org_id, StaffingRequest.status == RequestStatus.OPEN)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(StaffingRequest)
+            .where(StaffingRequest.org_id == org_id, StaffingRequest.status == RequestStatus.OPEN)
+        )
+        or 0
     )
 
 
 def offers_waiting_count() -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(StaffingOffer)
-        .where(StaffingOffer.status == OfferStatus.OFFERED)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(StaffingOffer)
+            .where(StaffingOffer.status == OfferStatus.OFFERED)
+        )
+        or 0
     )
 
 
@@ -565,7 +571,7 @@ def request_status_label(request: StaffingRequest) -> str:
     return str(REQUEST_STATUS_LABELS.get(request.status, request.status))
 
 
-REQUEST_STATUS_LABELS = {
+REQUEST_STATUS_LABELS: dict[str, Any] = {
     RequestStatus.OPEN: _l("回答待ち"),
     RequestStatus.OFFERED: _l("申し出あり"),
     RequestStatus.CONFIRMED: _l("確定"),

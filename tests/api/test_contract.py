@@ -12,17 +12,21 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from app.api.openapi import document, operations
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.auth.services import create_token
 from app.extensions import db
 from app.orgs.models import Organization
 from app.people.registration import register
+from app.scheduling.sessions import create_session
+from app.staffing.models import StaffingRequest
 from app.staffing.proposals import propose
+from app.staffing.services import make_offer, request_staff
 from app.timeutil import japan_today
 from tests.checkin.support import learner, open_session
 
@@ -88,6 +92,35 @@ def _proposal(w: World) -> int:
         ends_at=f"{LATER.isoformat()}T15:00:00+09:00",
     )
     return propose(_shop(), later, None).id
+
+
+def _asked(w: World) -> int:
+    """A later class asked of an NPO with one instructor: the request's id."""
+    npo = Organization(slug="npo-contract", name="NPOけいやく", kind="npo")
+    db.session.add(npo)
+    db.session.flush()
+    teacher = User(email="npo-teacher@example.jp", name="NPO講師", role=Role.INSTRUCTOR, org=npo)
+    teacher.set_password("not used here at all")
+    db.session.add(teacher)
+    db.session.commit()
+    session = create_session(
+        _later(
+            w,
+            starts_at=f"{LATER.isoformat()}T16:00:00+09:00",
+            ends_at=f"{LATER.isoformat()}T17:00:00+09:00",
+        )
+    )
+    coordinator = db.session.scalars(sa.select(User).where(User.role == Role.COORDINATOR)).first()
+    (made,) = request_staff(
+        [session], {"org": npo.slug, "respond_by": LATER.isoformat()}, by=coordinator
+    )
+    return made.id
+
+
+def _offered(w: World) -> int:
+    request = db.session.get(StaffingRequest, _asked(w))
+    teacher = db.session.scalars(sa.select(User).where(User.org_id == request.org_id)).one()
+    return make_offer(request, {"instructor_ids": [teacher.id]}, by=teacher).offer.id
 
 
 @dataclass
@@ -193,6 +226,26 @@ CALLS: dict[tuple[str, str, int], Callable[[World], Call]] = {
     ),
     ("/proposals/{proposal_id}/withdraw", "post", 200): lambda w: Call(
         f"/proposals/{_proposal(w)}/withdraw"
+    ),
+    ("/sessions/{session_id}/staffing-requests", "post", 201): lambda w: Call(
+        f"/sessions/{create_session(_later(w)).id}/staffing-requests",
+        {"org": _shop().slug, "instructors": 1, "assistants": 1, "respond_by": LATER.isoformat()},
+    ),
+    ("/staffing-requests", "get", 200): lambda w: Call(
+        "/staffing-requests", before=lambda client, w: _asked(w)
+    ),
+    ("/staffing-requests/{request_id}", "get", 200): lambda w: Call(
+        f"/staffing-requests/{_asked(w)}"
+    ),
+    ("/staffing-requests/{request_id}/offers", "post", 201): lambda w: Call(
+        f"/staffing-requests/{_asked(w)}/offers", {"name_by": LATER.isoformat()}
+    ),
+    ("/staffing-requests/{request_id}/withdraw", "post", 200): lambda w: Call(
+        f"/staffing-requests/{_asked(w)}/withdraw", {"reason": "日程を見直します"}
+    ),
+    ("/offers/{offer_id}/confirm", "post", 200): lambda w: Call(f"/offers/{_offered(w)}/confirm"),
+    ("/offers/{offer_id}/decline", "post", 200): lambda w: Call(
+        f"/offers/{_offered(w)}/decline", {"reason": "研修のあとでお願いします"}
     ),
     ("/instructors/{user_id}/activity", "get", 200): lambda w: Call(
         f"/instructors/{w.teacher}/activity", query="?year=令和8年度"

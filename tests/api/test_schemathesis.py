@@ -35,6 +35,7 @@ from app.people import cards
 from app.people.learners import create_learner
 from app.people.registration import register
 from app.staffing.proposals import propose
+from app.staffing.services import make_offer, request_staff
 from app.timeutil import japan_today
 from tests.conftest import at
 
@@ -49,6 +50,7 @@ SECRETS = (
     "OTHER-ORG-SESSION-NOTE",
     "OTHER-ORG-LEARNER-NOTE",
     "OTHER-ORG-PROPOSAL-NOTE",
+    "OTHER-ORG-REQUEST-NOTE",
 )
 FUZZED_EXAMPLES = 10
 
@@ -130,10 +132,17 @@ def world(make) -> World:
         },
         None,
     )
+    coordinator = make.user("coordinator")
+    (asked,) = request_staff(
+        [theirs],
+        {"org": other.slug, "respond_by": day.isoformat(), "note": "OTHER-ORG-REQUEST-NOTE"},
+        by=coordinator,
+    )
+    offer = make_offer(asked, {"instructor_ids": [their_teacher.id]}, by=their_teacher).offer
     db.session.commit()
     return World(
         tokens={
-            "coordinator": create_token(make.user("coordinator"))[1],
+            "coordinator": create_token(coordinator)[1],
             "partner": create_token(make.user("partner", org=ours))[1],
         },
         other_ids={
@@ -142,6 +151,8 @@ def world(make) -> World:
             "registration": registration.id,
             "proposal": proposal.id,
             "instructor": their_teacher.id,
+            "request": asked.id,
+            "offer": offer.id,
         },
     )
 
@@ -253,6 +264,8 @@ def _every_get_path(world: World) -> list[str]:
         "registration_id": world.other_ids["registration"],
         "user_id": world.other_ids["instructor"],
         "proposal_id": world.other_ids["proposal"],
+        "request_id": world.other_ids["request"],
+        "offer_id": world.other_ids["offer"],
         "slug": "smartphone-basics",
     }
     paths = []
@@ -287,3 +300,5 @@ def test_the_secrets_are_there_for_a_coordinator_to_find(client, world):
     assert session.get_json()["notes"] == "OTHER-ORG-SESSION-NOTE"
     proposal = client.get(f"/api/v1/proposals/{world.other_ids['proposal']}", headers=headers)
     assert proposal.get_json()["note"] == "OTHER-ORG-PROPOSAL-NOTE"
+    asked = client.get(f"/api/v1/staffing-requests/{world.other_ids['request']}", headers=headers)
+    assert asked.get_json()["note"] == "OTHER-ORG-REQUEST-NOTE"
