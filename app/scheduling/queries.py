@@ -67,6 +67,7 @@ class SessionFilters:
     partner: str | None = None
     instructor_id: int | None = None
     status: str | None = None
+    newest_first: bool = False  # the past classes: the latest is the one people look for
 
 
 T = TypeVar("T")
@@ -131,9 +132,14 @@ def list_sessions(
     query = _filtered(user, filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     page = max(1, page)
+    order = (
+        (Session.starts_at.desc(), Session.id.desc())
+        if filters.newest_first
+        else (Session.starts_at, Session.id)
+    )
     items = db.session.scalars(
         with_details(query)
-        .order_by(Session.starts_at, Session.id)
+        .order_by(*order)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).unique()
