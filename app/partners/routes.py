@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,12 +11,14 @@ from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.access import PLANNERS, is_planner, roles
+from app.auth.models import Role
 from app.errors import ValidationError
 from app.orgs import partner_services as orgs_partners
 from app.orgs.models import Organization
 from app.orgs.partner_services import PAGE_ROLES
 from app.partners import bp
 from app.partners import services as partners
+from app.sheets.account import sheets_access
 from app.sheets.forms import LinkSheetForm, SyncNowForm
 from app.sheets.jobs import followed_job, job_message
 from app.sheets.runs import sheet_url
@@ -79,6 +81,9 @@ def render_partner_page(
         sync_form=SyncNowForm(formdata=None),
         sync_job=followed_job(org, request.args.get("sync_job", type=int)) if space.link else None,
         sheet_url=sheet_url(space.link.spreadsheet_key) if space.link else None,
+        # Whom to share the sheet with; what to configure is told to admins only.
+        sheets_access=sheets_access(current_app.config),
+        admin=current_user.role == Role.ADMIN,
     ), status
 
 
