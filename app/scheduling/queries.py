@@ -138,10 +138,7 @@ def list_sessions(
         else (Session.starts_at, Session.id)
     )
     items = db.session.scalars(
-        with_details(query)
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        with_details(query).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).unique()
     return Page(list(items), total, page, per_page)
 
