@@ -27,8 +27,9 @@ from app.auth.models import User
 from app.curricula.models import Course
 from app.errors import ServiceError
 from app.extensions import db
+from app.orgs import partner_services
 from app.orgs import services as orgs
-from app.orgs.models import Organization
+from app.orgs.models import InstructorCourse, Organization
 from app.scheduling import venues
 from app.scheduling.models import Session, SessionStatus, Venue
 from app.scheduling.series import create_series
@@ -182,6 +183,31 @@ def _build_people(report: DemoReport) -> dict[str, User]:
     return people
 
 
+def _planned_courses() -> dict[str, set[str]]:
+    """Each demo instructor's courses: those the plan has them teach or assist."""
+    slots = [*SERIES, *((course, slot) for _week, course, slot in SINGLES)]
+    teaches: dict[str, set[str]] = {}
+    for course, slot in slots:
+        for key in (*slot.instructors, *slot.assistants):
+            teaches.setdefault(key, set()).add(course)
+    return teaches
+
+
+def _build_teachable_courses(people: dict[str, User]) -> None:
+    """What a partner's page lists for each instructor (教えられるコース), as a coordinator
+    would set it; left alone for anyone who has some already (a second run, or edits made
+    on the page since)."""
+    have = set(db.session.scalars(sa.select(InstructorCourse.user_id).distinct()))
+    course_ids = dict(db.session.execute(sa.select(Course.slug, Course.id)).all())
+    for key, slugs in sorted(_planned_courses().items()):
+        user = people[key]
+        if user.id in have or user.org is None:
+            continue
+        partner_services.set_instructor_courses(
+            user.org, user.id, sorted(course_ids[slug] for slug in slugs)
+        )
+
+
 def _build_venues(report: DemoReport) -> dict[str, Venue]:
     by_slug: dict[str, Venue] = {}
     for raw in VENUES:
@@ -285,6 +311,7 @@ def build_demo_city(scale: str = "demo") -> str:
     report = DemoReport(sessions_skipped=had_demo, history_scale=scale)
     _build_orgs(report)
     people = _build_people(report)
+    _build_teachable_courses(people)
     place = _build_venues(report)
     if not had_demo:
         _build_sessions(report, people, place)

@@ -14,10 +14,12 @@ import sqlalchemy as sa
 from app.auth.models import User
 from app.config import REPO_ROOT
 from app.curricula.loader import load_directory
+from app.curricula.models import Course, CourseVersion
 from app.extensions import db
-from app.orgs.models import Organization
-from app.scheduling.models import Series, Session, SessionStatus, Venue
-from app.timeutil import from_local, japan_today, local
+from app.orgs.models import InstructorCourse, Organization
+from app.scheduling.models import Series, Session, SessionStaff, SessionStatus, Venue
+from app.timeutil import from_local, japan_today, local, utcnow
+from demo.city import read_logins
 
 DEMO_ORGS = {
     "city-hall",
@@ -106,6 +108,54 @@ def test_demo_data_builds_a_believable_city(demo_app, curricula):
         }
         assert partner_orgs == DEMO_ORGS - {"city-hall"}
     assert "tanaka.makoto@city.wakaba.example.jp" in output
+
+
+def test_a_demo_partners_page_lists_what_each_instructor_teaches(demo_app, curricula):
+    _build(demo_app)
+    with demo_app.app_context():
+        tsunagu = db.session.scalar(
+            sa.select(Organization).where(Organization.slug == "npo-tsunagu")
+        )
+        instructors = list(
+            db.session.scalars(
+                sa.select(User).where(User.org_id == tsunagu.id, User.role == "instructor")
+            )
+        )
+        # Each instructor can teach every class the plan gives them, as a coordinator sets it.
+        for user in instructors:
+            planned = set(
+                db.session.scalars(
+                    sa.select(Course.slug)
+                    .join(CourseVersion, CourseVersion.course_id == Course.id)
+                    .join(Session, Session.course_version_id == CourseVersion.id)
+                    .join(SessionStaff, SessionStaff.session_id == Session.id)
+                    .where(SessionStaff.user_id == user.id, Session.starts_at >= utcnow())
+                )
+            )
+            teaches = set(
+                db.session.scalars(
+                    sa.select(Course.slug)
+                    .join(InstructorCourse, InstructorCourse.course_id == Course.id)
+                    .where(InstructorCourse.user_id == user.id)
+                )
+            )
+            assert planned <= teaches, user.name
+        partner = db.session.scalar(
+            sa.select(User).where(User.email == "ito.yoko@tsunagu.example.jp")
+        )
+        logins = {email: password for email, (_r, password, _n) in read_logins().items()}
+    client = demo_app.test_client()
+    response = client.post(
+        "/login", data={"email": partner.email, "password": logins[partner.email]}
+    )
+    assert response.status_code == 302
+    page = client.get(f"/orgs/{tsunagu.id}").get_data(as_text=True)
+    staff = page[page.index('id="staff"') : page.index('id="sessions"')]
+    assert len(instructors) == 3
+    for user in instructors:
+        assert user.name in staff
+    assert "未登録" not in staff
+    assert "スマートフォンの基本操作" in staff
 
 
 def test_no_venue_or_person_is_booked_twice(demo_app, curricula):

@@ -21,6 +21,11 @@ class AttendanceStatus(StrEnum):
     ABSENT = "absent"
 
 
+# Who came: late is present; excused and absent did not come. Counted by the staffing rule,
+# the reports and the partners' figures alike.
+CAME = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+
+
 class CheckinMethod(StrEnum):
     QR = "qr"
     SCANNER = "scanner"

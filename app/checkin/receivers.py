@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from app.auth.access import is_planner
 from app.auth.models import User
 from app.checkin.counts import counts_for
-from app.checkin.models import Attendance, SkillReached
+from app.checkin.models import CAME, Attendance, SkillReached
 from app.checkin.services import derived_status, may_check_in
 from app.curricula.models import CourseVersion, Skill
 from app.extensions import db
@@ -93,6 +93,16 @@ def _door(session: Session, *, user: User, **_kwargs: object) -> dict[str, objec
         "counts": counts_for([session.id])[session.id],
         "can_check_in": may_check_in(user, session),
     }
+
+
+@scheduling_signals.came_counted.connect
+def _came(_sender: object, **_kwargs: object) -> sa.ColumnElement[int]:
+    return (
+        sa.select(sa.func.count(Attendance.id))
+        .where(Attendance.session_id == Session.id, Attendance.status.in_(CAME))
+        .correlate(Session)
+        .scalar_subquery()
+    )
 
 
 @dataclass

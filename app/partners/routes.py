@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,6 +11,7 @@ from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.access import PLANNERS, is_planner, roles
+from app.auth.models import Role
 from app.errors import ValidationError
 from app.orgs import partner_services as orgs_partners
 from app.orgs.models import Organization
@@ -19,6 +20,7 @@ from app.partners import bp
 from app.partners import services as partners
 from app.reports import teaching
 from app.reports.teaching_routes import read_year
+from app.sheets.account import sheets_access
 from app.sheets.forms import LinkSheetForm, SyncNowForm
 from app.sheets.jobs import followed_job, job_message
 from app.sheets.runs import sheet_url
@@ -91,6 +93,9 @@ def render_partner_page(
         activity_years=teaching.org_years(org),
         activity=teaching.org_activity(org, activity_year) if activity_year else [],
         activity_error=activity_error,
+        # Whom to share the sheet with; what to configure is told to admins only.
+        sheets_access=sheets_access(current_app.config),
+        admin=current_user.role == Role.ADMIN,
     ), status
 
 

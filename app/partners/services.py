@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import Role, User
-from app.checkin.models import Attendance, AttendanceStatus
+from app.checkin.models import CAME, Attendance
 from app.curricula import services as curricula
 from app.curricula.models import CourseVersion
 from app.extensions import db
@@ -23,7 +22,8 @@ from app.fiscal import FiscalYear
 from app.orgs.models import Organization, OrgKind
 from app.orgs.partner_services import StaffMember, org_staff
 from app.people.models import Registration, RegistrationStatus
-from app.scheduling.models import Session, SessionStaff, SessionStatus
+from app.scheduling.models import Session, SessionStatus, held_clause
+from app.scheduling.queries import with_details
 from app.sheets.models import SheetLink, SyncRun
 from app.sheets.runs import sync_log
 from app.timeutil import utcnow
@@ -65,12 +65,8 @@ def figures_for(
         Session.status != SessionStatus.CANCELLED,
     )
 
-    over = Session.ends_at <= now
-    held = sa.or_(
-        Session.status == SessionStatus.COMPLETED,
-        sa.and_(Session.status == SessionStatus.SCHEDULED, over),
-    )
-    planned = sa.and_(Session.status == SessionStatus.SCHEDULED, sa.not_(over))
+    held = held_clause(now)
+    planned = sa.and_(Session.status == SessionStatus.SCHEDULED, Session.ends_at > now)
     sessions = db.session.execute(
         sa.select(
             Session.partner_org_id,
@@ -98,7 +94,7 @@ def figures_for(
     attendances = db.session.execute(
         sa.select(Session.partner_org_id, sa.func.count(Attendance.id))
         .join(Session, Session.id == Attendance.session_id)
-        .where(in_year, Attendance.status.in_((AttendanceStatus.PRESENT, AttendanceStatus.LATE)))
+        .where(in_year, Attendance.status.in_(CAME))
         .group_by(Session.partner_org_id)
     )
     for org_id, count in attendances:
@@ -108,15 +104,6 @@ def figures_for(
 
 
 # ---------------------------------------------------------------- sessions
-
-
-def _with_details(query: sa.Select[Session]) -> sa.Select[Session]:
-    return query.options(
-        joinedload(Session.course_version).joinedload(CourseVersion.course),
-        joinedload(Session.venue),
-        joinedload(Session.partner_org),
-        selectinload(Session.staff).joinedload(SessionStaff.user),
-    )
 
 
 @dataclass
@@ -131,7 +118,7 @@ def org_sessions(org: Organization, now: datetime | None = None) -> OrgSessions:
     ours = Session.partner_org_id == org.id
     upcoming = list(
         db.session.scalars(
-            _with_details(sa.select(Session))
+            with_details(sa.select(Session))
             .where(ours, Session.ends_at > now)
             .order_by(Session.starts_at, Session.id)
             .limit(UPCOMING_SHOWN)
@@ -147,7 +134,7 @@ def org_sessions(org: Organization, now: datetime | None = None) -> OrgSessions:
         )
     recent = list(
         db.session.scalars(
-            _with_details(sa.select(Session))
+            with_details(sa.select(Session))
             .where(
                 ours,
                 Session.ends_at <= now,

@@ -26,8 +26,8 @@ from app.checkin.models import Attendance, SkillReached
 from app.curricula.models import CourseVersion, Skill, in_locale
 from app.extensions import db
 from app.fiscal import FiscalYear
-from app.reports.filters import PRESENT, ReportFilter, held_clause
-from app.scheduling.models import Session, SessionStatus, Venue
+from app.reports.filters import PRESENT, ReportFilter
+from app.scheduling.models import Session, SessionStatus, Venue, held_clause
 from app.timeutil import utcnow
 
 SMALLEST_SHOWN = 5  # counts from 1 to SMALLEST_SHOWN - 1 are published as "<5"

@@ -30,11 +30,10 @@ from app.reports.figures import (
     birth_years_of,
     came_before,
     meets_rule,
-    meets_rule_clause,
     session_facts,
 )
 from app.reports.filters import ReportFilter, cancelled_clause
-from app.scheduling.models import Session, SessionStaff
+from app.scheduling.models import Session, SessionStaff, meets_rule_clause
 from app.scheduling.queries import Page
 
 PER_PAGE = 50
@@ -106,7 +105,7 @@ def session_rows(
                 row.registered,
                 row.waitlisted,
                 row.no_show,
-                meets_rule(row.present, row.instructors, row.assistants),
+                meets_rule(row),
             )
             for row in rows
         ],

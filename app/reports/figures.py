@@ -9,7 +9,7 @@ Definitions (the same everywhere: dashboard, exports, API, public page):
 - A no-show is a registration (not waitlisted, not cancelled) on a held session without a
   present, late or excused attendance; excused absences are not no-shows.
 - The 1:4 rule is met when the learners present are at most four per instructor or assistant
-  and the session had an instructor.
+  and the session had an instructor (app.scheduling.models.staffing_warnings, the one rule).
 - Reach (district, age, kind, device) is about the learners who attended; age is taken at the
   end of the period from the birth year.
 
@@ -39,14 +39,16 @@ from app.extensions import db
 from app.labels import label
 from app.orgs.models import Organization
 from app.people.models import Learner, LearnerKind, Registration, RegistrationStatus
-from app.reports.filters import (
-    PRESENT,
-    ReportFilter,
-    cancelled_clause,
-    held_clause,
-)
+from app.reports.filters import PRESENT, ReportFilter, cancelled_clause
 from app.reports.sql import local_month, minutes_between
-from app.scheduling.models import LEARNERS_PER_STAFF, Session, SessionStaff, StaffRole, Venue
+from app.scheduling.models import (
+    Session,
+    SessionStaff,
+    StaffRole,
+    Venue,
+    held_clause,
+    staffing_warnings,
+)
 from app.timeutil import utcnow
 
 AGE_BANDS = ("under_60", "60_69", "70_79", "80_plus", "unknown")
@@ -295,13 +297,16 @@ def session_facts(flt: ReportFilter, now: datetime) -> sa.Select:
     )
 
 
-def meets_rule(present: int, instructors: int, assistants: int) -> bool:
-    return instructors >= 1 and present <= LEARNERS_PER_STAFF * (instructors + assistants)
-
-
-def meets_rule_clause(present: Any, instructors: Any, assistants: Any) -> sa.ColumnElement[bool]:
-    """`meets_rule` in SQL, for lists filtered by it."""
-    return sa.and_(instructors >= 1, present <= LEARNERS_PER_STAFF * (instructors + assistants))
+def meets_rule(row: Any) -> bool:
+    """A line of `session_facts` meets the staffing rule (app.scheduling.models, the one
+    place the rule is written): those who came once held, the seats before."""
+    return not staffing_warnings(
+        held=row.state == "held",
+        capacity=row.capacity,
+        came=row.present,
+        instructors=row.instructors,
+        assistants=row.assistants,
+    )
 
 
 # ---------------------------------------------------------------- names for keys
@@ -402,7 +407,7 @@ def _sum_sessions(figures: Figures, names: Names) -> None:
         figures.no_shows += row.no_show
         if row.present == 1:
             figures.single_learner_sessions += 1
-        if meets_rule(row.present, row.instructors, row.assistants):
+        if meets_rule(row):
             figures.rule_met += 1
 
     figures.by_month = [

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BeforeValidator, Field, PlainValidator, WithJsonSchema
 
 from app.auth.models import Role, User
-from app.checkin.models import AttendanceStatus
+from app.checkin.models import CAME
 from app.curricula.models import Course, CourseVersion, Track
 from app.errors import NotFound, ValidationError
 from app.extensions import db
@@ -48,16 +48,8 @@ PARAM_LABELS = {
 # The longest period a report covers: each figure is counted month by month and day by day,
 # so a period of centuries took minutes. Ten years is twice what a city keeps in view.
 MAX_YEARS = 10
-# Late is present; excused and absent are not.
-PRESENT = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
-
-
-def held_clause(now: datetime) -> sa.ColumnElement[bool]:
-    """A session was held when it is marked completed, or still scheduled and already over."""
-    return sa.or_(
-        Session.status == SessionStatus.COMPLETED,
-        sa.and_(Session.status == SessionStatus.SCHEDULED, Session.ends_at <= now),
-    )
+# Late is present; excused and absent are not (check-in's definition of who came).
+PRESENT = CAME
 
 
 def planned_clause(now: datetime) -> sa.ColumnElement[bool]:

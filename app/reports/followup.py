@@ -28,8 +28,8 @@ from app.curricula.models import CourseVersion, in_locale
 from app.extensions import db
 from app.people.models import Learner, Registration, RegistrationStatus
 from app.people.privacy import record_download
-from app.reports.filters import PRESENT, ReportFilter, held_clause
-from app.scheduling.models import Session
+from app.reports.filters import PRESENT, ReportFilter
+from app.scheduling.models import Session, held_clause
 
 NEVER = "never"
 ABSENT_TWICE = "absent_twice"

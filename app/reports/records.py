@@ -24,9 +24,8 @@ from app.checkin.models import Attendance
 from app.curricula.models import CourseVersion, in_locale
 from app.extensions import db
 from app.orgs.models import Organization
-from app.reports.figures import meets_rule
-from app.reports.filters import PRESENT, ReportFilter, held_clause
-from app.scheduling.models import Session, StaffRole, Venue
+from app.reports.filters import PRESENT, ReportFilter
+from app.scheduling.models import Session, StaffRole, Venue, held_clause, staffing_warnings
 from app.scheduling.models import SessionStaff as Staff
 from app.tabular import Cell, Table
 from app.timeutil import local, utcnow
@@ -77,6 +76,7 @@ class SessionRecord:
     municipality: str
     district: str
     partner: str  # "" without a partner organization
+    capacity: int
     learners_present: int  # present or late
     instructors: int
     assistants: int
@@ -89,8 +89,15 @@ class SessionRecord:
 
     @property
     def meets_ratio(self) -> bool:
-        """The national rule: an instructor, and one instructor or assistant per 4 learners."""
-        return meets_rule(self.learners_present, self.instructors, self.assistants)
+        """The national rule as the session list shows it (app.scheduling.models): a record
+        is a held session, so those who came are counted, not the seats."""
+        return not staffing_warnings(
+            held=True,
+            capacity=self.capacity,
+            came=self.learners_present,
+            instructors=self.instructors,
+            assistants=self.assistants,
+        )
 
     def cells(self) -> list[Cell]:
         start, end = local(self.starts_at), local(self.ends_at)
@@ -176,6 +183,7 @@ def records_query(report: ReportFilter, now: datetime) -> sa.Select:
             Venue.name.label("venue"),
             Venue.district,
             sa.func.coalesce(Organization.name, "").label("partner"),
+            Session.capacity,
             sa.func.coalesce(present.c.learners, 0).label("learners"),
             sa.func.coalesce(staff.c.instructors, 0).label("instructors"),
             sa.func.coalesce(staff.c.assistants, 0).label("assistants"),
@@ -210,6 +218,7 @@ def session_records(report: ReportFilter, now: datetime | None = None) -> Iterat
                 municipality=municipality,
                 district=row.district,
                 partner=row.partner,
+                capacity=row.capacity,
                 learners_present=row.learners,
                 instructors=row.instructors,
                 assistants=row.assistants,

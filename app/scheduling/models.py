@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from app.auth.models import User
 from app.curricula.models import CourseVersion
-from app.extensions import Model
+from app.extensions import Model, db
 from app.orgs.models import Organization
+from app.scheduling import signals
+from app.signals import answers
 from app.timeutil import UTCDateTime, utcnow
 
 
@@ -113,6 +116,10 @@ class Session(Model):
     staff: Mapped[list[SessionStaff]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="SessionStaff.user_id"
     )
+    # How many came (present or late), loaded with the session by the queries that ask for it
+    # (app.scheduling.queries.with_details: one subquery in the list's own SELECT, so a page
+    # of sessions costs no query more); None when the session was loaded without it.
+    came: Mapped[int | None] = query_expression()
 
     @property
     def instructors(self) -> list[User]:
@@ -126,11 +133,28 @@ class Session(Model):
     def is_cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
 
+    def is_held(self, now: datetime | None = None) -> bool:
+        """Completed, or still scheduled and over: as `held_clause` says in SQL."""
+        return self.status == SessionStatus.COMPLETED or (
+            self.status == SessionStatus.SCHEDULED and self.ends_at <= (now or utcnow())
+        )
+
     @property
     def warnings(self) -> list[str]:
+        """What is short of the staffing rule (`staffing_warnings`); nothing once cancelled."""
         if self.is_cancelled:
             return []
-        return staffing_warnings(self.capacity, len(self.instructors), len(self.assistants))
+        held = self.is_held()
+        came = self.came
+        if held and came is None:  # loaded without the count: ask for this one session
+            came = came_to(self.id)
+        return staffing_warnings(
+            held=held,
+            capacity=self.capacity,
+            came=came or 0,
+            instructors=len(self.instructors),
+            assistants=len(self.assistants),
+        )
 
 
 class SessionStaff(Model):
@@ -144,16 +168,61 @@ class SessionStaff(Model):
     user: Mapped[User] = relationship()
 
 
+# ---------------------------------------------------------------- the staffing rule
+#
+# The national program's rule, in ONE place for the session list and page, the API, the
+# per-session export (its ○/×), the dashboard's figure and the staffing board: at least one
+# instructor, and one instructor or assistant for every LEARNERS_PER_STAFF learners.
+#
+# Which learners: until a session is held, the seats (its capacity), since that many may
+# come; once it is held, the people who came (present or late; excused and absent did not).
+# Held is what the reports count as held: marked completed, or still scheduled and over
+# (its end has passed). A class running right now is judged by its seats: people are still
+# arriving at the door, and the count of who came is only final when it ends.
+
 LEARNERS_PER_STAFF = 4  # the national program: one instructor or assistant per 4 learners
 
 
-def staffing_warnings(capacity: int, instructors: int, assistants: int) -> list[str]:
+def staffing_warnings(
+    *, held: bool, capacity: int, came: int, instructors: int, assistants: int
+) -> list[str]:
+    """What a session lacks under the staffing rule: "no_instructor", "understaffed"; none
+    when the rule is met. `held` chooses the learners counted: `came` once held, else
+    `capacity`. Everything that shows the rule calls this (the export marks ○ when empty)."""
+    learners = came if held else capacity
     warnings = []
     if instructors == 0:
         warnings.append("no_instructor")
-    if capacity > LEARNERS_PER_STAFF * (instructors + assistants):
+    if learners > LEARNERS_PER_STAFF * (instructors + assistants):
         warnings.append("understaffed")
     return warnings
+
+
+def meets_rule_clause(learners: Any, instructors: Any, assistants: Any) -> sa.ColumnElement[bool]:
+    """`staffing_warnings` is empty, in SQL: for lists filtered by the rule (the dashboard's
+    drill-down). `learners` is the column counted as `staffing_warnings` chooses it."""
+    return sa.and_(instructors >= 1, learners <= LEARNERS_PER_STAFF * (instructors + assistants))
+
+
+def held_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """A session was held when it is marked completed, or still scheduled and already over."""
+    return sa.or_(
+        Session.status == SessionStatus.COMPLETED,
+        sa.and_(Session.status == SessionStatus.SCHEDULED, Session.ends_at <= now),
+    )
+
+
+def came_expression() -> sa.ColumnElement[int]:
+    """How many came to a session, as an expression correlated to Session.id: check-in holds
+    attendance and answers (app.scheduling.signals.came_counted); 0 where nobody answers."""
+    for answer in answers(signals.came_counted, None):
+        return cast(sa.ColumnElement[int], answer)
+    return sa.literal(0)
+
+
+def came_to(session_id: int) -> int:
+    """How many came to one session (a page that shows a single one)."""
+    return db.session.scalar(sa.select(came_expression()).where(Session.id == session_id)) or 0
 
 
 class Closure(Model):

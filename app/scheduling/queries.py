@@ -9,14 +9,14 @@ from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from app.auth.models import Role, User
 from app.curricula.models import Course, CourseVersion
 from app.errors import NotFound
 from app.extensions import db
 from app.orgs.models import Organization
-from app.scheduling.models import Session, SessionStaff, Venue
+from app.scheduling.models import Session, SessionStaff, Venue, came_expression
 from app.timeutil import local_day_bounds, utcnow
 
 # ---------------------------------------------------------------- who sees what
@@ -37,12 +37,14 @@ def visibility_clause(user: User) -> sa.ColumnElement[bool]:
 
 
 def with_details(query: sa.Select[Session]) -> sa.Select[Session]:
-    # Everything a list, a page or the API shows, loaded in a fixed number of queries.
+    # Everything a list, a page or the API shows, loaded in a fixed number of queries; how
+    # many came rides in the same SELECT, for the staffing rule of held sessions.
     return query.options(
         joinedload(Session.course_version).joinedload(CourseVersion.course),
         joinedload(Session.venue),
         joinedload(Session.partner_org),
         selectinload(Session.staff).joinedload(SessionStaff.user),
+        with_expression(Session.came, came_expression()),
     )
 
 
@@ -65,6 +67,7 @@ class SessionFilters:
     partner: str | None = None
     instructor_id: int | None = None
     status: str | None = None
+    newest_first: bool = False  # the past classes: the latest is the one people look for
 
 
 T = TypeVar("T")
@@ -129,11 +132,13 @@ def list_sessions(
     query = _filtered(user, filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     page = max(1, page)
+    order = (
+        (Session.starts_at.desc(), Session.id.desc())
+        if filters.newest_first
+        else (Session.starts_at, Session.id)
+    )
     items = db.session.scalars(
-        with_details(query)
-        .order_by(Session.starts_at, Session.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        with_details(query).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).unique()
     return Page(list(items), total, page, per_page)
 

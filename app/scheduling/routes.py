@@ -79,18 +79,43 @@ def _kept_args(*drop: str) -> dict[str, str]:
     return {k: v for k, v in request.args.items() if v and k not in drop}
 
 
+def _default_period(form: SessionFilterForm, filters: SessionFilters) -> str | None:
+    """Which part of the schedule the list opens on when no date is asked for.
+
+    From today (Japan's) by default: a coordinator comes to the list for the classes ahead,
+    not for the first of the 年度. `past=1` (the 「過去の講座」 link) lists the classes
+    before today, newest first. The days chosen are put in the date boxes, so the form says
+    what the list shows. Returns "upcoming", "past" or None (dates were given).
+    """
+    past = request.args.get("past") == "1"
+    if past:
+        filters.newest_first = True
+        if filters.date_to is None and not form.date_to.errors:
+            filters.date_to = form.date_to.data = japan_today() - timedelta(days=1)
+        return "past"
+    if request.args.get("from") or request.args.get("to"):
+        return None
+    filters.date_from = form.date_from.data = japan_today()
+    return "upcoming"
+
+
 @bp.get("/sessions")
 @roles(*ALL_STAFF)
 def session_list():
     form, filters = _read_filters()
+    period = _default_period(form, filters)
     page = page_or_first(clean(request.args.get("page")))
     result = list_sessions(current_user, filters, page=page, per_page=_per_page())
     return render_template(
         "scheduling/session_list.html",
         form=form,
         result=result,
+        period=period,
+        today_noon=_noon(japan_today()),
+        # The other period, with the same filters but no dates (they are the period's).
+        other_period_args=_kept_args("page", "past", "from", "to"),
         pager_args=_kept_args("page"),
-        filtered=bool(_kept_args("page")),
+        filtered=bool(_kept_args("page", "past")),
     )
 
 

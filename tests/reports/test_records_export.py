@@ -27,8 +27,8 @@ from app.checkin.services import set_status
 from app.extensions import db
 from app.people.learners import create_learner
 from app.people.registration import register
-from app.reports.filters import held_clause, parse_filter
-from app.scheduling.models import Session
+from app.reports.filters import parse_filter
+from app.scheduling.models import Session, held_clause
 from app.scheduling.sessions import cancel_session
 from app.timeutil import japan_today, utcnow
 from tests.conftest import at, login
