@@ -28,15 +28,15 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app import labels
 from app.auth.access import PLANNERS
 from app.auth.models import Role, User
-from app.checkin.models import Attendance
+from app.checkin.models import CAME, Attendance
 from app.curricula.models import CourseVersion, in_locale
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.fiscal import FiscalYear, era_date
 from app.orgs.models import Organization
-from app.reports.filters import MAX_YEARS, PRESENT, held_clause
+from app.reports.filters import MAX_YEARS
 from app.reports.sql import local_fiscal_year, minutes_between
-from app.scheduling.models import Session, SessionStaff, StaffRole, Venue
+from app.scheduling.models import Session, SessionStaff, StaffRole, Venue, held_clause
 from app.tabular import Cell, Table
 from app.timeutil import local, utcnow
 
@@ -127,7 +127,7 @@ def _activity(
     learners = staffed(
         sa.func.count(sa.distinct(Attendance.learner_id)), sa.func.count(Attendance.id)
     ).join(Attendance, Attendance.session_id == Session.id)
-    learners = learners.where(Attendance.status.in_(PRESENT))
+    learners = learners.where(Attendance.status.in_(CAME))
     if keys:
         learners = learners.group_by(*keys)
     for row in db.session.execute(learners):
@@ -235,7 +235,7 @@ def person_classes(
     present = (
         sa.select(Attendance.session_id, sa.func.count().label("learners"))
         .where(
-            Attendance.status.in_(PRESENT),
+            Attendance.status.in_(CAME),
             Attendance.session_id.in_(sa.select(SessionStaff.session_id).where(theirs)),
         )
         .group_by(Attendance.session_id)

@@ -181,40 +181,68 @@ def unavailable_reasons(
     crosses midnight in Japan is inside no weekly time, and an unavailable date on either of
     its days counts.
     """
-    if not user_ids:
-        return {}
+    return unavailable_reasons_each(user_ids, [(starts_at, ends_at)])[0]
+
+
+def _days_of(starts_at: datetime, ends_at: datetime) -> list[date]:
     starts, ends = local(starts_at), local(ends_at)
     # A class ending at midnight sharp does not touch the next day.
     last_day = (ends - timedelta(microseconds=1)).date() if ends > starts else starts.date()
     # A class lasts hours; the bound keeps a wrong end from asking of years of days.
     span = min((last_day - starts.date()).days, 31)
-    days = [starts.date() + timedelta(days=n) for n in range(span + 1)]
-    off: dict[int, UnavailableDate] = {}
-    for row in db.session.scalars(
-        sa.select(UnavailableDate)
-        .where(UnavailableDate.user_id.in_(set(user_ids)), UnavailableDate.day.in_(days))
-        .order_by(UnavailableDate.day)
-    ):
-        off.setdefault(row.user_id, row)
-    reasons: dict[int, str] = {}
-    for user_id, row in off.items():
-        reasons[user_id] = (
-            _(
-                "%(date)s は都合が悪い日として登録されています(%(note)s)",
-                date=format_day(row.day),
-                note=row.note,
+    return [starts.date() + timedelta(days=n) for n in range(span + 1)]
+
+
+def unavailable_reasons_each(
+    user_ids: Collection[int], times: Sequence[tuple[datetime, datetime]]
+) -> list[dict[int, str]]:
+    """unavailable_reasons for each of several classes' times, in the same two queries: a
+    partner's page of requests, a series on the request form."""
+    if not user_ids or not times:
+        return [{} for _ in times]
+    people = set(user_ids)
+    all_days = {day for starts_at, ends_at in times for day in _days_of(starts_at, ends_at)}
+    off_days: dict[tuple[int, date], UnavailableDate] = {
+        (row.user_id, row.day): row
+        for row in db.session.scalars(
+            sa.select(UnavailableDate).where(
+                UnavailableDate.user_id.in_(people), UnavailableDate.day.in_(all_days)
             )
-            if row.note
-            else _("%(date)s は都合が悪い日として登録されています", date=format_day(row.day))
         )
-    same_day = last_day == starts.date()
-    for user_id, slots in _weekly_of(set(user_ids) - set(off)).items():
-        times = _merged(slots).get(starts.weekday(), [])
-        # Midnight as an end is the day's end, which no weekly time (at most 23:59) holds.
-        end = ends.time() if ends.time() != time(0) else time.max
-        if not (same_day and _inside(times, starts.time(), end)):
-            reasons[user_id] = _("いつも教えられる時間(%(times)s)の外です", times=_summary(slots))
-    return reasons
+    }
+    weekly = _weekly_of(people)
+    merged = {user_id: _merged(slots) for user_id, slots in weekly.items()}
+    answers = []
+    for starts_at, ends_at in times:
+        days = _days_of(starts_at, ends_at)
+        starts, ends = local(starts_at), local(ends_at)
+        reasons: dict[int, str] = {}
+        for user_id in people:
+            row = next((off_days[(user_id, d)] for d in days if (user_id, d) in off_days), None)
+            if row is not None:
+                reasons[user_id] = (
+                    _(
+                        "%(date)s は都合が悪い日として登録されています(%(note)s)",
+                        date=format_day(row.day),
+                        note=row.note,
+                    )
+                    if row.note
+                    else _(
+                        "%(date)s は都合が悪い日として登録されています", date=format_day(row.day)
+                    )
+                )
+                continue
+            if user_id not in weekly:
+                continue
+            slots_today = merged[user_id].get(starts.weekday(), [])
+            # Midnight as an end is the day's end, which no weekly time (at most 23:59) holds.
+            end = ends.time() if ends.time() != time(0) else time.max
+            if not (len(days) == 1 and _inside(slots_today, starts.time(), end)):
+                reasons[user_id] = _(
+                    "いつも教えられる時間(%(times)s)の外です", times=_summary(weekly[user_id])
+                )
+        answers.append(reasons)
+    return answers
 
 
 # ---------------------------------------------------------------- changing

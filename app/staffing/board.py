@@ -108,33 +108,32 @@ def partner_choices(sessions: Sequence[Session]) -> list[PartnerChoice]:
             .order_by(Organization.name)
         )
     )
-    choices = []
-    for org in orgs:
-        members = org_staff(org)
-        ids = [m.user.id for m in members]
-        summaries = availability.availability_summary(ids)
-        away: dict[int, list[str]] = defaultdict(list)
-        for s in sessions:
-            for user_id, why in availability.unavailable_reasons(
-                ids, s.starts_at, s.ends_at
-            ).items():
-                away[user_id].append(why)
-        busy = busy_people(ids, sessions)
-        choices.append(
-            PartnerChoice(
-                org,
-                [
-                    Candidate(
-                        m,
-                        summaries.get(m.user.id, ""),
-                        away[m.user.id],
-                        sum(1 for people in busy.values() if m.user.id in people),
-                    )
-                    for m in members
-                ],
-            )
+    members = {org.id: org_staff(org) for org in orgs}
+    # Everyone's times, days off and other classes at once: a few queries for the whole form.
+    ids = [m.user.id for staff in members.values() for m in staff]
+    summaries = availability.availability_summary(ids)
+    away: dict[int, list[str]] = defaultdict(list)
+    for reasons in availability.unavailable_reasons_each(
+        ids, [(x.starts_at, x.ends_at) for x in sessions]
+    ):
+        for user_id, why in reasons.items():
+            away[user_id].append(why)
+    busy = busy_people(ids, sessions)
+    return [
+        PartnerChoice(
+            org,
+            [
+                Candidate(
+                    m,
+                    summaries.get(m.user.id, ""),
+                    away[m.user.id],
+                    sum(1 for people in busy.values() if m.user.id in people),
+                )
+                for m in members[org.id]
+            ],
         )
-    return choices
+        for org in orgs
+    ]
 
 
 # ---------------------------------------------------------------- the board
@@ -205,10 +204,10 @@ def org_page(
     ]
     members = org_staff(org)
     ids = [m.user.id for m in members]
-    away = {
-        r.id: availability.unavailable_reasons(ids, r.session.starts_at, r.session.ends_at)
-        for r in live
-    }
+    each = availability.unavailable_reasons_each(
+        ids, [(r.session.starts_at, r.session.ends_at) for r in live]
+    )
+    away = {r.id: reasons for r, reasons in zip(live, each, strict=True)}
     return {
         "org": org,
         "live": live,
