@@ -42,6 +42,9 @@ from demo.data_city import (
     PEOPLE,
     SERIES,
     SINGLES,
+    TO_STAFF,
+    TO_STAFF_COUNT,
+    TO_STAFF_FIRST_WEEK,
     VENUES,
     WEEKS,
     Slot,
@@ -257,6 +260,12 @@ def _build_sessions(report: DemoReport, people: dict[str, User], place: dict[str
         day = monday + timedelta(weeks=week, days=slot.weekday)
         create_session(_session_request(course, slot, day, people, place))
         report.created["sessions"] += 1
+    course, slot = TO_STAFF
+    day = monday + timedelta(weeks=TO_STAFF_FIRST_WEEK, days=slot.weekday)
+    raw = _session_request(course, slot, day, people, place)
+    report.created["sessions"] += len(
+        create_series({**raw, "weekdays": [slot.weekday], "count": TO_STAFF_COUNT})
+    )
     for week, weekday, venue, reason in CANCELLATIONS:
         start, end = _local_day(monday + timedelta(weeks=week, days=weekday))
         session = db.session.scalar(

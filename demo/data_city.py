@@ -356,6 +356,22 @@ LIBRARY = Slot(
 )
 LIBRARY_UNSTAFFED = replace(LIBRARY, instructors=(), assistants=())
 
+# Next month's series, planned but with no one to teach it yet: what a coordinator asks the
+# partners to staff (「担当の調整」), as the README's walk-through does.
+TO_STAFF = (
+    "smartphone-basics",
+    Slot(
+        weekday=WED,
+        start="13:30",
+        venue="hokubu-kominkan",
+        capacity=8,
+        delivery=DeliveryType.REGIONAL,
+        notes="講師は協力団体に依頼して決めます。" + BRING_PHONE,
+    ),
+)
+TO_STAFF_FIRST_WEEK = WEEKS + 1  # the week after the plan's eight: next month
+TO_STAFF_COUNT = 4
+
 MONDAY_COURSES = [
     "phone-camera-photos",
     "smartphone-safety",

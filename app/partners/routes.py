@@ -24,6 +24,7 @@ from app.sheets.account import sheets_access
 from app.sheets.forms import LinkSheetForm, SyncNowForm
 from app.sheets.jobs import followed_job, job_message
 from app.sheets.runs import sheet_url
+from app.staffing import services as staffing
 
 
 class InstructorCoursesForm(FlaskForm):
@@ -87,6 +88,7 @@ def render_partner_page(
         course_forms=course_forms,
         link_form=link_form,
         sync_form=SyncNowForm(formdata=None),
+        requests_waiting=staffing.live_count(org.id),
         sync_job=followed_job(org, request.args.get("sync_job", type=int)) if space.link else None,
         sheet_url=sheet_url(space.link.spreadsheet_key) if space.link else None,
         activity_year=activity_year,

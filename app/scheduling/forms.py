@@ -36,7 +36,8 @@ from app.extensions import db
 from app.inputs import digits_int
 from app.labels import DELIVERY_TYPE, SESSION_STATUS, WEEKDAY
 from app.orgs.models import Organization, OrgKind
-from app.scheduling.models import Session
+from app.scheduling.models import Session, SessionStatus
+from app.scheduling.queries import SessionFilters
 from app.scheduling.venues import districts, list_venues
 from app.text import clean
 from app.timeutil import OutOfRange, check_day, from_local, local
@@ -429,6 +430,21 @@ class SessionFilterForm(Form):
             # list names that are none of their business.
             del self.partner
             del self.instructor_id
+
+    def filters(self) -> SessionFilters:
+        """What the form asks for, in the list's words (a partner's form has no partner or
+        instructor filter); a box that did not read right filters nothing."""
+        status = self.status.data if self.status.data in set(SessionStatus) else None
+        return SessionFilters(
+            date_from=self.date_from.data,
+            date_to=self.date_to.data,
+            course=self.course.data or None,
+            venue_id=int_or_none(self.venue_id.data),
+            district=self.district.data or None,
+            partner=(self.partner.data or None) if "partner" in self else None,
+            instructor_id=int_or_none(self.instructor_id.data) if "instructor_id" in self else None,
+            status=status,
+        )
 
 
 def int_or_none(text: str | None) -> int | None:

@@ -60,17 +60,7 @@ def _read_filters() -> tuple[SessionFilterForm, SessionFilters]:
     form = SessionFilterForm(formdata=request.args)
     form.load_choices(planner=is_planner(current_user))
     form.validate()
-    status = form.status.data if form.status.data in set(SessionStatus) else None
-    filters = SessionFilters(
-        date_from=form.date_from.data,
-        date_to=form.date_to.data,
-        course=form.course.data or None,
-        venue_id=int_or_none(form.venue_id.data),
-        district=form.district.data or None,
-        partner=(form.partner.data or None) if "partner" in form else None,
-        instructor_id=int_or_none(form.instructor_id.data) if "instructor_id" in form else None,
-        status=status,
-    )
+    filters = form.filters()
     return form, filters
 
 

@@ -16,7 +16,8 @@ from app.errors import Conflict, ServiceError, ValidationError
 from app.orgs import partner_services as orgs_partners
 from app.orgs.partner_services import PAGE_ROLES
 from app.scheduling.forms import SessionFilterForm, int_or_none
-from app.scheduling.queries import SessionFilters, get_session, series_sessions
+from app.scheduling.models import SessionStatus
+from app.scheduling.queries import get_session, series_sessions
 from app.schemas import ApiIn
 from app.staffing import board as boards
 from app.staffing import bp, services
@@ -241,15 +242,11 @@ def board():
     form.load_choices(planner=True)
     form.validate()
     today = japan_today()
-    filters = SessionFilters(
-        date_from=form.date_from.data or today,
-        date_to=form.date_to.data or today + timedelta(weeks=BOARD_WEEKS),
-        course=form.course.data or None,
-        venue_id=int_or_none(form.venue_id.data),
-        district=form.district.data or None,
-        partner=form.partner.data or None,
-        instructor_id=int_or_none(form.instructor_id.data),
-    )
+    filters = form.filters()
+    # Classes to staff: a cancelled one needs no one (the board has its own states).
+    filters.status = SessionStatus.SCHEDULED
+    filters.date_from = filters.date_from or today
+    filters.date_to = filters.date_to or today + timedelta(weeks=BOARD_WEEKS)
     if not form.date_from.data:
         form.date_from.data = filters.date_from
     if not form.date_to.data:

@@ -1,7 +1,7 @@
 """mail outbox, notices and preferences
 
 Revision ID: 21cb25a167f5
-Revises: 35fd2134e258
+Revises: 592dd1572ded
 Create Date: 2026-12-04 19:04:22.867440
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '21cb25a167f5'
-down_revision = '35fd2134e258'
+down_revision = '592dd1572ded'
 branch_labels = None
 depends_on = None
 

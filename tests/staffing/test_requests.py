@@ -288,6 +288,7 @@ def test_the_loop_through_the_pages(make, client, world):
     login(client, world.partner_a)
     menu = client.get(f"/orgs/{world.npo_a.id}").get_data(as_text=True)
     assert f"/orgs/{world.npo_a.id}/requests" in menu
+    assert "返事を待っている依頼: 3件" in menu
     mine = db.session.query(StaffingRequest).filter_by(org_id=world.npo_a.id).all()
     assert client.get(f"/orgs/{world.npo_b.id}/requests").status_code == 404
     other = db.session.query(StaffingRequest).filter_by(org_id=world.npo_b.id).first()
