@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,6 +16,7 @@ from app.auth.access import PLANNERS, is_planner, roles
 from app.auth.models import Role
 from app.errors import Conflict, ServiceError, ValidationError
 from app.orgs import partner_services as orgs_partners
+from app.orgs.models import Organization
 from app.orgs.partner_services import PAGE_ROLES
 from app.scheduling.forms import SessionFilterForm, int_or_none
 from app.scheduling.models import SessionStatus
@@ -21,7 +24,7 @@ from app.scheduling.queries import get_session, series_sessions
 from app.schemas import ApiIn
 from app.staffing import board as boards
 from app.staffing import bp, services
-from app.staffing.models import RequestStatus
+from app.staffing.models import RequestStatus, StaffingRequest
 from app.staffing.schemas import ReasonIn, RequestIn
 from app.timeutil import japan_today
 
@@ -128,37 +131,60 @@ def org_requests(org_id: int):
     return render_template("staffing/org_requests.html", **boards.org_page(current_user, org)), 200
 
 
-@bp.post("/orgs/<int:org_id>/requests/<int:request_id>/offer")
-@roles(*PAGE_ROLES)
-def make_offer(org_id: int, request_id: int):
+def _org_request(org_id: int, request_id: int) -> tuple[Organization, StaffingRequest]:
+    """The organization's request: another organization's, named under this one's address,
+    is no request here (404), as is one the user may not see at all."""
     org = orgs_partners.get_partner_org(current_user, org_id)
     found = services.get_request(current_user, request_id)
     if found.org_id != org.id:
-        return _not_this_org()
-    values = {
-        "instructor_ids": request.form.getlist("instructor_ids"),
-        "assistant_ids": request.form.getlist("assistant_ids"),
-        "name_by": request.form.get("name_by", ""),
-        "note": request.form.get("note", ""),
+        abort(404)
+    return org, found
+
+
+def _people_posted(*others: str) -> dict[str, Any]:
+    """The ticked people of an offer's form, and its other boxes by name."""
+    values: dict[str, Any] = {
+        name: request.form.getlist(name) for name in ("instructor_ids", "assistant_ids")
     }
+    values.update({name: request.form.get(name, "") for name in others})
+    return values
+
+
+def _offer_answer(
+    org: Organization, request_id: int, offering: Callable[[], services.OfferResult], done: str
+) -> Any:
+    """Make an offer or name its people: the page again with the reasons beside the request
+    when refused, else its warnings (not trained, unavailable) with the news."""
     try:
-        result = services.make_offer(found, values, by=current_user)
+        result = offering()
     except ServiceError as exc:
-        page = boards.org_page(current_user, org, refused=(found.id, exc))
+        page = boards.org_page(current_user, org, refused=(request_id, exc))
         return render_template("staffing/org_requests.html", **page), exc.status
-    flash(_("申し出を送りました。市のコーディネーターが確定します。"), "success")
+    flash(done, "success")
     for warning in result.warnings:
         flash(warning, "warning")
-    return redirect(url_for("staffing.org_requests", org_id=org.id, _anchor=f"request-{found.id}"))
+    return redirect(
+        url_for("staffing.org_requests", org_id=org.id, _anchor=f"request-{request_id}")
+    )
+
+
+@bp.post("/orgs/<int:org_id>/requests/<int:request_id>/offer")
+@roles(*PAGE_ROLES)
+def make_offer(org_id: int, request_id: int):
+    org, found = _org_request(org_id, request_id)
+    values = _people_posted("name_by", "note")
+    return _offer_answer(
+        org,
+        found.id,
+        lambda: services.make_offer(found, values, by=current_user),
+        _("申し出を送りました。市のコーディネーターが確定します。"),
+    )
 
 
 @bp.post("/orgs/<int:org_id>/requests/<int:request_id>/decline")
 @roles(*PAGE_ROLES)
 def decline_request(org_id: int, request_id: int):
-    org = orgs_partners.get_partner_org(current_user, org_id)
-    found = services.get_request(current_user, request_id)
-    if found.org_id != org.id:
-        return _not_this_org()
+    org, found = _org_request(org_id, request_id)
     try:
         services.decline_request(found, _fields_of(ReasonIn), by=current_user)
     except ServiceError as exc:
@@ -171,28 +197,15 @@ def decline_request(org_id: int, request_id: int):
 @bp.post("/orgs/<int:org_id>/offers/<int:offer_id>/names")
 @roles(*PAGE_ROLES)
 def name_people(org_id: int, offer_id: int):
-    org = orgs_partners.get_partner_org(current_user, org_id)
     offer = services.get_offer(current_user, offer_id)
-    if offer.request.org_id != org.id:
-        return _not_this_org()
-    values = {
-        "instructor_ids": request.form.getlist("instructor_ids"),
-        "assistant_ids": request.form.getlist("assistant_ids"),
-    }
-    try:
-        result = services.name_people(offer, values, by=current_user)
-    except ServiceError as exc:
-        page = boards.org_page(current_user, org, refused=(offer.request_id, exc))
-        return render_template("staffing/org_requests.html", **page), exc.status
-    flash(_("担当者を講座に登録しました。"), "success")
-    for warning in result.warnings:
-        flash(warning, "warning")
-    return redirect(url_for("staffing.org_requests", org_id=org.id))
-
-
-def _not_this_org() -> Response:
-    # Another organization's request named under this one's address: no such request here.
-    abort(404)
+    org, found = _org_request(org_id, offer.request_id)
+    values = _people_posted()
+    return _offer_answer(
+        org,
+        found.id,
+        lambda: services.name_people(offer, values, by=current_user),
+        _("担当者を講座に登録しました。"),
+    )
 
 
 # ---------------------------------------------------------------- the coordinator decides
