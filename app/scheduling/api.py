@@ -11,6 +11,7 @@ from app.api import bp
 from app.api.access import api_roles, api_user
 from app.api.operations import Reply, operation
 from app.auth.access import ALL_STAFF, PLANNERS
+from app.auth.models import Role
 from app.extensions import db
 from app.inputs import json_object
 from app.scheduling import queries, series, sessions
@@ -131,8 +132,16 @@ def create_series():
 
 
 @bp.get("/venues")
-@operation("All venues", {200: Reply("Venues", VenueList)}, (401,))
+@operation(
+    "The city's venues, and a partner's own places (to its own users)",
+    {200: Reply("Venues", VenueList)},
+    (401,),
+)
 @api_roles(*ALL_STAFF)
 def list_venues():
-    venues = db.session.scalars(sa.select(Venue).order_by(Venue.district, Venue.name))
-    return VenueList.model_validate({"items": list(venues)}).dump()
+    query = sa.select(Venue).order_by(Venue.district, Venue.name)
+    user = api_user()
+    if user.role == Role.PARTNER:
+        # A partner's shop or hall added for its proposals is not another partner's to list.
+        query = query.where(sa.or_(Venue.org_id.is_(None), Venue.org_id == user.org_id))
+    return VenueList.model_validate({"items": list(db.session.scalars(query))}).dump()

@@ -382,3 +382,19 @@ def test_trained_instructors_are_not_warned(make, api_as, world):
         f"/staffing-requests/{request_id}/offers", json={"instructor_ids": [world.teacher_a3.id]}
     )
     assert offer.get_json()["warnings"] == []
+
+
+def test_a_partners_own_venue_is_listed_to_it_and_the_city_not_to_other_partners(
+    make, api_as, world
+):
+    shop = make.venue(name="あおばの集会所")
+    shop.org_id = world.npo_a.id
+    db.session.commit()
+
+    def names(user):
+        return {v["name"] for v in api_as(user).get("/venues").get_json()["items"]}
+
+    assert "あおばの集会所" in names(world.partner_a)
+    assert "あおばの集会所" in names(world.coordinator)
+    assert "あおばの集会所" not in names(world.partner_b)
+    assert world.venue.name in names(world.partner_b)
