@@ -10,16 +10,22 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
+from icalendar import Calendar
 
 from app.auth.models import User
 from app.config import REPO_ROOT
 from app.curricula.loader import load_directory
 from app.curricula.models import Course, CourseVersion
 from app.extensions import db
+from app.mail.models import MailMessage, MailNotice, MailState
 from app.orgs.models import InstructorCourse, Organization
 from app.scheduling.models import Series, Session, SessionStaff, SessionStatus, Venue
+from app.staffing.jobs import queue_reminders
+from app.staffing.models import StaffingOffer, StaffingRequest
 from app.timeutil import from_local, japan_today, local, utcnow
 from demo.city import read_logins
+from tests.conftest import run_jobs
 
 DEMO_ORGS = {
     "city-hall",
@@ -264,3 +270,114 @@ def test_the_app_never_loads_the_demo_package():
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_staffing_walk_through_in_the_demo(demo_app, curricula):
+    """The issue's "done when", on the demo city with no mail server: the coordinator asks two
+    NPOs to staff next month's series, つなぐ's partner user offers two instructors, the
+    coordinator confirms on the board; the outbox holds each instructor's invitation, and two
+    days before the first class their reminder."""
+    _build(demo_app)
+    with demo_app.app_context():
+        logins = {e: (role, password) for e, (role, password, _n) in read_logins().items()}
+
+    def client_of(role_or_email: str):
+        email = next(
+            (e for e, (role, _p) in logins.items() if role == role_or_email), role_or_email
+        )
+        client = demo_app.test_client()
+        answer = client.post("/login", data={"email": email, "password": logins[email][1]})
+        assert answer.status_code == 302
+        return client
+
+    with demo_app.app_context():
+        plan_end = from_local(japan_today() + timedelta(weeks=9), time(0, 0))
+        series = db.session.scalars(
+            sa.select(Series).join(Session).where(Session.starts_at >= plan_end)
+        ).first()
+        sessions = [s.id for s in series.sessions]
+        orgs = {o.slug: o.id for o in db.session.scalars(sa.select(Organization))}
+        teachers = {
+            u.email: u.id
+            for u in db.session.scalars(sa.select(User).where(User.org_id == orgs["npo-tsunagu"]))
+        }
+    coordinator = client_of("coordinator")
+    form = coordinator.get("/staffing/requests/new", query_string={"series_id": series.id})
+    assert "NPO法人つなぐ" in form.get_data(as_text=True)
+    sent = coordinator.post(
+        "/staffing/requests/new",
+        data={
+            "series_id": series.id,
+            "session_id": [str(i) for i in sessions],
+            "orgs": ["npo-tsunagu", "npo-egao-digital"],
+            "instructors": "2",
+            "assistants": "0",
+            "respond_by": (japan_today() + timedelta(days=7)).isoformat(),
+        },
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+
+    partner = client_of("ito.yoko@tsunagu.example.jp")
+    page = partner.get(f"/orgs/{orgs['npo-tsunagu']}/requests").get_data(as_text=True)
+    assert f"返事を待っている依頼({len(sessions)}件)" in page
+    two = [
+        teachers["yamamoto.kazuko@tsunagu.example.jp"],
+        teachers["nakamura.koji@tsunagu.example.jp"],
+    ]
+    with demo_app.app_context():
+        asked = db.session.scalars(
+            sa.select(StaffingRequest).where(StaffingRequest.org_id == orgs["npo-tsunagu"])
+        ).all()
+        asked_ids = [r.id for r in asked]
+    for request_id in asked_ids:
+        offered = partner.post(
+            f"/orgs/{orgs['npo-tsunagu']}/requests/{request_id}/offer",
+            data={"instructor_ids": [str(i) for i in two]},
+        )
+        assert offered.status_code == 302
+
+    board = coordinator.get("/staffing").get_data(as_text=True)
+    assert f"決定を待っている申し出({len(sessions)}件)" in board
+    with demo_app.app_context():
+        offers = db.session.scalars(
+            sa.select(StaffingOffer.id).where(StaffingOffer.request_id.in_(asked_ids))
+        ).all()
+    for offer_id in offers:
+        assert coordinator.post(f"/staffing/offers/{offer_id}/confirm").status_code == 302
+    run_jobs(demo_app, scheduled=True)
+
+    admin = client_of("admin")
+    with demo_app.app_context():
+        (mail,) = db.session.scalars(
+            sa.select(MailMessage)
+            .where(MailMessage.to_email == "yamamoto.kazuko@tsunagu.example.jp")
+            .where(MailMessage.ics_request.is_not(None))
+            .order_by(MailMessage.id.desc())
+            .limit(1)
+        ).all()
+        assert mail.state == MailState.HELD
+        events = Calendar.from_ical(mail.ics_request).walk("VEVENT")
+        uids = {str(e["UID"]) for e in events}
+        assert all(any(u.startswith(f"session-{i}@") for u in uids) for i in sessions)
+        first = db.session.get(Session, sessions[0])
+        first_start = first.starts_at
+    outbox = admin.get("/admin/mail").get_data(as_text=True)
+    assert "yamamoto.kazuko@tsunagu.example.jp" in outbox
+    assert admin.get(f"/admin/mail/{mail.id}/REQUEST.ics").status_code == 200
+
+    with time_machine.travel(first_start - timedelta(days=2) + timedelta(minutes=10), tick=False):
+        with demo_app.app_context():
+            queue_reminders()
+        run_jobs(demo_app, scheduled=True)
+        with demo_app.app_context():
+            reminded = db.session.scalars(
+                sa.select(MailNotice.mail_id).where(
+                    MailNotice.kind == "reminder", MailNotice.about == f"session-{sessions[0]}"
+                )
+            ).all()
+            people = set(
+                db.session.scalars(
+                    sa.select(MailMessage.to_email).where(MailMessage.id.in_(reminded))
+                )
+            )
+    assert people == {"yamamoto.kazuko@tsunagu.example.jp", "nakamura.koji@tsunagu.example.jp"}
