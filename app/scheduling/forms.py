@@ -36,7 +36,7 @@ from app.extensions import db
 from app.inputs import digits_int
 from app.labels import DELIVERY_TYPE, SESSION_STATUS, WEEKDAY
 from app.orgs.models import Organization, OrgKind
-from app.scheduling.models import Session, SessionStatus
+from app.scheduling.models import Session, SessionStatus, Venue
 from app.scheduling.queries import SessionFilters
 from app.scheduling.venues import districts, list_venues
 from app.text import clean
@@ -173,7 +173,7 @@ def course_choices(placeholder: str) -> list[SelectChoice]:
     return [option("", placeholder)] + [option(slug, title) for title, slug in titles]
 
 
-def venue_choices(placeholder: str) -> list[SelectChoice]:
+def venue_choices(placeholder: str, venues: Sequence[Venue] | None = None) -> list[SelectChoice]:
     return [option("", placeholder)] + [
         option(
             str(v.id),
@@ -184,7 +184,7 @@ def venue_choices(placeholder: str) -> list[SelectChoice]:
                 n=v.capacity,
             ),
         )
-        for v in list_venues()
+        for v in (list_venues() if venues is None else venues)
     ]
 
 
@@ -414,10 +414,13 @@ class SessionFilterForm(Form):
     instructor_id = SelectField(_l("講師・アシスタント"), validate_choice=False)
     status = SelectField(_l("状態"), validate_choice=False)
 
-    def load_choices(self, *, planner: bool) -> None:
+    def load_choices(self, *, planner: bool, org_id: int | None = None) -> None:
         everything = _("すべて")
         self.course.choices = course_choices(everything)
-        self.venue_id.choices = venue_choices(everything)
+        # A partner's own places (its shop, its hall) are listed to planners and to its own
+        # people only.
+        venues = [v for v in list_venues() if planner or v.org_id in (None, org_id)]
+        self.venue_id.choices = venue_choices(everything, venues)
         self.district.choices = [option("", everything)] + [option(d, d) for d in districts()]
         self.status.choices = [option("", everything)] + [
             option(code, text) for code, text in SESSION_STATUS.items()

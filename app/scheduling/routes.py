@@ -58,7 +58,7 @@ def _per_page() -> int:
 
 def _read_filters() -> tuple[SessionFilterForm, SessionFilters]:
     form = SessionFilterForm(formdata=request.args)
-    form.load_choices(planner=is_planner(current_user))
+    form.load_choices(planner=is_planner(current_user), org_id=current_user.org_id)
     form.validate()
     filters = form.filters()
     return form, filters

@@ -385,7 +385,7 @@ def test_trained_instructors_are_not_warned(make, api_as, world):
 
 
 def test_a_partners_own_venue_is_listed_to_it_and_the_city_not_to_other_partners(
-    make, api_as, world
+    make, api_as, world, client
 ):
     shop = make.venue(name="あおばの集会所")
     shop.org_id = world.npo_a.id
@@ -398,3 +398,7 @@ def test_a_partners_own_venue_is_listed_to_it_and_the_city_not_to_other_partners
     assert "あおばの集会所" in names(world.coordinator)
     assert "あおばの集会所" not in names(world.partner_b)
     assert world.venue.name in names(world.partner_b)
+    login(client, world.partner_b)
+    filters = client.get("/sessions").get_data(as_text=True)
+    assert world.venue.name in filters
+    assert "あおばの集会所" not in filters
