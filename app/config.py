@@ -30,6 +30,10 @@ class Config:
     STAFF_REMINDER_DAYS = 2
     STAFF_REMINDER_EVERY_MINUTES = 15
     STAFFING_DEADLINES_EVERY_MINUTES = 60
+    # The day-before call: a learner's family contact (with an e-mail and consent) hears of
+    # each class this many days before it; how often the reminders due are looked for.
+    FAMILY_REMINDER_DAYS = 2
+    FAMILY_REMINDER_EVERY_MINUTES = 15
     HELP_PHONE = "0120-000-000"  # the city's help line, printed on cards and confirmations
     # The municipality, as the per-session records and a printed 活動記録 name it.
     CITY_NAME = "若葉市"
@@ -193,6 +197,8 @@ def environment_overrides() -> dict[str, str]:
         "STAFF_REMINDER_DAYS",
         "STAFF_REMINDER_EVERY_MINUTES",
         "STAFFING_DEADLINES_EVERY_MINUTES",
+        "FAMILY_REMINDER_DAYS",
+        "FAMILY_REMINDER_EVERY_MINUTES",
         "LOG_FORMAT",
         "LOG_LEVEL",
         "RETENTION_YEARS",

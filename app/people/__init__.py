@@ -7,6 +7,9 @@ bp = Blueprint("people", __name__)
 from app.people import (  # noqa: E402, F401
     api,
     card_routes,
+    confirmation_api,
+    confirmation_jobs,
+    confirmation_routes,
     match_routes,
     models,
     receivers,

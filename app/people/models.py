@@ -201,3 +201,63 @@ class PendingMatch(Model):
     new_learner: Mapped[Learner] = relationship(foreign_keys=[new_learner_id])
     existing_learner: Mapped[Learner] = relationship(foreign_keys=[existing_learner_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+
+class CallOutcome(StrEnum):
+    """What the day-before call (前日確認) found."""
+
+    ATTENDING = "attending"  # 参加
+    CANCELLED = "cancelled"  # 欠席: the registration is cancelled, the waitlist moves up
+    NO_ANSWER = "no_answer"  # 不在: called again
+    MESSAGE_LEFT = "message_left"  # 伝言
+
+
+class ConfirmationCall(Model):
+    """One try of the day-before call: every try is kept (who, when, what), the last one is
+    the registration's outcome."""
+
+    __tablename__ = "confirmation_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id"), index=True)
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The waitlisted person a 欠席 gave the seat to: the reports count seats passed on by calls.
+    promoted_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id"))
+
+    registration: Mapped[Registration] = relationship(foreign_keys=[registration_id])
+    promoted: Mapped[Registration | None] = relationship(foreign_keys=[promoted_id])
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class FamilyContact(Model):
+    """Someone of a learner's family who may be told of the learner's classes: one per
+    learner. Without `consent` nobody contacts them (the record only keeps who they are)."""
+
+    __tablename__ = "family_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learners.id"), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    relation: Mapped[str] = mapped_column(sa.String(50), default="")
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    consent: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    learner: Mapped[Learner] = relationship()
+
+
+class FamilyReminder(Model):
+    """The reminder that went to a learner's family before a class: at most one per
+    registration (the unique key is the "once"), shown on the call list."""
+
+    __tablename__ = "family_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id"), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

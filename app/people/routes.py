@@ -21,7 +21,7 @@ from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.inputs import page_or_first
 from app.parsing import check_furigana, phone_digits
-from app.people import bp, cards, learners, matches, signals
+from app.people import bp, cards, confirmations, learners, matches, signals
 from app.people.forms import (
     LearnerFilterForm,
     LearnerForm,
@@ -227,6 +227,8 @@ def learner_detail(learner_id: int):
         planner=planner,
         may_print_card=current_user.role != "partner",
         pending_matches=matches.pending_for(learner) if planner else 0,
+        # The family contact is the city's to keep: planners see and change it.
+        family=confirmations.family_contact(learner) if planner else None,
     )
 
 

@@ -23,11 +23,12 @@ from app.auth.services import create_token
 from app.extensions import db
 from app.orgs.models import Organization
 from app.people.registration import register
+from app.scheduling.models import Session
 from app.scheduling.sessions import create_session
 from app.staffing.models import StaffingRequest
 from app.staffing.proposals import propose
 from app.staffing.services import make_offer, request_staff
-from app.timeutil import japan_today
+from app.timeutil import japan_today, local
 from tests.checkin.support import learner, open_session
 
 DOC = "urn:dekiru:openapi"
@@ -177,6 +178,14 @@ CALLS: dict[tuple[str, str, int], Callable[[World], Call]] = {
     ),
     ("/registrations/{registration_id}", "delete", 200): lambda w: Call(
         f"/registrations/{w.registration}"
+    ),
+    ("/confirmations", "get", 200): lambda w: Call(
+        "/confirmations",
+        query=f"?date={local(db.session.get_one(Session, w.session).starts_at).date()}",
+    ),
+    ("/registrations/{registration_id}/confirmations", "post", 201): lambda w: Call(
+        f"/registrations/{w.registration}/confirmations",
+        {"outcome": "cancelled", "note": "孫の運動会のため"},
     ),
     ("/series", "post", 201): lambda w: Call("/series", _later(w, weekdays=[0, 3], count=3)),
     ("/learners", "get", 200): lambda w: Call("/learners", query="?q=やまだ"),
