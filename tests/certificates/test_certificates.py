@@ -15,6 +15,7 @@ from app.timeutil import japan_today
 from tests.certificates.conftest import held
 from tests.checkin.support import learner
 from tests.conftest import login
+from tests.querycount import count_queries
 
 
 def _text(response) -> str:
@@ -140,3 +141,22 @@ def test_another_instructor_may_not_print_a_class_they_do_not_teach(make, classe
     assert client.get(f"/sessions/{classes.first.id}/certificates").status_code == 404
     url = f"/learners/{classes.hanako.id}/certificates/smartphone-basics"
     assert client.get(url).status_code == 404
+
+
+def test_a_class_of_many_prints_in_as_many_queries_as_a_class_of_one(make, client, tick):
+    teacher = make.user("instructor")
+    course = make.course(slug="smartphone-basics", title="スマホ基本", skills=("power", "tap"))
+    _follows(make, "line-basics", "LINE入門", ["smartphone-basics"])
+    one = learner("一人 目", "ひとり め")
+    many = [learner(f"受講者 {i}", f"じゅこうしゃ {kana}") for i, kana in enumerate("あいうえおか")]
+    small = held(make, course, teacher, [one], 2)
+    large = held(make, course, teacher, many, 1, capacity=10)
+    login(client, teacher)
+    tick(small, {one: ["power", "tap"]})
+    tick(large, {person: ["power", "tap"] for person in many})
+
+    def printing(session):
+        return lambda: client.get(f"/sessions/{session.id}/certificates")
+
+    assert _text(printing(large)()).count('class="certificate ') == 6
+    assert count_queries(printing(large)) == count_queries(printing(small))
