@@ -24,7 +24,7 @@ TIERS: tuple[tuple[str, ...], ...] = (
     ("scheduling",),
     ("people",),
     ("checkin",),
-    ("calendars", "sheets"),
+    ("calendars", "sheets", "certificates"),  # certificates: completions from skills reached
     ("staffing",),  # requests, offers, availability: the invitations are calendars'
     ("reports",),
     ("partners",),  # an organization's page shows its people's 活動記録 (app.reports.teaching)

@@ -119,6 +119,7 @@ class LearnerPage:
     upcoming: list[ClassRow]
     past: list[ClassRow]
     skills: list[Any]  # app.checkin's skills reached, grouped by course
+    completions: list[Any]  # app.certificates' courses completed, earliest first
     active_card: Card | None
     revoked_cards: list[Card]
     history: list[AuditEntry]
@@ -206,6 +207,7 @@ def _learner_page(user: User, learner: Learner) -> LearnerPage:
         upcoming=upcoming,
         past=past,
         skills=beside.get("skills", []),
+        completions=beside.get("completions", []),
         active_card=learner.active_card,
         revoked_cards=[c for c in reversed(learner.cards) if c.revoked_at is not None],
         # Merges and reissues name other records and who did what: for coordinators.

@@ -29,8 +29,8 @@ from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.people import cards, learners, matches, registration
 from app.people.models import Card, Learner, MatchSource, Registration, RegistrationSource
-from app.scheduling.models import Session, SessionStatus
-from app.timeutil import utcnow
+from app.scheduling.models import Session
+from app.scheduling.next_course import open_to_public
 from app.transaction import atomic
 
 DEFAULT_HELP_PHONE = "0120-000-000"
@@ -47,12 +47,9 @@ def help_phone() -> str:
 # ---------------------------------------------------------------- which sessions
 
 
-def _open_to_public() -> sa.ColumnElement[bool]:
-    return sa.and_(
-        Session.public.is_(True),
-        Session.status == SessionStatus.SCHEDULED,
-        Session.starts_at > utcnow(),
-    )
+# Which sessions a resident may sign up for is scheduling's rule (the certificate's next
+# classes follow it too).
+_open_to_public = open_to_public
 
 
 def _with_details(query: sa.Select) -> sa.Select:
