@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
         scheduling,
         sheets,
         staffing,
+        surveys,
     )
 
     # Before any route is added: every <int:...> in a URL is an id or a number the database
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
         scheduling,
         people,
         checkin,
+        surveys,
         public,
         sheets,
         calendars,
