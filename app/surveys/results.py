@@ -147,7 +147,7 @@ def session_figures(session: Session) -> tuple[list[Question], list[AnswerRow], 
     return questions, rows, figures(questions, (r.answer.answers for r in rows))
 
 
-def _in_year(year: FiscalYear | None) -> sa.ColumnElement[bool]:
+def in_year(year: FiscalYear | None) -> sa.ColumnElement[bool]:
     if year is None:
         return sa.true()
     start, end = year.bounds()
@@ -163,7 +163,7 @@ def course_figures(
             Session.course_version_id.in_(
                 sa.select(CourseVersion.id).where(CourseVersion.course_id == course.id)
             ),
-            _in_year(year),
+            in_year(year),
         )
     )
     versions = {r.session.course_version.id: r.session.course_version for r in rows}
@@ -183,7 +183,10 @@ class CourseLine:
 
 def by_course(year: FiscalYear | None) -> list[CourseLine]:
     """Every course with answers in the 年度: the dashboard's view, read in one query."""
-    rows = _answer_rows(_in_year(year))
+    return _by_course(_answer_rows(in_year(year)))
+
+
+def _by_course(rows: list[AnswerRow]) -> list[CourseLine]:
     grouped: dict[int, list[AnswerRow]] = {}
     for row in rows:
         grouped.setdefault(row.session.course_version.course_id, []).append(row)
@@ -203,25 +206,33 @@ def by_course(year: FiscalYear | None) -> list[CourseLine]:
     return sorted(lines, key=lambda line: line.course.slug)
 
 
-def summary(year: FiscalYear | None) -> dict[str, Any]:
-    """The survey's part of the reports' summary: answers, satisfaction, someone to ask."""
-    rows = _answer_rows(_in_year(year))
+@dataclass
+class Summary:
+    """The survey's part of the reports' summary (GET /api/v1/reports/summary)."""
+
+    answers: int
+    satisfaction_mean: float | None
+    someone_to_ask_share: float | None
+    by_course: list[CourseLine]
+
+
+def summary(sessions: sa.ColumnElement[bool]) -> Summary:
+    """The survey figures of the sessions `sessions` selects (the reports' filter), in one
+    query: the program-wide figures read the default survey's two questions by their ids."""
+    rows = _answer_rows(sessions)
     found = figures(survey_of_default(), (r.answer.answers for r in rows))
-    return {
-        "answers": found.answers,
-        "satisfaction_mean": _rounded(found.satisfaction_mean),
-        "someone_to_ask_share": _rounded(found.someone_to_ask_share),
-    }
+    return Summary(
+        answers=found.answers,
+        satisfaction_mean=found.satisfaction_mean,
+        someone_to_ask_share=found.someone_to_ask_share,
+        by_course=_by_course(rows),
+    )
 
 
 def survey_of_default() -> list[Question]:
     # The program-wide figures read the two questions the default survey asks, by their ids,
     # which course surveys reuse for the same questions.
     return [q for q in questions(None) if q.id in (SATISFACTION, SOMEONE_TO_ASK)]
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
 
 
 def shown(figure: float | None, answered: int) -> float | None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import openpyxl
 
+from app.auth.services import create_token
 from app.extensions import db
 from app.fiscal import FiscalYear
 from app.surveys import results
@@ -90,11 +91,32 @@ def test_course_figures_by_fiscal_year_and_the_overview(client, held, make):
     assert sheets["回答"].max_row == 7
 
 
-def test_summary_of_the_year(held):
+def test_the_reports_summary_has_the_survey(client, held, make):
     _save(held.session, PAPERS)
-    summary = results.summary(FiscalYear.of(held.session.starts_at))
-    assert summary == {
+    year = FiscalYear.of(held.session.starts_at).year
+    token = create_token(held.coordinator)[1]
+    body = client.get(
+        f"/api/v1/reports/summary?year={year}", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    slug = held.session.course_version.course.slug
+    assert body["survey"] == {
         "answers": 10,
         "satisfaction_mean": round(SATISFACTION_MEAN, 2),
-        "someone_to_ask_share": round(SOMEONE_SHARE, 2),
+        "someone_to_ask_share": round(SOMEONE_SHARE, 4),
+        "by_course": [
+            {
+                "course": slug,
+                "label": held.session.course_version.title,
+                "answers": 10,
+                "satisfaction_mean": round(SATISFACTION_MEAN, 2),
+                "someone_to_ask_share": round(SOMEONE_SHARE, 4),
+            }
+        ],
     }
+    # A partner's summary counts its own classes only: this one is not theirs.
+    partner = make.user("partner", org=make.org())
+    theirs = client.get(
+        f"/api/v1/reports/summary?year={year}",
+        headers={"Authorization": f"Bearer {create_token(partner)[1]}"},
+    ).get_json()
+    assert theirs["survey"]["answers"] == 0
