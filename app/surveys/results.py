@@ -50,17 +50,17 @@ class Figures:
     answers: int
     questions: list[QuestionFigures]
 
-    def _of(self, question_id: str) -> QuestionFigures | None:
+    def of(self, question_id: str) -> QuestionFigures | None:
         return next((f for f in self.questions if f.question.id == question_id), None)
 
     @property
     def satisfaction_mean(self) -> float | None:
-        found = self._of(SATISFACTION)
+        found = self.of(SATISFACTION)
         return found.mean if found else None
 
     @property
     def someone_to_ask_share(self) -> float | None:
-        found = self._of(SOMEONE_TO_ASK)
+        found = self.of(SOMEONE_TO_ASK)
         return found.yes_share if found else None
 
 
@@ -212,6 +212,7 @@ class Summary:
 
     answers: int
     satisfaction_mean: float | None
+    satisfaction_answered: int  # of the answers, those that gave a satisfaction: the mean's base
     someone_to_ask_share: float | None
     by_course: list[CourseLine]
 
@@ -224,6 +225,7 @@ def summary(sessions: sa.ColumnElement[bool]) -> Summary:
     return Summary(
         answers=found.answers,
         satisfaction_mean=found.satisfaction_mean,
+        satisfaction_answered=satisfied.answered if (satisfied := found.of(SATISFACTION)) else 0,
         someone_to_ask_share=found.someone_to_ask_share,
         by_course=_by_course(rows),
     )
