@@ -11,7 +11,7 @@ from flask_login import current_user
 from app.auth.access import PLANNERS, roles
 from app.auth.models import Role
 from app.curricula.models import Course
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.fiscal import FiscalYear
 from app.inputs import digits_int
@@ -77,6 +77,9 @@ def entry(session_id: int):
             flash(refused.message, "error")
             problems = {(line, where): message for line, where, message in refused.problems}
             status = 422
+        except Conflict as clash:  # a numbered sheet answered on a phone meanwhile
+            flash(clash.message, "error")
+            status = 409
         else:
             flash(_("%(n)d枚のアンケートを保存しました。", n=saved), "success")
             return redirect(url_for("surveys.session_results", session_id=session.id))

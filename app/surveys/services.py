@@ -173,8 +173,20 @@ def answer_by_phone(sheet: SurveySheet, cells: dict[str, str]) -> SurveyAnswer:
         session_id=sheet.session_id, sheet_id=sheet.id, source=AnswerSource.PHONE, answers=answers
     )
     db.session.add(answer)
-    db.session.flush()
+    _flush_once_per_sheet()
     return answer
+
+
+def _flush_once_per_sheet() -> None:
+    # Two sends of one sheet at the same moment (a double tap, the paper typed in meanwhile):
+    # the unique sheet_id lets one in; the other is told, not shown an error page.
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        raise Conflict(
+            "already_answered",
+            _("このアンケートは もう 答えて あります。ありがとう ございました。"),
+        ) from None
 
 
 # ---------------------------------------------------------------- the papers, typed in
@@ -242,7 +254,7 @@ def save_papers(session: Session, user: User, rows: list[PaperRow]) -> int:
             problems,
         )
     db.session.add_all(made)
-    db.session.flush()
+    _flush_once_per_sheet()
     return len(made)
 
 
