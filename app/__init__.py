@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
         scheduling,
         sheets,
         staffing,
+        surveys,
     )
 
     # Before any route is added: every <int:...> in a URL is an id or a number the database
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
         people,
         checkin,
         certificates,
+        surveys,
         public,
         sheets,
         calendars,

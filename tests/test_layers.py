@@ -24,6 +24,7 @@ TIERS: tuple[tuple[str, ...], ...] = (
     ("scheduling",),
     ("people",),
     ("checkin",),
+    ("surveys",),  # the survey after class: sheets of a session, answers, their figures
     ("calendars", "sheets", "certificates"),  # certificates: completions from skills reached
     ("staffing",),  # requests, offers, availability: the invitations are calendars'
     ("reports",),

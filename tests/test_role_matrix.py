@@ -185,6 +185,11 @@ MATRIX: dict[str, set[str]] = {
     "reports.org_activity_csv": {A, C, P},
     "reports.org_activity_xlsx": {A, C, P},
     "api.instructor_activity": STAFF,
+    "surveys.print_sheets": {A, C, I},
+    "surveys.entry": {A, C, I},
+    "surveys.session_results": {A, C, I},
+    "surveys.overview": PLANNERS,
+    "surveys.course_results": PLANNERS,
 }
 
 
@@ -296,6 +301,11 @@ PAGES = [
     ("checkin.attendance", "/sessions/{session_id}/attendance"),
     ("checkin.paper_roster", "/sessions/{session_id}/attendance/paper"),
     ("checkin.skills", "/sessions/{session_id}/skills"),
+    ("surveys.print_sheets", "/sessions/{session_id}/survey/print"),
+    ("surveys.entry", "/sessions/{session_id}/survey/entry"),
+    ("surveys.session_results", "/sessions/{session_id}/survey"),
+    ("surveys.overview", "/surveys"),
+    ("surveys.course_results", "/surveys/courses/{slug}"),
     ("sheets.download", "/orgs/{org_id}/files/roster.xlsx"),
     ("sheets.upload", "/orgs/{org_id}/files/signups"),
     ("calendars.my_feeds", "/calendar"),

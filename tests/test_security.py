@@ -42,6 +42,7 @@ def test_only_login_language_health_and_openapi_are_public(app):
         "public.confirmation",
         "public.session_list",
         "public.signup_form",
+        "public.survey_answer",  # the survey by a printed sheet's QR: that sheet's answer only
     ]
 
 

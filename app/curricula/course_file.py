@@ -30,7 +30,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
-from app.curricula.models import Audience, Track
+from app.curricula.models import Audience, QuestionKind, Track
 from app.text import clean
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -38,6 +38,11 @@ MAX_SLUG_LENGTH = 64
 MAX_TITLE_LENGTH = 200
 MAX_SKILL_LENGTH = 300
 MIN_DURATION, MAX_DURATION = 15, 480
+# The issue's bounds: a survey short enough for a senior to finish on paper after class.
+MIN_QUESTIONS, MAX_QUESTIONS = 3, 8
+MIN_CHOICES, MAX_CHOICES = 2, 9  # a choice is typed in as one digit on the entry grid
+MAX_QUESTION_LENGTH = 300
+MAX_CHOICE_LENGTH = 100
 
 
 # ---------------------------------------------------------------- the checks of one value
@@ -211,6 +216,49 @@ def _skill_id(table: dict[str, Any]) -> str | None:
     return _valid(_SKILL_ID, table["id"]) if "id" in table else None
 
 
+QuestionId = Annotated[Line, _at_most(MAX_SLUG_LENGTH), _slug_shaped("question_id_shape")]
+_QUESTION_ID = TypeAdapter(QuestionId)
+
+
+class ChoiceSpec(_Table):
+    ja: Annotated[Line, _at_most(MAX_CHOICE_LENGTH)]
+    en: Annotated[Line, _at_most(MAX_CHOICE_LENGTH)]
+
+
+class QuestionSpec(_Table):
+    """One question of the survey after class ([[survey]]); `choices` only for kind choice."""
+
+    id: QuestionId
+    kind: Annotated[Line, _one_of(QuestionKind)]
+    ja: Annotated[Line, _at_most(MAX_QUESTION_LENGTH)]
+    en: Annotated[Line, _at_most(MAX_QUESTION_LENGTH)]
+    choices: list[ChoiceSpec] = []
+
+    @field_validator("choices")
+    @classmethod
+    def _choices_fit_the_kind(
+        cls, values: list[ChoiceSpec], info: ValidationInfo
+    ) -> list[ChoiceSpec]:
+        kind = info.data.get("kind")  # there when the kind itself is valid
+        if kind == QuestionKind.CHOICE and not MIN_CHOICES <= len(values) <= MAX_CHOICES:
+            raise _problem("choices_count", low=MIN_CHOICES, high=MAX_CHOICES, n=len(values))
+        if kind is not None and kind != QuestionKind.CHOICE and values:
+            raise _problem("choices_not_for_kind", of=kind)
+        return values
+
+
+def _question_id(table: dict[str, Any]) -> str | None:
+    return _valid(_QUESTION_ID, table["id"]) if "id" in table else None
+
+
+def _survey_tables(value: Any) -> Any:
+    if not isinstance(value, list) or not all(isinstance(q, dict) for q in value):
+        raise _problem("survey_not_tables")
+    if not MIN_QUESTIONS <= len(value) <= MAX_QUESTIONS:
+        raise _problem("survey_size", low=MIN_QUESTIONS, high=MAX_QUESTIONS, n=len(value))
+    return value
+
+
 class CourseSpec(_Table):
     """A course file's content, every field checked and normalised."""
 
@@ -231,6 +279,12 @@ class CourseSpec(_Table):
         _no_repeats(_skill_id, "skill_id_repeated", ("id",)),
         BeforeValidator(_skill_tables),
     ]
+    # Left out: the default survey (app.curricula.survey). Never validated when left out.
+    survey: Annotated[
+        list[QuestionSpec],
+        _no_repeats(_question_id, "question_id_repeated", ("id",)),
+        BeforeValidator(_survey_tables),
+    ] = []
 
     @field_validator("prerequisites")
     @classmethod
@@ -258,8 +312,15 @@ class CourseSpec(_Table):
             "materials": self.materials,
             "skills": [skill.model_dump() for skill in self.skills],
         }
+        if self.survey:
+            # Only when there is one: a file without a survey keeps the hash it was loaded with.
+            canonical["survey"] = self.survey_data()
         text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def survey_data(self) -> list[dict[str, Any]] | None:
+        """The survey as stored with the version (None: the default survey)."""
+        return [q.model_dump() for q in self.survey] or None
 
 
 _SLUG_ALONE = TypeAdapter(Slug)

@@ -270,6 +270,7 @@ def _write(plan: _Plan, course: Course | None) -> None:
         prerequisites=spec.prerequisites,
         materials=spec.materials,
         source_file=plan.source_file,
+        survey=spec.survey_data(),
         skills=[
             Skill(key=s.id, label_ja=s.ja, label_en=s.en, position=i)
             for i, s in enumerate(spec.skills, start=1)

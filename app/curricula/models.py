@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import get_locale
@@ -24,6 +25,15 @@ class Audience(StrEnum):
     SENIOR = "senior"
     LEADER = "neighborhood_leader"
     SUPPORTER = "supporter"
+
+
+class QuestionKind(StrEnum):
+    """What a survey question asks for: each is typed in from paper as one key or a text."""
+
+    SCALE = "scale"  # 1 (not at all) to 5 (very much)
+    YES_NO = "yes_no"
+    CHOICE = "choice"  # one of several
+    TEXT = "text"
 
 
 def in_locale(ja: str, en: str | None) -> str:
@@ -69,6 +79,9 @@ class CourseVersion(Model):
     prerequisites: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     materials: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     source_file: Mapped[str] = mapped_column(sa.String(255), default="")
+    # The file's [[survey]] as loaded (course_file.QuestionSpec dumps); None: the default
+    # survey. Kept with the version, so that answers read against the questions then asked.
+    survey: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="versions", foreign_keys=[course_id])

@@ -27,7 +27,7 @@ from app.curricula.course_file import (
     names_in,
     problem_at,
 )
-from app.curricula.models import Audience, Track
+from app.curricula.models import Audience, QuestionKind, Track
 
 
 @dataclass(frozen=True)
@@ -212,6 +212,12 @@ _EXPECTED = {
     "skills.id": _l("スキルID(英小文字・数字・ハイフン)"),
     "skills.ja": _l("できるようになることの日本語の説明"),
     "skills.en": _l("できるようになることの英語の説明"),
+    "survey.id": _l("質問ID(英小文字・数字・ハイフン)"),
+    "survey.kind": _l("質問の種類(%(choices)s)", choices=", ".join(QuestionKind)),
+    "survey.ja": _l("質問の日本語の文"),
+    "survey.en": _l("質問の英語の文"),
+    "survey.choices.ja": _l("選択肢の日本語"),
+    "survey.choices.en": _l("選択肢の英語"),
 }
 
 
@@ -285,6 +291,31 @@ _MESSAGES: dict[str, Callable[[ErrorDetails, Any], str]] = {
     "skill_id_shape": lambda e, expected: _(
         "スキルID「%(id)s」は英小文字・数字・ハイフンだけで書いてください(例: power-and-unlock)。",
         id=e["ctx"]["value"],
+    ),
+    "survey_not_tables": lambda e, expected: _(
+        "[[survey]] の表(id, kind, ja, en)の並びで書いてください。"
+    ),
+    "survey_size": lambda e, expected: _(
+        "アンケートの質問は%(low)d〜%(high)d問にしてください(今は%(n)d問)。"
+        "書かないと、標準のアンケートになります。",
+        **e["ctx"],
+    ),
+    "question_id_shape": lambda e, expected: _(
+        "質問ID「%(id)s」は英小文字・数字・ハイフンだけで書いてください(例: satisfaction)。",
+        id=e["ctx"]["value"],
+    ),
+    "question_id_repeated": lambda e, expected: _(
+        "質問ID「%(id)s」が重複しています(survey[%(first)d] と同じです)。",
+        id=e["ctx"]["value"],
+        first=e["ctx"]["first"],
+    ),
+    "choices_count": lambda e, expected: _(
+        'kind = "choice" の質問には choices を%(low)d〜%(high)d個書いてください(今は%(n)d個)。',
+        **e["ctx"],
+    ),
+    "choices_not_for_kind": lambda e, expected: _(
+        'choices は kind = "choice" の質問だけに書けます(この質問は %(of)s)。',
+        **e["ctx"],
     ),
     "skill_id_repeated": lambda e, expected: _(
         "スキルID「%(id)s」が重複しています(skills[%(first)d] と同じです)。"

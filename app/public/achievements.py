@@ -12,7 +12,12 @@ to the sessions held; distinct learners by district do not add up, since a learn
 two districts). The figures at stake are counts of sessions or bounds on learner counts, never
 a person, so the page accepts that.
 
-The page costs four queries whatever the size of the data: totals, districts, skills, upcoming.
+The satisfaction from the surveys after class is a mean, not a count: it is shown only when at
+least 5 answers make it (with fewer, one answer could be read back from it), and never by
+district or course here.
+
+The page costs five queries whatever the size of the data: totals, districts, skills, upcoming,
+survey answers.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from app.extensions import db
 from app.fiscal import FiscalYear
 from app.reports.filters import PRESENT, ReportFilter
 from app.scheduling.models import Session, SessionStatus, Venue, held_clause
+from app.surveys import results as surveys
 from app.timeutil import utcnow
 
 SMALLEST_SHOWN = 5  # counts from 1 to SMALLEST_SHOWN - 1 are published as "<5"
@@ -90,6 +96,16 @@ class Achievements:
     districts: list[DistrictRow]
     skills: list[SkillRow]  # the most reached skills, most learners first
     upcoming: list[UpcomingSession]
+    survey_answers: Published
+    satisfaction: float | None  # mean of 1–5; None under SMALLEST_SHOWN answers
+
+
+def _survey(period: ReportFilter, held: sa.ColumnElement[bool]) -> tuple[Published, float | None]:
+    """How many answered, and the mean satisfaction when enough did to publish it."""
+    found = surveys.summary(Session.id.in_(period.session_ids().where(held)))
+    mean = found.satisfaction_mean
+    shown = mean is not None and found.satisfaction_answered >= SMALLEST_SHOWN
+    return publish(found.answers), (round(mean, 1) if shown and mean is not None else None)
 
 
 def achievements(now: datetime | None = None) -> Achievements:
@@ -98,6 +114,7 @@ def achievements(now: datetime | None = None) -> Achievements:
     year = FiscalYear.of(now)
     whole_year = ReportFilter(first_day=year.first_day, last_day=year.last_day, year=year)
     held = held_clause(now)
+    survey_answers, satisfaction = _survey(whole_year, held)
     return Achievements(
         year=year,
         as_of=now,
@@ -105,6 +122,8 @@ def achievements(now: datetime | None = None) -> Achievements:
         districts=_districts(whole_year, held),
         skills=_skills(whole_year, held),
         upcoming=_upcoming(now),
+        survey_answers=survey_answers,
+        satisfaction=satisfaction,
     )
 
 

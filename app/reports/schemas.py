@@ -18,6 +18,7 @@ from app.reports.figures import Figures, SessionLine
 from app.reports.teaching import Activity, ClassLine, YearLine
 from app.scheduling.models import StaffRole
 from app.schemas import ApiOut, ApiQuery, Day, Time
+from app.surveys.results import Summary
 from app.text import clean
 
 
@@ -74,6 +75,45 @@ class CourseOutcome(ApiOut):
     skills: list[SkillOutcome]
 
 
+def _mean(value: float | None) -> float | None:
+    return round(value, 2) if value is not None else None  # of 1–5: the hundredth is enough
+
+
+class SurveyCourseLine(ApiOut):
+    course: str
+    label: str
+    answers: int
+    satisfaction_mean: float | None
+    someone_to_ask_share: float | None
+
+
+class SurveySummaryOut(ApiOut):
+    """The surveys after class of the filter's sessions: satisfaction is the mean of 1–5."""
+
+    answers: int
+    satisfaction_mean: float | None
+    someone_to_ask_share: float | None
+    by_course: list[SurveyCourseLine]
+
+    @classmethod
+    def of(cls, s: Summary) -> Self:
+        return cls(
+            answers=s.answers,
+            satisfaction_mean=_mean(s.satisfaction_mean),
+            someone_to_ask_share=rounded_share(s.someone_to_ask_share),
+            by_course=[
+                SurveyCourseLine(
+                    course=line.course.slug,
+                    label=line.title,
+                    answers=line.figures.answers,
+                    satisfaction_mean=_mean(line.figures.satisfaction_mean),
+                    someone_to_ask_share=rounded_share(line.figures.someone_to_ask_share),
+                )
+                for line in s.by_course
+            ],
+        )
+
+
 class SummaryOut(ApiOut):
     """The dashboard's figures for the filter."""
 
@@ -107,9 +147,10 @@ class SummaryOut(ApiOut):
     by_kind: dict[str, int]
     by_device: dict[str, int]
     outcomes: list[CourseOutcome]
+    survey: SurveySummaryOut
 
     @classmethod
-    def of(cls, f: Figures) -> Self:
+    def of(cls, f: Figures, survey: Summary) -> Self:
         flt = f.filter
         return cls(
             from_=flt.first_day,
@@ -154,6 +195,7 @@ class SummaryOut(ApiOut):
             by_age_band={ln.key: ln.count for ln in f.by_age_band},
             by_kind={ln.key: ln.count for ln in f.by_kind},
             by_device={(ln.key or "unknown"): ln.count for ln in f.by_device},
+            survey=SurveySummaryOut.of(survey),
             outcomes=[
                 CourseOutcome(
                     course=o.slug,

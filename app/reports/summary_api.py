@@ -11,6 +11,8 @@ from app.reports import figures
 from app.reports.filters import ReportQuery, parse_filter
 from app.reports.routes import REPORT_ROLES
 from app.reports.schemas import SummaryOut
+from app.scheduling.models import Session
+from app.surveys import results
 from app.timeutil import utcnow
 
 
@@ -23,11 +25,13 @@ from app.timeutil import utcnow
     "partner, venue), attendances (延べ, present or late at held sessions), distinct learners "
     "(実人数), new and returning learners, average learners per session, no-show rate (excused "
     "is not a no-show), capacity filled, waitlist by course, staff hours, reach by "
-    "district/age band/kind/device, skills reached. Shares are fractions (0.3 = 30%). Admins, "
+    "district/age band/kind/device, skills reached, the surveys after class (answers, mean "
+    "satisfaction of 1–5, share with someone to ask when stuck, by course). Shares are fractions (0.3 = 30%). Admins, "
     "coordinators and partners (their organization only).",
     query=ReportQuery,
 )
 @api_roles(*REPORT_ROLES)
 def report_summary():
     report = parse_filter(request.args, api_user())
-    return SummaryOut.of(figures.compute(report, utcnow())).dump()
+    survey = results.summary(Session.id.in_(report.session_ids()))
+    return SummaryOut.of(figures.compute(report, utcnow()), survey).dump()
