@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,13 +25,13 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
 from app.core.models import AuditEntry, record
-from app.curricula.models import CourseVersion
+from app.curricula.models import Course, CourseVersion
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.people import cards, learners, matches, registration
 from app.people.models import Card, Learner, MatchSource, Registration, RegistrationSource
-from app.scheduling.models import Session, SessionStatus
-from app.timeutil import utcnow
+from app.scheduling.models import Session, SessionStatus, Venue
+from app.timeutil import local, local_day_bounds, utcnow
 from app.transaction import atomic
 
 DEFAULT_HELP_PHONE = "0120-000-000"
@@ -62,14 +63,65 @@ def _with_details(query: sa.Select) -> sa.Select:
     )
 
 
-def upcoming_sessions(limit: int = UPCOMING_SHOWN) -> list[Session]:
+@dataclass(frozen=True)
+class PublicFilters:
+    """What a resident narrowed the list to: an area (the venue's 地区), a course, a day."""
+
+    area: str | None = None
+    course: str | None = None  # the course's slug
+    day: date | None = None  # Japan's calendar day
+
+
+def _narrowed(query: sa.Select, filters: PublicFilters) -> sa.Select:
+    if filters.area:
+        query = query.where(Session.venue.has(Venue.district == filters.area))
+    if filters.course:
+        query = query.where(
+            Session.course_version.has(CourseVersion.course.has(Course.slug == filters.course))
+        )
+    if filters.day:
+        start, end = local_day_bounds(filters.day)
+        query = query.where(Session.starts_at >= start, Session.starts_at < end)
+    return query
+
+
+def upcoming_sessions(
+    filters: PublicFilters = PublicFilters(), limit: int = UPCOMING_SHOWN
+) -> list[Session]:
     return list(
         db.session.scalars(
-            _with_details(sa.select(Session))
-            .where(_open_to_public())
+            _narrowed(_with_details(sa.select(Session)).where(_open_to_public()), filters)
             .order_by(Session.starts_at, Session.id)
             .limit(limit)
         )
+    )
+
+
+@dataclass
+class PublicChoices:
+    areas: list[str]
+    courses: list[tuple[str, CourseVersion]]  # (slug, the version whose title is shown)
+    days: list[date]
+
+
+def public_choices() -> PublicChoices:
+    """What the list's filters offer: only areas, courses and days that have a class open to
+    sign up for, so no choice leads to an empty list. One query."""
+    rows = db.session.execute(
+        sa.select(Venue.district, Course.slug, CourseVersion, Session.starts_at)
+        .join(Venue, Session.venue_id == Venue.id)
+        .join(CourseVersion, Session.course_version_id == CourseVersion.id)
+        .join(Course, CourseVersion.course_id == Course.id)
+        .where(_open_to_public())
+        .order_by(Session.starts_at)
+    ).all()
+    courses: dict[str, CourseVersion] = {}
+    for _district, slug, version, _start in rows:
+        courses.setdefault(slug, version)
+    return PublicChoices(
+        areas=sorted({district for district, *_rest in rows if district}),
+        courses=sorted(courses.items(), key=lambda item: item[1].title),
+        days=sorted({local(start).date() for *_rest, start in rows}),
     )
 
 
@@ -146,7 +198,7 @@ def _record_sign_up(session: Session, raw: dict[str, Any], form_digest: str) -> 
         learner, card = made_here
     else:
         learner = matches.record_new(raw, None, source=MatchSource.PUBLIC, unseen=known.unseen)
-        card = cards.issue_card(learner)
+        card = cards.ensure_card(learner)  # every new learner has one already
         record(
             SIGNED_UP,
             "learner",
