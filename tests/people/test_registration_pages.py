@@ -202,9 +202,7 @@ def test_a_new_learner_is_recorded_and_registered_without_leaving_the_page(make,
     assert f'<a href="/learners/{learner.id}">田中道子</a>' in page
 
 
-def test_the_new_card_notice_shows_only_someone_on_this_sessions_lists(
-    make, client, new_learner
-):
+def test_the_new_card_notice_shows_only_someone_on_this_sessions_lists(make, client, new_learner):
     session = make.session()
     stranger = new_learner(name="別の人")
     login(client, make.user("coordinator"))
