@@ -151,3 +151,81 @@ def check_furigana(text: str | None) -> str:
     if not _KANA.match(value):
         raise ValueError(_("ふりがなは ひらがな か カタカナ で入力してください。"))
     return value
+
+
+# ---------------------------------------------------------------- romaji readings
+
+# Hepburn (and the common kunrei and wāpuro spellings), longest first when read. A reading
+# typed on the English page ("Tanaka Michiko") becomes the kana staff search by.
+_ROMAJI_VOWELS = {"a": "あ", "i": "い", "u": "う", "e": "え", "o": "お"}
+_ROMAJI_ROWS = {
+    "k": "かきくけこ", "g": "がぎぐげご", "s": "さしすせそ", "z": "ざじずぜぞ",
+    "t": "たちつてと", "d": "だぢづでど", "n": "なにぬねの", "h": "はひふへほ",
+    "b": "ばびぶべぼ", "p": "ぱぴぷぺぽ", "m": "まみむめも", "r": "らりるれろ",
+}  # fmt: skip
+_ROMAJI_YOON = {
+    "ky": "き", "gy": "ぎ", "sh": "し", "sy": "し", "j": "じ", "zy": "じ", "jy": "じ",
+    "ch": "ち", "ty": "ち", "cy": "ち", "dy": "ぢ", "ny": "に", "hy": "ひ", "by": "び",
+    "py": "ぴ", "my": "み", "ry": "り",
+}  # fmt: skip
+_SMALL = {"a": "ゃ", "u": "ゅ", "o": "ょ", "e": "ぇ"}
+
+
+def _romaji_table() -> dict[str, str]:
+    table = dict(_ROMAJI_VOWELS)
+    for consonant, kana in _ROMAJI_ROWS.items():
+        table.update({consonant + v: k for v, k in zip("aiueo", kana, strict=True)})
+    for start, kana in _ROMAJI_YOON.items():
+        table.update({start + v: kana + small for v, small in _SMALL.items()})
+        table[start + "i"] = kana
+    table.update(
+        {
+            "shi": "し", "chi": "ち", "tsu": "つ", "fu": "ふ", "ji": "じ", "ya": "や",
+            "yu": "ゆ", "yo": "よ", "wa": "わ", "wo": "を", "fa": "ふぁ", "fi": "ふぃ",
+            "fe": "ふぇ", "fo": "ふぉ", "si": "し", "ti": "ち", "tu": "つ", "hu": "ふ",
+            "zi": "じ", "di": "ぢ", "du": "づ", "n'": "ん", "nn": "ん",
+        }
+    )  # fmt: skip
+    return table
+
+
+_ROMAJI = _romaji_table()
+_ROMAJI_LONGEST = max(len(key) for key in _ROMAJI)
+_MACRONS = str.maketrans({"ā": "aa", "ī": "ii", "ū": "uu", "ē": "ee", "ō": "ou", "â": "aa",
+                          "î": "ii", "û": "uu", "ê": "ee", "ô": "ou"})  # fmt: skip
+_ROMAJI_TEXT = re.compile(r"^[a-z' \-]+$")
+
+
+def romaji_to_hiragana(text: str | None) -> str | None:
+    """'Tanaka Michiko' → 'たなか みちこ'; None when the text is not romaji throughout."""
+    typed = clean(text).lower().translate(_MACRONS)
+    if not typed or not _ROMAJI_TEXT.match(typed):
+        return None
+    out, i = [], 0
+    while i < len(typed):
+        ch = typed[i]
+        if ch in " -":
+            out.append(" ")
+            i += 1
+            continue
+        nxt = typed[i + 1] if i + 1 < len(typed) else ""
+        if ch == nxt and ch not in "aiueon'":  # a doubled consonant: "kk" → っk
+            out.append("っ")
+            i += 1
+            continue
+        if ch == "t" and typed.startswith("tch", i):  # "matcha" → まっちゃ
+            out.append("っ")
+            i += 1
+            continue
+        if ch == "n" and nxt != "'" and (not nxt or nxt not in "aiueoy"):
+            out.append("ん")  # "n" before a consonant or at the end
+            i += 2 if nxt == "n" and typed[i + 2 : i + 3] not in tuple("aiueoy") else 1
+            continue
+        for size in range(_ROMAJI_LONGEST, 0, -1):
+            if (kana := _ROMAJI.get(typed[i : i + size])) is not None:
+                out.append(kana)
+                i += size
+                break
+        else:
+            return None
+    return re.sub(r" +", " ", "".join(out)).strip()

@@ -31,6 +31,11 @@ def format_datetime(dt: datetime) -> str:
     return f"{format_date(dt)} {format_time(dt)}"
 
 
+def format_count(value: int | float) -> str:
+    """2250 → "2,250": counts read at a glance, as on the public page."""
+    return f"{value:,}"
+
+
 def _lang() -> str:
     locale = get_locale()
     return locale.language if locale else "ja"
@@ -41,5 +46,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_day, "jday")
     app.add_template_filter(format_time, "jtime")
     app.add_template_filter(format_datetime, "jdatetime")
+    app.add_template_filter(format_count, "thousands")
     app.add_template_global(label)
     app.add_template_global(_lang, "lang")

@@ -14,8 +14,14 @@ from app.auth.models import User
 from app.core.models import record
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.parsing import furigana_key, normalize_phone, parse_birth_year, phone_digits
-from app.people import signals
+from app.parsing import (
+    check_furigana,
+    furigana_key,
+    normalize_phone,
+    parse_birth_year,
+    phone_digits,
+)
+from app.people import cards, signals
 from app.people.cards import SHORT_CODE_LENGTH, normalize_code
 from app.people.models import (
     Card,
@@ -64,10 +70,13 @@ def _apply(learner: Learner, values: dict[str, Any], actor: User | None) -> None
 
 @atomic
 def create_learner(raw: Mapping[str, Any], actor: User | None = None) -> Learner:
+    """A new learner, with a card: whoever registered them (by phone, at the door, a
+    partner's sheet) can print it at once, instead of finding the record later to issue one."""
     learner = Learner()
     _apply(learner, read_learner(raw), actor)
     db.session.add(learner)
     db.session.flush()
+    cards.issue_card(learner, actor)
     return learner
 
 
@@ -75,6 +84,19 @@ def create_learner(raw: Mapping[str, Any], actor: User | None = None) -> Learner
 def update_learner(learner: Learner, raw: Mapping[str, Any], actor: User | None = None) -> Learner:
     _apply(learner, read_learner(raw, base=learner), actor)
     return learner
+
+
+def new_learner_args(query: str) -> dict[str, str]:
+    """What a search that found no one already says about the new person."""
+    if not query:
+        return {}
+    if phone_digits(query) and not any(ch.isalpha() for ch in query):
+        return {"phone": query}
+    try:
+        check_furigana(query)
+    except ValueError:
+        return {"name": query}
+    return {"furigana": query}
 
 
 # ---------------------------------------------------------------- who sees whom

@@ -172,15 +172,7 @@ def cancel(registration: Registration, actor: User | None = None) -> Registratio
     session = db.session.get_one(Session, registration.session_id)
     if registered_count(session.id) >= session.capacity:
         return None
-    first = db.session.scalar(
-        sa.select(Registration)
-        .where(
-            Registration.session_id == session.id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-        )
-        .order_by(Registration.queued_at, Registration.id)
-        .limit(1)
-    )
+    first = _first_waitlisted(session.id)
     if first is None:
         return None
     first.status = RegistrationStatus.REGISTERED
@@ -194,6 +186,29 @@ def cancel(registration: Registration, actor: User | None = None) -> Registratio
         freed_by=registration.id,
     )
     return first
+
+
+def _first_waitlisted(session_id: int) -> Registration | None:
+    return db.session.scalar(
+        sa.select(Registration)
+        .where(
+            Registration.session_id == session_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+        .order_by(Registration.queued_at, Registration.id)
+        .limit(1)
+    )
+
+
+def promoted_by_cancelling(registration: Registration) -> Registration | None:
+    """Who `cancel` would move up from the waitlist now (the question asked before it), by
+    its rule: the seat was held, and the session is below capacity without it."""
+    if registration.status != RegistrationStatus.REGISTERED:
+        return None
+    session = db.session.get_one(Session, registration.session_id)
+    if registered_count(session.id) - 1 >= session.capacity:
+        return None
+    return _first_waitlisted(session.id)
 
 
 def get_registration(registration_id: int) -> Registration:

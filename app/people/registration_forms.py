@@ -47,4 +47,7 @@ class NewLearnerForm(ServiceErrors, FlaskForm):
 
 
 class CancelRegistrationForm(FlaskForm):
-    """Only the CSRF token: the registration is named by the URL."""
+    """The registration is named by the URL; `confirmed` is the answer to the question the
+    confirmation page asks (the list's 取り消す only opens that page)."""
+
+    confirmed = HiddenField()

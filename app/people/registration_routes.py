@@ -23,7 +23,12 @@ from app.labels import REGISTRATION_SOURCE
 from app.people import bp, learners, registration
 from app.people.models import Learner, Registration, RegistrationSource, RegistrationStatus
 from app.people.privacy import may_see_phone, require_roster_rights
-from app.people.registration_forms import AddRegistrationForm, LearnerSearchForm, NewLearnerForm
+from app.people.registration_forms import (
+    AddRegistrationForm,
+    CancelRegistrationForm,
+    LearnerSearchForm,
+    NewLearnerForm,
+)
 from app.scheduling.models import Session
 from app.scheduling.queries import get_session
 from app.text import clean
@@ -86,12 +91,11 @@ def waitlist_position(reg: Registration) -> int:
 
 
 def _prefilled_new_form(query: str) -> NewLearnerForm:
-    """What was searched for starts the new learner's form: the kana, or the phone number."""
+    """What was searched for starts the new learner's form (the kana, the phone number or the
+    name), read as the learner list reads it."""
     form = NewLearnerForm(formdata=None)
-    if query.replace("-", "").replace(" ", "").isdigit():
-        form.phone.data = query
-    elif query:
-        form.furigana.data = query
+    for name, value in learners.new_learner_args(query).items():
+        form[name].data = value
     return form
 
 
@@ -105,6 +109,7 @@ def _page(
     query: str = "",
     new_form: NewLearnerForm | None = None,
     duplicates: list[Learner] | None = None,
+    new_learner_id: int | None = None,
     status: int = 200,
 ):
     listed = registrations_of(session)
@@ -123,11 +128,21 @@ def _page(
             add_form=AddRegistrationForm(formdata=None),
             new_form=new_form or _prefilled_new_form(query),
             duplicates=duplicates or [],
+            new_card=_new_card(listed, new_learner_id),
             source_labels=SOURCE_LABELS,
             may_see_phone=may_see_phone,
         ),
         status,
     )
+
+
+def _new_card(listed: SessionRegistrations, learner_id: int | None):
+    """The card of the person just recorded here, to print at once; only someone on this
+    session's lists (the address carries a learner's id)."""
+    for reg in listed.registered + listed.waitlisted:
+        if reg.learner_id == learner_id:
+            return reg.learner.active_card
+    return None
 
 
 @bp.get("/sessions/<int:session_id>/registrations")
@@ -146,11 +161,13 @@ def session_registrations(session_id: int):
             results=_search(query),
             listed=listed,
         )
-    return _page(session, query=query)
+    return _page(session, query=query, new_learner_id=request.args.get("new", type=int))
 
 
-def _back(session: Session, query: str = ""):
+def _back(session: Session, query: str = "", new_learner: Learner | None = None):
     args: dict[str, Any] = {"q": query} if query else {}
+    if new_learner is not None:
+        args["new"] = new_learner.id
     return redirect(url_for("people.session_registrations", session_id=session.id, **args))
 
 
@@ -231,18 +248,35 @@ def registration_new_learner(session_id: int):
             ),
             "error",
         )
-        return _back(session)
+        return _back(session, new_learner=learner)
     _say_registered(reg, learner)
-    return _back(session)
+    return _back(session, new_learner=learner)
 
 
-@bp.post("/sessions/<int:session_id>/registrations/<int:registration_id>/cancel")
+@bp.route(
+    "/sessions/<int:session_id>/registrations/<int:registration_id>/cancel",
+    methods=["GET", "POST"],
+)
 @roles(*PLANNERS)
 def registration_cancel(session_id: int, registration_id: int):
+    """Asks first (GET, or a POST without the answer), then cancels: one click on the list
+    used to cancel and promote the next person at once, with no way back."""
     session = get_session(current_user, session_id)
     reg = registration.get_registration(registration_id)
     if reg.session_id != session.id:
         raise NotFound(_("申し込み(ID %(id)s)は見つかりません。", id=registration_id))
+    form = CancelRegistrationForm()
+    if not (form.validate_on_submit() and form.confirmed.data):
+        if reg.status == RegistrationStatus.CANCELLED:
+            flash(_("この申し込みは既に取り消されています。"), "error")
+            return _back(session)
+        return render_template(
+            "people/registration_cancel.html",
+            s=session,
+            reg=reg,
+            form=form,
+            promoted=registration.promoted_by_cancelling(reg),
+        )
     name = reg.learner.name
     try:
         promoted = registration.cancel(reg, current_user)

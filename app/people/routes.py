@@ -20,7 +20,6 @@ from app.curricula.models import CourseVersion
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.inputs import page_or_first
-from app.parsing import check_furigana, phone_digits
 from app.people import bp, cards, confirmations, learners, matches, signals
 from app.people.forms import (
     LearnerFilterForm,
@@ -82,23 +81,10 @@ def learner_list():
         has_next=len(found) > PER_PAGE,
         args=args,
         first_number=(page - 1) * PER_PAGE + 1,
-        new_learner_args=_new_learner_args(query),
+        new_learner_args=learners.new_learner_args(query),
         planner=is_planner(current_user),
         pending_matches=matches.pending_count() if is_planner(current_user) else 0,
     )
-
-
-def _new_learner_args(query: str) -> dict[str, str]:
-    """What a search that found no one already says about the new person."""
-    if not query:
-        return {}
-    if phone_digits(query) and not any(ch.isalpha() for ch in query):
-        return {"phone": query}
-    try:
-        check_furigana(query)
-    except ValueError:
-        return {"name": query}
-    return {"furigana": query}
 
 
 # ---------------------------------------------------------------- one learner

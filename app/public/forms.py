@@ -6,14 +6,24 @@ service's (app.people.learners.read_learner), whose findings are turned into the
 
 from __future__ import annotations
 
+from datetime import date
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField, TelField
+from wtforms import BooleanField, Form, HiddenField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, InputRequired
+
+from app.parsing import romaji_to_hiragana
+from app.public.signup import PublicChoices, PublicFilters
 
 PLAIN_MESSAGES = {
     "name": _l("おなまえを かいて ください。"),
     "furigana": _l("ふりがなを ひらがなで かいて ください。"),
+    "furigana_romaji": _l(
+        "よみかたを ひらがなか ローマじで かいて ください(れい: tanaka michiko)。"
+    ),
     "phone": _l("でんわばんごうを すうじで かいて ください(れい: 090-1234-5678)。"),
     "birth_year": _l("うまれた とし を 1948 や 昭和23年 のように かいて ください。"),
     "consent": _l("「どうい します」に チェックを いれて ください。"),
@@ -38,17 +48,63 @@ class SignupForm(FlaskForm):
     def learner_raw(self) -> dict:
         return {
             "name": self.name.data,
-            "furigana": self.furigana.data,
+            "furigana": self._reading(),
             "phone": self.phone.data,
             "birth_year": self.birth_year.data or None,
             "consent": True,
         }
 
+    def _reading(self) -> str | None:
+        """The kana staff search by. On the English page a reading may come in romaji (a
+        helper abroad, or a learner who does not write kana); it is kept as hiragana."""
+        typed = self.furigana.data
+        if _english():
+            return romaji_to_hiragana(typed) or typed
+        return typed
+
     def show_plain_errors(self, fields: dict[str, str]) -> None:
         """Put a plain message beside each field the service refused."""
         for name in fields:
             if name in self and not self[name].errors:
+                key = "furigana_romaji" if name == "furigana" and _english() else name
                 self[name].errors = [
                     *self[name].errors,
-                    str(PLAIN_MESSAGES.get(name, fields[name])),
+                    str(PLAIN_MESSAGES.get(key, fields[name])),
                 ]
+
+
+def _english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+class PublicFilterForm(Form):
+    """The list's filters, read from the query string (nothing changes: no CSRF token).
+    Each offers only what has a class open, so a phone shows a short list to pick from."""
+
+    area = SelectField(_l("ちいき"), validate_choice=False)
+    course = SelectField(_l("ないよう"), validate_choice=False)
+    day = SelectField(_l("ひにち"), validate_choice=False)
+
+    def load_choices(self, choices: PublicChoices, day_label) -> None:
+        every = ("", _("すべて"))
+        self.area.choices = [every] + [(a, a) for a in choices.areas]
+        self.course.choices = [every] + [(slug, v.title) for slug, v in choices.courses]
+        self.day.choices = [every] + [(d.isoformat(), day_label(d)) for d in choices.days]
+
+    def read(self) -> PublicFilters | None:
+        """The filters asked for; None (and a message beside the box) when a value is not
+        one the list offers, as from an old bookmark."""
+        wrong = False
+        for box in (self.area, self.course, self.day):
+            offered = {str(choice[0]) for choice in box.iter_choices()}
+            if (box.data or "") not in offered:
+                box.errors = [_("この なかから えらんで ください。")]
+                wrong = True
+        if wrong:
+            return None
+        return PublicFilters(
+            area=self.area.data or None,
+            course=self.course.data or None,
+            day=date.fromisoformat(self.day.data) if self.day.data else None,
+        )

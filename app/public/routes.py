@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -22,7 +22,7 @@ from app.people import cards, learners
 from app.people.models import RegistrationStatus
 from app.people.registration_routes import waitlist_position
 from app.public import bp, signup
-from app.public.forms import SignupForm
+from app.public.forms import PublicFilterForm, SignupForm
 from app.throttle import LimitOptions, config_limit, minutes_to_wait, too_many_tries
 from app.timeutil import local
 
@@ -49,14 +49,29 @@ def _seats(session, counts) -> int:
     return max(0, session.capacity - counts.registered)
 
 
+def plain_day(day: date) -> str:
+    """12月3日(水), or Wed 03 Dec: a day to pick in the list's filter."""
+    if (locale := get_locale()) is not None and locale.language == "en":
+        return f"{day:%a %d %b}"
+    return f"{day.month}月{day.day}日({WEEKDAY[day.weekday()]})"
+
+
 @bp.get("/public/sessions")
 @public
 def session_list():
-    sessions = signup.upcoming_sessions()
+    form = PublicFilterForm(request.args)
+    form.load_choices(signup.public_choices(), plain_day)
+    filters = form.read()
+    sessions = signup.upcoming_sessions(filters) if filters is not None else []
     counts = counts_for(s.id for s in sessions)
-    return render_template(
-        "public/session_list.html",
-        sessions=[(s, _seats(s, counts[s.id])) for s in sessions],
+    return (
+        render_template(
+            "public/session_list.html",
+            sessions=[(s, _seats(s, counts[s.id])) for s in sessions],
+            form=form,
+            narrowed=filters is not None and filters != signup.PublicFilters(),
+        ),
+        200 if filters is not None else 400,
     )
 
 
@@ -99,6 +114,18 @@ def _sign_up(session, form: SignupForm) -> str:
     return url_for("public.confirmation", token=signup.confirmation_token(signed))
 
 
+def _every_problem_shown(form: SignupForm) -> bool:
+    """The form's checks and the learner service's together, so that every field to fix is
+    shown at once (not one more on each try); True when there is none."""
+    fine = form.validate()
+    try:
+        learners.read_learner(form.learner_raw())
+    except ValidationError as exc:
+        form.show_plain_errors(exc.fields)
+        fine = False
+    return fine
+
+
 @bp.route("/public/sessions/<int:session_id>/signup", methods=["GET", "POST"])
 @public
 @limiter.limit(config_limit("SIGNUP_LIMIT_PER_ADDRESS"), on_breach=_too_many, **_sign_ups_only)
@@ -112,7 +139,7 @@ def signup_form(session_id: int):
     session = signup.open_session(session_id)
     form = SignupForm()
     problem = None
-    if form.validate_on_submit():
+    if form.is_submitted() and _every_problem_shown(form):
         try:
             location = _sign_up(session, form)
         except ValidationError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,13 +25,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
 from app.core.models import AuditEntry, record
-from app.curricula.models import CourseVersion
+from app.curricula.models import Course, CourseVersion
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.people import cards, learners, matches, registration
 from app.people.models import Card, Learner, MatchSource, Registration, RegistrationSource
-from app.scheduling.models import Session
+from app.scheduling.models import Session, Venue
 from app.scheduling.next_course import open_to_public
+from app.timeutil import local, local_day_bounds
 from app.transaction import atomic
 
 DEFAULT_HELP_PHONE = "0120-000-000"
@@ -47,9 +49,8 @@ def help_phone() -> str:
 # ---------------------------------------------------------------- which sessions
 
 
-# Which sessions a resident may sign up for is scheduling's rule (the certificate's next
-# classes follow it too).
-_open_to_public = open_to_public
+# Which sessions a resident may sign up for is scheduling's rule, open_to_public (the
+# certificate's next classes follow it too).
 
 
 def _with_details(query: sa.Select) -> sa.Select:
@@ -59,21 +60,72 @@ def _with_details(query: sa.Select) -> sa.Select:
     )
 
 
-def upcoming_sessions(limit: int = UPCOMING_SHOWN) -> list[Session]:
+@dataclass(frozen=True)
+class PublicFilters:
+    """What a resident narrowed the list to: an area (the venue's 地区), a course, a day."""
+
+    area: str | None = None
+    course: str | None = None  # the course's slug
+    day: date | None = None  # Japan's calendar day
+
+
+def _narrowed(query: sa.Select, filters: PublicFilters) -> sa.Select:
+    if filters.area:
+        query = query.where(Session.venue.has(Venue.district == filters.area))
+    if filters.course:
+        query = query.where(
+            Session.course_version.has(CourseVersion.course.has(Course.slug == filters.course))
+        )
+    if filters.day:
+        start, end = local_day_bounds(filters.day)
+        query = query.where(Session.starts_at >= start, Session.starts_at < end)
+    return query
+
+
+def upcoming_sessions(
+    filters: PublicFilters = PublicFilters(), limit: int = UPCOMING_SHOWN
+) -> list[Session]:
     return list(
         db.session.scalars(
-            _with_details(sa.select(Session))
-            .where(_open_to_public())
+            _narrowed(_with_details(sa.select(Session)).where(open_to_public()), filters)
             .order_by(Session.starts_at, Session.id)
             .limit(limit)
         )
     )
 
 
+@dataclass
+class PublicChoices:
+    areas: list[str]
+    courses: list[tuple[str, CourseVersion]]  # (slug, the version whose title is shown)
+    days: list[date]
+
+
+def public_choices() -> PublicChoices:
+    """What the list's filters offer: only areas, courses and days that have a class open to
+    sign up for, so no choice leads to an empty list. One query."""
+    rows = db.session.execute(
+        sa.select(Venue.district, Course.slug, CourseVersion, Session.starts_at)
+        .join(Venue, Session.venue_id == Venue.id)
+        .join(CourseVersion, Session.course_version_id == CourseVersion.id)
+        .join(Course, CourseVersion.course_id == Course.id)
+        .where(open_to_public())
+        .order_by(Session.starts_at)
+    ).all()
+    courses: dict[str, CourseVersion] = {}
+    for _district, slug, version, _start in rows:
+        courses.setdefault(slug, version)
+    return PublicChoices(
+        areas=sorted({district for district, *_rest in rows if district}),
+        courses=sorted(courses.items(), key=lambda item: item[1].title),
+        days=sorted({local(start).date() for *_rest, start in rows}),
+    )
+
+
 def open_session(session_id: int) -> Session:
     """A session residents may sign up for; any other (private, cancelled, past) is 404."""
     session = db.session.scalar(
-        _with_details(sa.select(Session)).where(Session.id == session_id, _open_to_public())
+        _with_details(sa.select(Session)).where(Session.id == session_id, open_to_public())
     )
     if session is None:
         raise NotFound(_("講座(ID %(id)s)は見つかりません。", id=session_id))
@@ -143,7 +195,7 @@ def _record_sign_up(session: Session, raw: dict[str, Any], form_digest: str) -> 
         learner, card = made_here
     else:
         learner = matches.record_new(raw, None, source=MatchSource.PUBLIC, unseen=known.unseen)
-        card = cards.issue_card(learner)
+        card = cards.ensure_card(learner)  # every new learner has one already
         record(
             SIGNED_UP,
             "learner",

@@ -23,6 +23,8 @@ from app.labels import label
 from app.people.models import Learner
 from app.reports.figures import (
     AGE_BANDS,
+    NEW_LEARNERS,
+    RETURNING_LEARNERS,
     UNKNOWN,
     age_band,
     attended,
@@ -131,9 +133,9 @@ def describe_facet(facet: str) -> str:
     if name == "all":
         return _("出席した受講者(実人数)")
     if name == "new":
-        return _("新しい受講者")
+        return str(NEW_LEARNERS)
     if name == "returning":
-        return _("以前から来ている受講者")
+        return str(RETURNING_LEARNERS)
     if name == "further":
         return _("2つ以上のコースに出席した受講者")
     if name == "district":

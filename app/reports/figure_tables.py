@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.labels import label
-from app.reports.figures import KINDS, Figures, SessionLine
+from app.reports.figures import KINDS, NEW_LEARNERS, RETURNING_LEARNERS, Figures, SessionLine
 from app.tabular import Cell, Table
 
 
@@ -41,8 +41,8 @@ def tables(figures: Figures) -> list[Table]:
         (_("予定の講座"), f.sessions.planned),
         (_("出席 延べ人数"), f.attendances),
         (_("出席 実人数"), f.distinct_learners),
-        (_("新しい受講者"), f.new_learners),
-        (_("以前から来ている受講者"), f.returning_learners),
+        (str(NEW_LEARNERS), f.new_learners),
+        (str(RETURNING_LEARNERS), f.returning_learners),
         (_("1講座あたりの平均受講者数"), f.avg_learners_per_session),
         (_("受講者が1人だった講座の割合"), rounded_share(f.single_learner_share)),
         (_("定員に対する申込の割合"), rounded_share(f.capacity_filled)),

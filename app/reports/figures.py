@@ -31,6 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.checkin.models import Attendance, AttendanceStatus, SkillReached
@@ -80,6 +81,13 @@ def birth_years_of(band: str, on: date) -> tuple[int | None, int | None] | None:
 
 
 # ---------------------------------------------------------------- the shapes of the figures
+
+
+# What new and returning count, said where they are shown (dashboard, exports, drill-down):
+# "以前から来ている 0" beside hundreds who came read as "nobody came back", when it only meant
+# that nobody had come before the period began.
+NEW_LEARNERS = _l("この期間に初めて来た受講者")
+RETURNING_LEARNERS = _l("この期間より前にも来ていた受講者")
 
 
 @dataclass

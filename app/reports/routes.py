@@ -82,6 +82,8 @@ def dashboard():
         planner=planner,
         bars=Bars(report, planner),
         kinds=KINDS,
+        new_learners_label=figures.NEW_LEARNERS,
+        returning_learners_label=figures.RETURNING_LEARNERS,
         errors={},
         asked={k: request.args.get(k, "") for k in FILTER_PARAMS},
         fields=filter_fields(filter_choices(), report.pinned_partner),

@@ -150,7 +150,8 @@ def _sign_up(client, session, form_key: str):
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-LEARNER_FEED = re.compile(r"http://dekiru\.test(/calendar/learner/[\w-]+\.ics)")
+# The confirmation links the feed in words (webcal: the phone subscribes), never as a QR.
+LEARNER_FEED = re.compile(r"webcal://dekiru\.test(/calendar/learner/[\w-]+\.ics)")
 
 
 def test_the_confirmation_offers_the_class_and_the_new_learners_own_feed(world, client, make):

@@ -153,3 +153,18 @@ def api_for(client):
             return client.patch(f"/api/v1{path}", json=json, headers=self.headers, **kw)
 
     return lambda user: Api(create_token(user)[1])
+
+
+@pytest.fixture
+def without_card():
+    """Takes a learner's cards away: a record from before every new learner got a card (or
+    one whose card rows were lost), which the pages must still handle."""
+
+    def strip(learner):
+        for card in list(learner.cards):
+            db.session.delete(card)
+        db.session.commit()
+        db.session.expire(learner)
+        return learner
+
+    return strip

@@ -133,12 +133,13 @@ def test_instructor_sees_the_learners_of_the_classes_they_teach(world, client):
 @pytest.mark.parametrize("role", ["partner", "instructor"])
 def test_only_planners_record_merge_or_reissue(world, client, role):
     aoki = world["people"]["aoki"]
+    card_count = db.session.scalar(sa.select(sa.func.count(Card.id)))
     login(client, world[role])
     assert client.get("/learners/new").status_code == 403
     assert client.get(f"/learners/{aoki.id}/edit").status_code == 403
     assert client.get(f"/learners/{aoki.id}/merge").status_code == 403
     assert client.post(f"/learners/{aoki.id}/card/reissue").status_code == 403
-    assert db.session.scalar(sa.select(sa.func.count(Card.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Card.id))) == card_count
 
 
 def test_admin_manages_learners_too(world, client):
@@ -367,8 +368,16 @@ def test_reissuing_a_card_stops_the_old_one_at_once(make, client, add_learner):
     assert "カードを再発行しました" in page  # in the record's history
 
 
-def test_a_learner_without_a_card_gets_a_first_one(make, client, add_learner):
+def test_a_new_learner_has_a_card_to_print_at_once(make, client, add_learner):
     learner = add_learner()
+    login(client, make.user("coordinator"))
+    page = page_of(client, f"/learners/{learner.id}")
+    assert learner.active_card.short_code in page
+    assert f'href="/learners/{learner.id}/card"' in page  # カードを印刷する
+
+
+def test_a_learner_without_a_card_gets_a_first_one(make, client, add_learner, without_card):
+    learner = without_card(add_learner())
     login(client, make.user("coordinator"))
     assert "使えるカードはありません" in page_of(client, f"/learners/{learner.id}")
     client.post(f"/learners/{learner.id}/card/reissue")
@@ -379,9 +388,11 @@ def test_a_learner_without_a_card_gets_a_first_one(make, client, add_learner):
 # ---------------------------------------------------------------- the list
 
 
-def test_the_list_shows_birth_year_in_both_calendars_and_card_status(make, client, add_learner):
+def test_the_list_shows_birth_year_in_both_calendars_and_card_status(
+    make, client, add_learner, without_card
+):
     with_card = add_learner("山田 花子", "やまだ はなこ", birth_year="昭和23年", district="北")
-    add_learner("鈴木 一郎", "すずき いちろう")
+    without_card(add_learner("鈴木 一郎", "すずき いちろう"))
     card = cards.issue_card(with_card)
     login(client, make.user("coordinator"))
     page = page_of(client, "/learners")

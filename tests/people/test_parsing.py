@@ -19,6 +19,7 @@ from app.parsing import (
     normalize_phone,
     parse_birth_year,
     phone_digits,
+    romaji_to_hiragana,
 )
 from app.timeutil import japan_today
 
@@ -303,3 +304,25 @@ def test_furigana_examples():
     assert "ひらがな か カタカナ" in refusal(check_furigana, "山田")
     assert "ひらがな か カタカナ" in refusal(check_furigana, "yamada")
     assert "100文字以内" in refusal(check_furigana, "あ" * 101)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kana"),
+    [
+        ("Tanaka Michiko", "たなか みちこ"),
+        ("Satō Kenji", "さとう けんじ"),
+        ("Ken'ichi", "けんいち"),
+        ("Shinnosuke", "しんのすけ"),
+        ("Hattori", "はっとり"),
+        ("Kyōko", "きょうこ"),
+        ("Tsuyoshi", "つよし"),
+        ("Honda Junko", "ほんだ じゅんこ"),
+    ],
+)
+def test_a_romaji_reading_becomes_hiragana(typed, kana):
+    assert romaji_to_hiragana(typed) == kana
+
+
+@pytest.mark.parametrize("typed", ["田中", "たなか", "xyz", "", "Tanaka3"])
+def test_what_is_not_romaji_is_not_read_as_romaji(typed):
+    assert romaji_to_hiragana(typed) is None

@@ -203,6 +203,7 @@ def test_partners_may_not_print_cards(make, client):
     session = make.session(partner_org=org.slug)
     hanako = _learner()
     register(session, hanako, source="partner")
+    recorded = [(c.id, c.revoked_at) for c in hanako.cards]
     login(client, partner)
     for url in (
         f"/learners/{hanako.id}/card",
@@ -210,7 +211,8 @@ def test_partners_may_not_print_cards(make, client):
         f"/sessions/{session.id}/cards",
     ):
         _page(client, url, status=403)
-    assert not hanako.cards
+    db.session.expire_all()
+    assert [(c.id, c.revoked_at) for c in hanako.cards] == recorded
 
 
 def test_instructors_print_the_cards_of_their_own_learners_only(make, client):

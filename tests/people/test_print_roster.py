@@ -38,7 +38,7 @@ def _names(table: str) -> list[str]:
 
 
 @pytest.fixture
-def hall(make):
+def hall(make, without_card):
     """A partner's session: four registered (furigana in both kana), one waitlisted."""
     org = make.org(slug="npo-hall")
     teacher = make.user("instructor", name="講師 一子")
@@ -65,6 +65,7 @@ def hall(make):
     register(session, second_waiting, source="phone")
     for key in ("sato", "abe", "kato"):
         cards.issue_card(people[key])
+    without_card(people["ito"])  # recorded before every new learner had a card
     return {
         "org": org,
         "teacher": teacher,

@@ -181,13 +181,45 @@ def test_a_new_learner_is_recorded_and_registered_without_leaving_the_page(make,
     response = client.post(f"/sessions/{session.id}/registrations/new", data=_new_learner_form())
 
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/sessions/{session.id}/registrations")
     db.session.expire_all()
     learner = db.session.scalar(sa.select(Learner))
+    assert response.headers["Location"].endswith(
+        f"/sessions/{session.id}/registrations?new={learner.id}"
+    )
     assert (learner.name, learner.phone, learner.birth_year) == ("田中道子", "090-5555-6666", 1948)
     assert learner.consent_on is not None
     [row] = _rows()
     assert (row.learner_id, row.source, row.status) == (learner.id, "phone", "registered")
+
+    # The person on the phone has a card at once, printable from this very page.
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    card = learner.active_card
+    assert f"田中道子さんの受講カード({card.short_code})ができました" in page
+    assert f'href="/learners/{learner.id}/card"' in page
+    sheet = client.get(f"/learners/{learner.id}/card").get_data(as_text=True)
+    assert card.short_code in sheet
+    # The list's name leads to the record.
+    assert f'<a href="/learners/{learner.id}">田中道子</a>' in page
+
+
+def test_the_new_card_notice_shows_only_someone_on_this_sessions_lists(make, client, new_learner):
+    session = make.session()
+    stranger = new_learner(name="別の人")
+    login(client, make.user("coordinator"))
+    page = _page(client, session, new=stranger.id)
+    assert "受講カード(" not in page
+    assert stranger.active_card.short_code not in page
+
+
+def test_a_search_that_finds_nobody_starts_the_new_persons_form(make, client):
+    session = make.session()
+    login(client, make.user("coordinator"))
+    page = _page(client, session, q="たなか みちこ")
+    assert "に合う受講者はいません" in page
+    assert re.search(r'<input[^>]*id="furigana"[^>]*value="たなか みちこ"', page)
+    page = _page(client, session, q="田中道子")
+    assert re.search(r'<input[^>]*id="name"[^>]*value="田中道子"', page)
+    assert not re.search(r'<input[^>]*id="furigana"[^>]*value="田中道子"', page)
 
 
 def test_possible_duplicates_are_shown_before_a_new_learner_is_recorded(make, client, new_learner):
@@ -241,9 +273,19 @@ def test_cancelling_promotes_the_first_waitlisted_and_says_who(make, client, new
     coordinator = make.user("coordinator")
     login(client, coordinator)
 
-    response = client.post(
-        f"/sessions/{session.id}/registrations/{first.id}/cancel", follow_redirects=True
-    )
+    url = f"/sessions/{session.id}/registrations/{first.id}/cancel"
+    # 取り消す on the list only asks, saying who would move up; nothing changes yet.
+    assert f'href="{url}"' in _page(client, session)
+    question = client.get(url).get_data(as_text=True)
+    assert "受講者甲さんの申し込みを取り消しますか" in question
+    assert "キャンセル待ちの受講者乙さんがすぐに繰り上がって登録されます" in question
+    assert 'name="confirmed" value="1"' in question
+    assert "取り消さない" in question
+    # A post without the answer (an old page's one-click button) asks again.
+    assert "取り消しますか" in client.post(url).get_data(as_text=True)
+    assert [r.status for r in _rows()] == ["registered", "waitlisted", "waitlisted"]
+
+    response = client.post(url, data={"confirmed": "1"}, follow_redirects=True)
 
     page = response.get_data(as_text=True)
     assert "受講者甲さんの申し込みを取り消しました。" in page

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.auth import services as accounts
+from app.extensions import db
 from app.reports.drilldown import PER_PAGE
 from tests.conftest import login
 from tests.querycount import count_queries
@@ -227,3 +228,20 @@ def test_each_view_shows_its_own_figures_and_keeps_the_filter(
     assert f'aria-current="page" data-view="{view}"' in html
     # Every tab carries the filter.
     assert html.count("district=%E5%8C%97%E9%83%A8&amp;view=") >= 4
+
+
+def test_new_and_returning_say_what_they_count_and_numbers_have_separators(client, program):
+    for s in program.sessions.values():
+        s.capacity = 1200  # 1,200 seats a session: the seats figure runs into thousands
+    db.session.commit()
+    login(client, program.users["coordinator"])
+    html = page(client, "/reports/?year=2025")
+    # "以前から来ている 0" read as "nobody came back": the label says before what.
+    assert "以前から来ている受講者" not in html
+    assert "この期間より前にも来ていた受講者" in html
+    assert "2025年4月1日(火)より前にも出席" in html
+    assert "この期間に初めて来た受講者" in html
+    seats = re.search(r"/ ([\d,]+)席", figure(html, "capacity_filled")).group(1)
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+", seats), seats
+    people = page(client, "/reports/learners?year=2025&facet=returning")
+    assert "この期間より前にも来ていた受講者" in people
