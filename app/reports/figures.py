@@ -40,6 +40,8 @@ from app.extensions import db
 from app.labels import label
 from app.orgs.models import Organization
 from app.people.models import Learner, LearnerKind, Registration, RegistrationStatus
+from app.reports import call_figures
+from app.reports.call_figures import CallFigures
 from app.reports.filters import PRESENT, ReportFilter, cancelled_clause
 from app.reports.sql import local_month, minutes_between
 from app.scheduling.models import (
@@ -208,6 +210,8 @@ class Figures:
     # outcomes
     outcomes: list[CourseOutcome] = field(default_factory=list)
     further_course: int = 0  # learners who attended two courses or more
+    # the day-before call (its definitions: app.reports.call_figures)
+    calls: CallFigures = field(default_factory=CallFigures)
 
     @property
     def returning_learners(self) -> int:
@@ -353,14 +357,15 @@ def _names() -> Names:
 
 
 # What each part of the figures costs to count: a page asks only for the parts it shows.
-SESSIONS, ATTENDANCE, REACH, OUTCOMES, STAFFING = (
+SESSIONS, ATTENDANCE, REACH, OUTCOMES, STAFFING, CALLS = (
     "sessions",
     "attendance",
     "reach",
     "outcomes",
     "staffing",
+    "calls",
 )
-EVERY_PART = frozenset({SESSIONS, ATTENDANCE, REACH, OUTCOMES, STAFFING})
+EVERY_PART = frozenset({SESSIONS, ATTENDANCE, REACH, OUTCOMES, STAFFING, CALLS})
 
 
 def compute(
@@ -380,6 +385,8 @@ def compute(
         _count_outcomes(figures, names)
     if STAFFING in parts:
         _count_staff_hours(figures, names)
+    if CALLS in parts:
+        figures.calls = call_figures.count(flt, now)
     return figures
 
 

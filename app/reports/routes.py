@@ -28,7 +28,7 @@ REPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.PARTNER)
 # The dashboard's views (tabs), each with the parts of the figures it shows: a view counts
 # only what it shows, so that each stays quick on a city's five years of data.
 VIEWS = {
-    "overview": frozenset({figures.SESSIONS, figures.ATTENDANCE, figures.STAFFING}),
+    "overview": frozenset({figures.SESSIONS, figures.ATTENDANCE, figures.STAFFING, figures.CALLS}),
     "sessions": frozenset({figures.SESSIONS}),
     "reach": frozenset({figures.ATTENDANCE, figures.REACH}),
     "outcomes": frozenset({figures.ATTENDANCE, figures.OUTCOMES}),
