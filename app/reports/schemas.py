@@ -13,6 +13,7 @@ from pydantic import Field, PlainValidator, WithJsonSchema
 
 from app.auth.models import User
 from app.fiscal import FiscalYear
+from app.reports.call_figures import CallFigures
 from app.reports.figure_tables import rounded_share
 from app.reports.figures import Figures, SessionLine
 from app.reports.teaching import Activity, ClassLine, YearLine
@@ -114,6 +115,32 @@ class SurveySummaryOut(ApiOut):
         )
 
 
+class CallSummaryOut(ApiOut):
+    """The day-before call on the held sessions' registrations (app.reports.call_figures):
+    confirmed = last call 参加; not reached = never called, or last call 不在/伝言; a no-show
+    here is no present or late attendance."""
+
+    registrations: int
+    confirmed: int
+    confirmed_share: float | None
+    confirmed_no_show_rate: float | None
+    not_reached: int
+    not_reached_no_show_rate: float | None
+    seats_passed_to_waitlist: int
+
+    @classmethod
+    def of(cls, c: CallFigures) -> Self:
+        return cls(
+            registrations=c.registrations,
+            confirmed=c.confirmed,
+            confirmed_share=rounded_share(c.confirmed_share),
+            confirmed_no_show_rate=rounded_share(c.confirmed_no_show_rate),
+            not_reached=c.not_reached,
+            not_reached_no_show_rate=rounded_share(c.not_reached_no_show_rate),
+            seats_passed_to_waitlist=c.seats_passed,
+        )
+
+
 class SummaryOut(ApiOut):
     """The dashboard's figures for the filter."""
 
@@ -148,6 +175,7 @@ class SummaryOut(ApiOut):
     by_device: dict[str, int]
     outcomes: list[CourseOutcome]
     survey: SurveySummaryOut
+    calls: CallSummaryOut
 
     @classmethod
     def of(cls, f: Figures, survey: Summary) -> Self:
@@ -196,6 +224,7 @@ class SummaryOut(ApiOut):
             by_kind={ln.key: ln.count for ln in f.by_kind},
             by_device={(ln.key or "unknown"): ln.count for ln in f.by_device},
             survey=SurveySummaryOut.of(survey),
+            calls=CallSummaryOut.of(f.calls),
             outcomes=[
                 CourseOutcome(
                     course=o.slug,

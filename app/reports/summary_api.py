@@ -26,7 +26,9 @@ from app.timeutil import utcnow
     "(実人数), new and returning learners, average learners per session, no-show rate (excused "
     "is not a no-show), capacity filled, waitlist by course, staff hours, reach by "
     "district/age band/kind/device, skills reached, the surveys after class (answers, mean "
-    "satisfaction of 1–5, share with someone to ask when stuck, by course). Shares are fractions (0.3 = 30%). Admins, "
+    "satisfaction of 1–5, share with someone to ask when stuck, by course), the day-before "
+    "call (share confirmed, no-show rate of confirmed vs not reached, seats passed to the "
+    "waitlist). Shares are fractions (0.3 = 30%). Admins, "
     "coordinators and partners (their organization only).",
     query=ReportQuery,
 )
