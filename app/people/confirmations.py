@@ -226,30 +226,39 @@ def family_contact(learner: Learner) -> FamilyContact | None:
     return db.session.scalar(sa.select(FamilyContact).where(FamilyContact.learner_id == learner.id))
 
 
+def family_problems(raw: dict) -> tuple[FamilyContactIn, dict[str, str]]:
+    """The family contact as read, and what is wrong with each field: all of it at once (the
+    public sign-up shows these beside the learner's own)."""
+    wanted, problems = FamilyContactIn.read_partly(raw)
+    given = bool(wanted.name or wanted.relation or wanted.phone or wanted.email or problems)
+    if given and not wanted.name and "name" not in problems:
+        problems["name"] = _("ご家族のお名前を入力してください。")
+    contactable = wanted.phone or wanted.email or {"phone", "email"} & problems.keys()
+    if given and wanted.consent and not contactable:
+        problems["consent"] = _("連絡してよい場合は、電話番号かメールアドレスを入力してください。")
+    return wanted, problems
+
+
 @atomic
-def save_family_contact(learner: Learner, raw: dict, actor: User) -> FamilyContact | None:
+def save_family_contact(learner: Learner, raw: dict, actor: User | None) -> FamilyContact | None:
     """Keep (or change) the learner's family contact; with no name and nothing else, remove
-    it. A name is needed for anything else to be kept."""
-    wanted = FamilyContactIn.read(raw)
+    it. A name is needed for anything else to be kept. `actor` is None for the public
+    sign-up (a family member nobody knows)."""
+    wanted, problems = family_problems(raw)
+    if problems:
+        raise ValidationError(_("ご家族の連絡先を確認してください。"), fields=problems)
     contact = family_contact(learner)
     if not (wanted.name or wanted.relation or wanted.phone or wanted.email):
         if contact is not None:
             db.session.delete(contact)
         return None
-    problems: dict[str, str] = {}
-    if not wanted.name:
-        problems["name"] = _("ご家族のお名前を入力してください。")
-    if wanted.consent and not (wanted.phone or wanted.email):
-        problems["consent"] = _("連絡してよい場合は、電話番号かメールアドレスを入力してください。")
-    if problems:
-        raise ValidationError(_("ご家族の連絡先を確認してください。"), fields=problems)
     contact = contact or FamilyContact(learner_id=learner.id)
     contact.name = wanted.name
     contact.relation = wanted.relation
     contact.phone = wanted.phone
     contact.email = wanted.email
     contact.consent = wanted.consent
-    contact.updated_by_id = actor.id
+    contact.updated_by_id = actor.id if actor else None
     db.session.add(contact)
     db.session.flush()
     return contact

@@ -12,7 +12,17 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, HiddenField, SelectField, StringField, TelField
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice is WTForms 3.3's; types-WTForms is 3.2's
+    BooleanField,
+    EmailField,
+    Form,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+)
 from wtforms.validators import DataRequired, InputRequired
 
 from app.parsing import romaji_to_hiragana
@@ -27,7 +37,17 @@ PLAIN_MESSAGES = {
     "phone": _l("でんわばんごうを すうじで かいて ください(れい: 090-1234-5678)。"),
     "birth_year": _l("うまれた とし を 1948 や 昭和23年 のように かいて ください。"),
     "consent": _l("「どうい します」に チェックを いれて ください。"),
+    "family_name": _l("ごかぞくの おなまえを かいて ください。"),
+    "family_relation": _l("つづきがらは みじかく かいて ください(れい: むすめ)。"),
+    "family_phone": _l(
+        "ごかぞくの でんわばんごうか メールアドレスを かいて ください(れい: 090-1234-5678)。"
+    ),
+    "family_email": _l("メールアドレスを かいて ください(れい: hanako@example.jp)。"),
+    "family_consent": _l(
+        "れんらくして よいときは、でんわばんごうか メールアドレスを かいて ください。"
+    ),
 }
+SELF, FAMILY = "self", "family"
 
 
 class SignupForm(FlaskForm):
@@ -36,6 +56,22 @@ class SignupForm(FlaskForm):
     phone = TelField(_l("でんわばんごう"), [InputRequired(PLAIN_MESSAGES["phone"])])
     birth_year = StringField(_l("うまれた とし(かかなくても だいじょうぶです)"))
     consent = BooleanField(_l("どうい します"), [DataRequired(PLAIN_MESSAGES["consent"])])
+    # Who fills the form in: a family member gives their own contact too. Any other value
+    # counts as ご本人 (nothing to refuse a person for).
+    who = RadioField(
+        _l("だれが もうしこみますか"),
+        choices=[
+            SelectChoice(SELF, _l("ご本人が 申し込む")),
+            SelectChoice(FAMILY, _l("ご家族が 申し込む")),
+        ],
+        default=SELF,
+        validate_choice=False,
+    )
+    family_name = StringField(_l("ごかぞくの おなまえ"))
+    family_relation = StringField(_l("つづきがら(れい: むすめ、むすこ)"))
+    family_phone = TelField(_l("ごかぞくの でんわばんごう"))
+    family_email = EmailField(_l("ごかぞくの メールアドレス"))
+    family_consent = BooleanField(_l("この連絡先に確認の連絡をしてもよい"))
     # A random key made when the form is shown: a double click sends it twice.
     form_key = HiddenField()
     # The honeypot: no person sees it (templates/public/signup.html, .hp in app.css), a bot
@@ -52,6 +88,19 @@ class SignupForm(FlaskForm):
             "phone": self.phone.data,
             "birth_year": self.birth_year.data or None,
             "consent": True,
+        }
+
+    def family_raw(self) -> dict | None:
+        """The family member's contact, as app.people.confirmations reads it; None when the
+        learner signs up themself (whatever the hidden family fields hold)."""
+        if self.who.data != FAMILY:
+            return None
+        return {
+            "name": self.family_name.data or "",
+            "relation": self.family_relation.data or "",
+            "phone": self.family_phone.data or "",
+            "email": self.family_email.data or "",
+            "consent": bool(self.family_consent.data),
         }
 
     def _reading(self) -> str | None:

@@ -18,7 +18,7 @@ from app.errors import Conflict, ValidationError
 from app.extensions import limiter
 from app.labels import WEEKDAY
 from app.parsing import phone_digits
-from app.people import cards, learners
+from app.people import cards
 from app.people.models import RegistrationStatus
 from app.people.registration_routes import waitlist_position
 from app.public import bp, signup
@@ -108,18 +108,20 @@ def _sign_up(session, form: SignupForm) -> str:
     if form.is_bot():
         # The same checks and the same kind of answer as for a person, and nothing recorded:
         # the bot cannot tell it was caught.
-        learners.read_learner(form.learner_raw())
+        signup.read_sign_up(form.learner_raw(), form.family_raw())
         return _decoy_location()
-    signed = signup.sign_up(session, form.learner_raw(), form.form_key.data or "")
+    signed = signup.sign_up(
+        session, form.learner_raw(), form.form_key.data or "", form.family_raw()
+    )
     return url_for("public.confirmation", token=signup.confirmation_token(signed))
 
 
 def _every_problem_shown(form: SignupForm) -> bool:
-    """The form's checks and the learner service's together, so that every field to fix is
-    shown at once (not one more on each try); True when there is none."""
+    """The form's checks and the services' (the learner's, the family member's) together, so
+    that every field to fix is shown at once (not one more on each try); True when none."""
     fine = form.validate()
     try:
-        learners.read_learner(form.learner_raw())
+        signup.read_sign_up(form.learner_raw(), form.family_raw())
     except ValidationError as exc:
         form.show_plain_errors(exc.fields)
         fine = False

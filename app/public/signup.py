@@ -8,6 +8,10 @@ thus the same whether or not the person was on record: a new card, and nothing o
 else. A double click's second request waits for the first, finds the learner that very form
 made (its random key is logged with the new learner) and lands on the same confirmation,
 instead of making a second learner.
+
+When a family member signs up for the learner, their contact is kept in that same
+transaction (app.people.confirmations), so the family reminder reaches them; a sign-up whose
+contact is wrong records nothing.
 """
 
 from __future__ import annotations
@@ -26,9 +30,9 @@ from sqlalchemy.orm import joinedload
 
 from app.core.models import AuditEntry, record
 from app.curricula.models import Course, CourseVersion
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
-from app.people import cards, learners, matches, registration
+from app.people import cards, confirmations, learners, matches, registration
 from app.people.models import Card, Learner, MatchSource, Registration, RegistrationSource
 from app.scheduling.models import Session, Venue
 from app.scheduling.next_course import open_to_public
@@ -160,15 +164,43 @@ def _card_made_by(learner: Learner, form_digest: str) -> Card | None:
     return None
 
 
-def sign_up(session: Session, raw: dict[str, Any], form_key: str) -> SignUp:
-    """Register the person who filled in the public form; ValidationError names bad fields."""
-    learners.read_learner(raw)
+FAMILY = "family_"  # the form's prefix of the family member's fields
+
+
+def read_sign_up(raw: dict[str, Any], family: dict[str, Any] | None) -> None:
+    """Every problem of a sign-up at once: the learner's fields, and the family member's
+    (named with FAMILY before the contact's field names) when a family member signs up."""
+    problems: dict[str, str] = {}
+    message = _("入力内容を確認してください。")
+    try:
+        learners.read_learner(raw)
+    except ValidationError as exc:
+        problems.update(exc.fields)
+        message = exc.message
+    if family is not None:
+        wanted, wrong = confirmations.family_problems(family)
+        if not wanted.name and "name" not in wrong:
+            wrong["name"] = _("ご家族のお名前を入力してください。")
+        # A family member who signs up is asked for a way to reach them: that is the point.
+        if not (wanted.phone or wanted.email or {"phone", "email"} & wrong.keys()):
+            wrong["phone"] = _("ご家族の電話番号かメールアドレスを入力してください。")
+        problems.update({FAMILY + name: text for name, text in wrong.items()})
+    if problems:
+        raise ValidationError(message, fields=problems)
+
+
+def sign_up(
+    session: Session, raw: dict[str, Any], form_key: str, family: dict[str, Any] | None = None
+) -> SignUp:
+    """Register the person who filled in the public form, with the family member's contact
+    when `family` is given; ValidationError names bad fields."""
+    read_sign_up(raw, family)
     if len(form_key) < FORM_KEY_MIN:
         # A post without the page's key (not from our form) gets one nobody else can send.
         form_key = secrets.token_urlsafe(24)
     form_digest = _digest(form_key)
     try:
-        return _record_sign_up(session, raw, form_digest)
+        return _record_sign_up(session, raw, form_digest, family)
     except Conflict as exc:
         if exc.code != "already_registered":
             raise
@@ -178,9 +210,11 @@ def sign_up(session: Session, raw: dict[str, Any], form_key: str) -> SignUp:
 
 
 @atomic
-def _record_sign_up(session: Session, raw: dict[str, Any], form_digest: str) -> SignUp:
-    """Record the learner (with a card) unless this very form did, then register: one
-    transaction."""
+def _record_sign_up(
+    session: Session, raw: dict[str, Any], form_digest: str, family: dict[str, Any] | None
+) -> SignUp:
+    """Record the learner (with a card, and the family contact) unless this very form did,
+    then register: one transaction."""
     registration.lock_session(session.id)
     known = matches.known(raw, sa.false())
     made_here = next(
@@ -196,6 +230,8 @@ def _record_sign_up(session: Session, raw: dict[str, Any], form_digest: str) -> 
     else:
         learner = matches.record_new(raw, None, source=MatchSource.PUBLIC, unseen=known.unseen)
         card = cards.ensure_card(learner)  # every new learner has one already
+        if family is not None:
+            confirmations.save_family_contact(learner, family, None)
         record(
             SIGNED_UP,
             "learner",
