@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -141,7 +141,8 @@ def filled_in(message: str):
     return check
 
 
-def _checkbox_list(label, **kwargs) -> SelectMultipleField:
+def checkbox_list(label, **kwargs) -> SelectMultipleField:
+    """Ticks to choose several (people, weekdays): a session's form, a partner's proposal."""
     return SelectMultipleField(
         label,
         choices=[],
@@ -150,6 +151,16 @@ def _checkbox_list(label, **kwargs) -> SelectMultipleField:
         option_widget=CheckboxInput(),
         **kwargs,
     )
+
+
+def planned_times(
+    day: date | None, start: time | None, end: time | None
+) -> tuple[datetime | None, datetime | None]:
+    """A class's start and end from its day and clock times in Japan; what was not
+    understood goes as missing, for the service to name."""
+    starts = from_local(day, start) if day and start else None
+    ends = from_local(day, end) if day and end else None
+    return starts, ends
 
 
 def add_error(field: Field, message: str) -> None:
@@ -264,8 +275,8 @@ class SessionForm(ServiceErrors, FlaskForm):
     capacity = StringField(_l("定員"), description=_l("空欄なら会場の収容人数になります。"))
     delivery_type = SelectField(_l("実施形態"), validate_choice=False)
     partner_org = SelectField(_l("協力団体"), validate_choice=False)
-    instructor_ids = _checkbox_list(_l("講師"))
-    assistant_ids = _checkbox_list(_l("アシスタント"))
+    instructor_ids = checkbox_list(_l("講師"))
+    assistant_ids = checkbox_list(_l("アシスタント"))
     public = BooleanField(_l("一般に公開する(受講者向けの案内に載せる)"), default=True)
     notes = TextAreaField(_l("メモ"))
 
@@ -297,9 +308,7 @@ class SessionForm(ServiceErrors, FlaskForm):
 
     def session_raw(self) -> dict:
         """The request in the services' words; a date or time not understood is sent as missing."""
-        day = self.day.data
-        starts = from_local(day, self.start_time.data) if day and self.start_time.data else None
-        ends = from_local(day, self.end_time.data) if day and self.end_time.data else None
+        starts, ends = planned_times(self.day.data, self.start_time.data, self.end_time.data)
         return {
             "course": self.course.data or None,
             "venue_id": self.venue_id.data or None,
@@ -328,7 +337,7 @@ class SessionEditForm(SessionForm):
 
 
 class SeriesForm(SessionForm):
-    weekdays = _checkbox_list(
+    weekdays = checkbox_list(
         _l("曜日"), description=_l("初回の日付から、選んだ曜日ごとに作ります。")
     )
     until = StringField(_l("終了日"), description=_l("例: 2026-07-31(この日まで)"))

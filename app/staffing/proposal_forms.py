@@ -9,8 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import SelectField, StringField, TextAreaField
 
 from app.orgs.models import Organization
 from app.orgs.partner_services import org_staff
@@ -18,22 +17,13 @@ from app.scheduling.forms import (
     LocalDateField,
     LocalTimeField,
     ServiceErrors,
+    checkbox_list,
     course_choices,
     filled_in,
     option,
+    planned_times,
 )
 from app.scheduling.models import Venue
-from app.timeutil import from_local
-
-
-def _people_field(label) -> SelectMultipleField:
-    return SelectMultipleField(
-        label,
-        choices=[],
-        validate_choice=False,
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-    )
 
 
 class ProposalForm(ServiceErrors, FlaskForm):
@@ -57,8 +47,8 @@ class ProposalForm(ServiceErrors, FlaskForm):
         description=_l("例: 11:30"),
     )
     capacity = StringField(_l("定員"), description=_l("空欄なら会場の収容人数になります。"))
-    instructor_ids = _people_field(_l("講師"))
-    assistant_ids = _people_field(_l("アシスタント"))
+    instructor_ids = checkbox_list(_l("講師"))
+    assistant_ids = checkbox_list(_l("アシスタント"))
     note = TextAreaField(
         _l("コーディネーターへのメモ"),
         description=_l("例: 店舗の2階で行います。駐車場あり。"),
@@ -88,9 +78,7 @@ class ProposalForm(ServiceErrors, FlaskForm):
 
     def proposal_raw(self) -> dict:
         """The proposal in the service's words; a date or time not understood goes as missing."""
-        day = self.day.data
-        starts = from_local(day, self.start_time.data) if day and self.start_time.data else None
-        ends = from_local(day, self.end_time.data) if day and self.end_time.data else None
+        starts, ends = planned_times(self.day.data, self.start_time.data, self.end_time.data)
         return {
             "course": self.course.data or None,
             "venue_id": self.venue_id.data or None,
