@@ -38,6 +38,16 @@ def _refused(exc: ServiceError) -> None:
             flash(why, "error")
 
 
+def _tried(action: Callable[[], object], done: str) -> None:
+    """Do a decision that goes back to the page it came from: its refusal, or the news."""
+    try:
+        action()
+    except ServiceError as exc:
+        _refused(exc)
+    else:
+        flash(done, "success")
+
+
 def _fields_of(model: type[ApiIn]) -> dict[str, str]:
     """The posted form's fields that the model reads (the form also carries its token, the
     page to go back to, the chosen classes)."""
@@ -112,12 +122,10 @@ def request_form():
 @roles(*PLANNERS)
 def request_withdraw(request_id: int):
     found = services.get_request(current_user, request_id)
-    try:
-        services.withdraw_request(found, _fields_of(ReasonIn), by=current_user)
-    except ServiceError as exc:
-        _refused(exc)
-    else:
-        flash(_("依頼を取り下げました。団体にお知らせします。"), "success")
+    _tried(
+        lambda: services.withdraw_request(found, _fields_of(ReasonIn), by=current_user),
+        _("依頼を取り下げました。団体にお知らせします。"),
+    )
     return _back(url_for("staffing.board"))
 
 
@@ -185,12 +193,10 @@ def make_offer(org_id: int, request_id: int):
 @roles(*PAGE_ROLES)
 def decline_request(org_id: int, request_id: int):
     org, found = _org_request(org_id, request_id)
-    try:
-        services.decline_request(found, _fields_of(ReasonIn), by=current_user)
-    except ServiceError as exc:
-        _refused(exc)
-    else:
-        flash(_("担当できないことを市にお知らせしました。"), "success")
+    _tried(
+        lambda: services.decline_request(found, _fields_of(ReasonIn), by=current_user),
+        _("担当できないことを市にお知らせしました。"),
+    )
     return redirect(url_for("staffing.org_requests", org_id=org.id))
 
 
@@ -236,12 +242,10 @@ def confirm_offer(offer_id: int):
 @roles(*PLANNERS)
 def decline_offer(offer_id: int):
     offer = services.get_offer(current_user, offer_id)
-    try:
-        services.decline_offer(offer, _fields_of(ReasonIn), by=current_user)
-    except ServiceError as exc:
-        _refused(exc)
-    else:
-        flash(_("申し出をお断りしました。団体に理由をお知らせします。"), "success")
+    _tried(
+        lambda: services.decline_offer(offer, _fields_of(ReasonIn), by=current_user),
+        _("申し出をお断りしました。団体に理由をお知らせします。"),
+    )
     return _back(url_for("staffing.board"))
 
 
