@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from app.auth import services as accounts
 from app.auth.models import User
 from app.curricula.models import Course
-from app.errors import ServiceError
+from app.errors import Conflict, ServiceError
 from app.extensions import db
 from app.orgs import partner_services
 from app.orgs import services as orgs
@@ -49,7 +49,9 @@ from demo.data_city import (
     WEEKS,
     Slot,
 )
+from demo.data_journey import TOMORROW_COURSE, TOMORROW_SLOTS
 from demo.history import HistoryReport, build_history
+from demo.journey import JourneyReport, build_journey, tomorrows_class
 
 LOGINS_FILE = "demo-logins.txt"
 
@@ -68,6 +70,7 @@ class DemoReport:
     completed: int = 0
     sessions_skipped: bool = False
     history: HistoryReport | None = None
+    journey: JourneyReport | None = None
     history_scale: str = "demo"
 
 
@@ -188,7 +191,11 @@ def _build_people(report: DemoReport) -> dict[str, User]:
 
 def _planned_courses() -> dict[str, set[str]]:
     """Each demo instructor's courses: those the plan has them teach or assist."""
-    slots = [*SERIES, *((course, slot) for _week, course, slot in SINGLES)]
+    slots = [
+        *SERIES,
+        *((course, slot) for _week, course, slot in SINGLES),
+        *((TOMORROW_COURSE, slot) for slot in TOMORROW_SLOTS),
+    ]
     teaches: dict[str, set[str]] = {}
     for course, slot in slots:
         for key in (*slot.instructors, *slot.assistants):
@@ -266,6 +273,7 @@ def _build_sessions(report: DemoReport, people: dict[str, User], place: dict[str
     report.created["sessions"] += len(
         create_series({**raw, "weekdays": [slot.weekday], "count": TO_STAFF_COUNT})
     )
+    _build_tomorrows_class(report, people, place)
     for week, weekday, venue, reason in CANCELLATIONS:
         start, end = _local_day(monday + timedelta(weeks=week, days=weekday))
         session = db.session.scalar(
@@ -288,6 +296,23 @@ def _build_sessions(report: DemoReport, people: dict[str, User], place: dict[str
     ).all():
         update_session(session, {"status": SessionStatus.COMPLETED})
         report.completed += 1
+
+
+def _build_tomorrows_class(
+    report: DemoReport, people: dict[str, User], place: dict[str, Venue]
+) -> None:
+    """Tomorrow (Japan time) has a class to call for, whatever the weekday: the plan's
+    biggest that day, or one of TOMORROW_SLOTS added (the first that books nobody twice)."""
+    if tomorrows_class() is not None:
+        return
+    day = japan_today() + timedelta(days=1)
+    for slot in TOMORROW_SLOTS:
+        try:
+            create_session(_session_request(TOMORROW_COURSE, slot, day, people, place))
+        except Conflict:
+            continue
+        report.created["sessions"] += 1
+        return
 
 
 def _local_day(day: date) -> tuple[datetime, datetime]:
@@ -326,6 +351,7 @@ def build_demo_city(scale: str = "demo") -> str:
         _build_sessions(report, people, place)
         # The past ends where the plan begins: this week belongs to the plan.
         report.history = build_history(scale, until=_monday_this_week() - timedelta(days=1))
+        report.journey = build_journey(people)
     return _describe(report)
 
 
@@ -347,6 +373,8 @@ def _describe(report: DemoReport) -> str:
         )
     if report.history is not None:
         head = f"{head} {report.history.summary()}"
+    if report.journey is not None:
+        head = f"{head} {report.journey.summary()}"
     lines = [head]
     if report.history is not None and report.history_scale != "demo":
         lines += report.history.details()

@@ -14,17 +14,43 @@ import time_machine
 from icalendar import Calendar
 
 from app.auth.models import User
+from app.certificates.completions import completed_at
+from app.checkin.models import SkillReached
 from app.config import REPO_ROOT
 from app.curricula.loader import load_directory
-from app.curricula.models import Course, CourseVersion
+from app.curricula.models import Course, CourseVersion, QuestionKind
 from app.extensions import db
+from app.fiscal import FiscalYear
 from app.mail.models import MailMessage, MailNotice, MailState
 from app.orgs.models import InstructorCourse, Organization
-from app.scheduling.models import Series, Session, SessionStaff, SessionStatus, Venue
+from app.people.models import (
+    CallOutcome,
+    ConfirmationCall,
+    FamilyContact,
+    Learner,
+    Registration,
+    RegistrationStatus,
+)
+from app.reports import call_figures
+from app.reports.filters import ReportFilter
+from app.scheduling.models import (
+    Series,
+    Session,
+    SessionStaff,
+    SessionStatus,
+    StaffRole,
+    Venue,
+    held_clause,
+)
+from app.scheduling.next_course import next_course
 from app.staffing.jobs import queue_reminders
 from app.staffing.models import StaffingOffer, StaffingRequest
+from app.surveys import results
+from app.surveys.models import AnswerSource, SurveyAnswer
+from app.surveys.services import questions_for
 from app.timeutil import from_local, japan_today, local, utcnow
 from demo.city import read_logins
+from demo.journey import tomorrows_class
 from tests.conftest import run_jobs
 
 DEMO_ORGS = {
@@ -381,3 +407,217 @@ def test_the_staffing_walk_through_in_the_demo(demo_app, curricula):
                 )
             )
     assert people == {"yamamoto.kazuko@tsunagu.example.jp", "nakamura.koji@tsunagu.example.jp"}
+
+
+# ---------------------------------------------------------------- issue 16 on the demo
+
+
+def _client_of(app, email: str):
+    with app.app_context():
+        password = read_logins()[email][1]
+    client = app.test_client()
+    assert client.post("/login", data={"email": email, "password": password}).status_code == 302
+    return client
+
+
+def _instructor_with_login(session: Session) -> str | None:
+    logins = read_logins()
+    return next(
+        (
+            s.user.email
+            for s in session.staff
+            if s.role == StaffRole.INSTRUCTOR and s.user.email in logins
+        ),
+        None,
+    )
+
+
+COORDINATOR = "sato.misaki@city.wakaba.example.jp"
+
+
+def _by_status(session: Session, status: str) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.session_id == session.id, Registration.status == status)
+            .order_by(Registration.queued_at, Registration.id)
+        )
+    )
+
+
+def test_the_learners_way_through_in_the_demo(demo_app, curricula):
+    """Issue 16's "done when", on the demo city: a volunteer prints tomorrow's call list,
+    records one cancellation and finds the first waitlisted on the list to be called; the
+    instructor of a class just held types in eight paper surveys; this 年度's satisfaction
+    by course is there; a learner who reached every skill of スマホ基本 over two classes has a
+    certificate naming the next course."""
+    _build(demo_app)
+    run_jobs(demo_app)  # the worker: the family reminders due (two days before) go out
+    with demo_app.app_context():
+        tomorrow = tomorrows_class()
+        assert tomorrow is not None
+        registered = _by_status(tomorrow, RegistrationStatus.REGISTERED)
+        waiting = _by_status(tomorrow, RegistrationStatus.WAITLISTED)
+        assert len(registered) == tomorrow.capacity  # full,
+        assert len(waiting) >= 2  # with people waiting for a seat
+        called = set(db.session.scalars(sa.select(ConfirmationCall.registration_id)))
+        uncalled = [r for r in registered if r.id not in called]
+        assert uncalled
+        assert len(uncalled) < len(registered)
+        cancelling, first_waiting = uncalled[0], waiting[0]
+        names = [r.learner.name for r in registered]
+        promoted_name = first_waiting.learner.name
+        title = tomorrow.course_version.title
+        volunteer = _instructor_with_login(tomorrow) or COORDINATOR
+    client = _client_of(demo_app, volunteer)
+    day = (japan_today() + timedelta(days=1)).isoformat()
+
+    page = client.get("/calls").get_data(as_text=True)  # tomorrow's, by default
+    assert title in page
+    assert all(name in page for name in names)
+    assert promoted_name not in page  # waiting, not called yet
+    assert "ご家族にお知らせ済み" in page  # a family reminder went through the outbox
+    printed = client.get("/calls/print", query_string={"date": day})
+    assert printed.status_code == 200
+    assert all(name in printed.get_data(as_text=True) for name in names)
+
+    answer = client.post(f"/calls/{cancelling.id}", data={"outcome": "cancelled", "date": day})
+    assert answer.status_code == 303
+    assert answer.location.endswith(f"#reg-{first_waiting.id}")
+    page = client.get(answer.location.split("#")[0]).get_data(as_text=True)
+    group = page[page.index(f'id="call-group-{tomorrow.id}"') :]
+    group = group[: group.find("</section>")]
+    assert f'id="reg-{first_waiting.id}"' in group
+    assert promoted_name in group
+    assert "欠席(申し込みを取り消しました)" in group
+    with demo_app.app_context():
+        assert db.session.get(Registration, first_waiting.id).status == "registered"
+
+    # After the class: its instructor types in eight papers.
+    with demo_app.app_context():
+        answered = sa.select(SurveyAnswer.session_id)
+        held = [
+            s
+            for s in db.session.scalars(
+                sa.select(Session)
+                .where(held_clause(utcnow()), Session.id.not_in(answered))
+                .order_by(Session.starts_at.desc(), Session.id.desc())
+            )
+            if _instructor_with_login(s)
+        ]
+        assert held
+        session, teacher = held[0], _instructor_with_login(held[0])
+        questions = questions_for(session)
+    typed = {
+        QuestionKind.SCALE: "45345344",
+        QuestionKind.YES_NO: "ynyynyyn",
+        QuestionKind.CHOICE: "12345612",
+    }
+    grid: dict[str, str] = {}
+    for i in range(8):
+        grid[f"rows-{i}-sheet"] = ""
+        grid[f"rows-{i}-name"] = ""
+        for q in questions:
+            keys = typed.get(q.kind)
+            grid[f"rows-{i}-q{q.number}"] = (
+                keys[i] if keys else ("よくわかりました" if i == 0 else "")
+            )
+    instructor = _client_of(demo_app, teacher)
+    url = f"/sessions/{session.id}/survey/entry"
+    assert instructor.get(url).status_code == 200
+    saved = instructor.post(url, data=grid)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    with demo_app.app_context():
+        papers = db.session.scalars(
+            sa.select(SurveyAnswer).where(SurveyAnswer.session_id == session.id)
+        ).all()
+        assert len(papers) == 8
+        assert {a.source for a in papers} == {AnswerSource.PAPER}
+
+    # The dashboard: this 年度's satisfaction by course (at the very start of a 年度, the
+    # one just ended: the demo's surveys are of the weeks before this one).
+    with demo_app.app_context():
+        latest = db.session.scalar(
+            sa.select(Session.starts_at)
+            .join(SurveyAnswer, SurveyAnswer.session_id == Session.id)
+            .where(SurveyAnswer.source == AnswerSource.PHONE)
+            .order_by(Session.starts_at.desc())
+            .limit(1)
+        )
+        year = FiscalYear.of(latest)
+        if FiscalYear.of_day(japan_today()) != year:
+            assert (japan_today() - local(latest).date()).days < 70
+        lines = [line for line in results.by_course(year) if line.figures.answers >= 5]
+        assert len(lines) >= 5
+        means = [line.figures.satisfaction_mean for line in lines]
+        assert all(3 <= m <= 5 for m in means)
+        assert max(means) - min(means) >= 0.5  # some courses please more than others
+        shown = {line.title for line in lines}
+    overview = _client_of(demo_app, COORDINATOR).get("/surveys", query_string={"year": year.year})
+    assert overview.status_code == 200
+    assert all(title in overview.get_data(as_text=True) for title in shown)
+
+    # A learner who reached every skill of スマホ基本 over two classes: a 修了証 naming the
+    # next course, with its next public class.
+    with demo_app.app_context():
+        basics = db.session.scalar(sa.select(Course).where(Course.slug == "smartphone-basics"))
+        latest = db.session.scalars(
+            sa.select(Session)
+            .join(CourseVersion, CourseVersion.id == Session.course_version_id)
+            .where(CourseVersion.course_id == basics.id, held_clause(utcnow()))
+            .order_by(Session.starts_at.desc(), Session.id.desc())
+        ).first()
+        skill_ids = [s.id for s in latest.course_version.skills]
+        over_two = [
+            learner
+            for learner, _completion in completed_at(latest)
+            if len(
+                set(
+                    db.session.scalars(
+                        sa.select(SkillReached.session_id).where(
+                            SkillReached.learner_id == learner.id,
+                            SkillReached.skill_id.in_(skill_ids),
+                        )
+                    )
+                )
+            )
+            == 2
+        ]
+        assert over_two
+        learner = over_two[0]
+        following, coming = next_course(basics)
+        assert following is not None
+        assert coming
+        learner_id, learner_name = learner.id, learner.name
+    coordinator = _client_of(demo_app, COORDINATOR)
+    record = coordinator.get(f"/learners/{learner_id}").get_data(as_text=True)
+    assert f"/learners/{learner_id}/certificates/smartphone-basics" in record
+    certificate = coordinator.get(f"/learners/{learner_id}/certificates/smartphone-basics")
+    assert certificate.status_code == 200
+    text = certificate.get_data(as_text=True)
+    assert learner_name in text
+    assert "スマートフォンの基本操作" in text
+    assert following.title in text
+
+
+def test_the_demos_calls_give_the_dashboard_its_figures(demo_app, curricula):
+    """The held classes of the last weeks were called: all four outcomes, some people never
+    reached; the confirmed came more often; a call already passed a seat to the waitlist.
+    Some learners have a family contact, with and without consent."""
+    _build(demo_app)
+    with demo_app.app_context():
+        outcomes = set(db.session.scalars(sa.select(ConfirmationCall.outcome).distinct()))
+        assert outcomes == set(CallOutcome)
+        today = japan_today()
+        flt = ReportFilter(first_day=today - timedelta(weeks=10), last_day=today + timedelta(60))
+        found = call_figures.count(flt, utcnow())
+        assert found.confirmed > 0
+        assert found.not_reached > 0
+        assert found.registrations == found.confirmed + found.not_reached
+        assert found.seats_passed >= 1
+        assert found.confirmed_no_show_rate < found.not_reached_no_show_rate
+        families = db.session.execute(
+            sa.select(FamilyContact.consent, FamilyContact.email.is_not(None))
+        ).all()
+        assert {(True, True), (True, False), (False, False)} <= set(families)
+        assert len(families) < _count(Learner) / 5
