@@ -185,9 +185,10 @@ def tomorrows_class() -> Session | None:
     )
 
 
-def _free_learners(session: Session, rng: random.Random, count: int) -> list[Learner]:
-    """Seniors not signed up for this class nor for any other at its time."""
-    overlapping = (
+def _busy_during(session: Session) -> sa.Select:
+    """The learners signed up (or waiting) for a class at the time of `session`, itself too:
+    nobody is in two classes at once."""
+    return (
         sa.select(Registration.learner_id)
         .join(Session, Session.id == Registration.session_id)
         .where(
@@ -196,6 +197,11 @@ def _free_learners(session: Session, rng: random.Random, count: int) -> list[Lea
             Session.ends_at > session.starts_at,
         )
     )
+
+
+def _free_learners(session: Session, rng: random.Random, count: int) -> list[Learner]:
+    """Seniors not signed up for this class nor for any other at its time."""
+    overlapping = _busy_during(session)
     ids = list(
         db.session.scalars(
             sa.select(Learner.id)
@@ -481,15 +487,7 @@ def _completions(rng: random.Random, coordinator: User) -> int:
     if len(classes) < 2:
         return 0
     latest, earlier = classes[0], classes[1:]
-    overlapping = (
-        sa.select(Registration.learner_id)
-        .join(Session, Session.id == Registration.session_id)
-        .where(
-            Registration.status != RegistrationStatus.CANCELLED,
-            Session.starts_at < latest.ends_at,
-            Session.ends_at > latest.starts_at,
-        )
-    )
+    overlapping = _busy_during(latest)
     done = 0
     for first in earlier:
         if done == COMPLETERS:
