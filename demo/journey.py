@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.auth.models import User
-from app.checkin.models import CAME, Attendance, AttendanceStatus
+from app.checkin.models import CAME, Attendance, AttendanceStatus, SkillReached
 from app.checkin.services import set_skills, set_status
 from app.curricula.models import Course, CourseVersion, QuestionKind, Skill
 from app.curricula.survey import Question
@@ -501,6 +501,16 @@ def _completions(rng: random.Random, coordinator: User) -> int:
                     Registration.status == RegistrationStatus.REGISTERED,
                     Attendance.status.in_(CAME),
                     Registration.learner_id.not_in(overlapping),
+                    # Nothing of the course reached in a third class: two classes, no more.
+                    Registration.learner_id.not_in(
+                        sa.select(SkillReached.learner_id)
+                        .join(Skill, Skill.id == SkillReached.skill_id)
+                        .join(CourseVersion, CourseVersion.id == Skill.course_version_id)
+                        .join(Course, Course.id == CourseVersion.course_id)
+                        .where(
+                            Course.slug == COMPLETION_COURSE, SkillReached.session_id != first.id
+                        )
+                    ),
                 )
                 .order_by(Registration.id)
             )
