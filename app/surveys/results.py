@@ -182,11 +182,6 @@ class CourseLine:
     figures: Figures
 
 
-def by_course(year: FiscalYear | None) -> list[CourseLine]:
-    """Every course with answers in the 年度: the dashboard's view, read in one query."""
-    return _by_course(_answer_rows(in_year(year)))
-
-
 def _by_course(rows: list[AnswerRow]) -> list[CourseLine]:
     grouped: dict[int, list[AnswerRow]] = {}
     for row in rows:

@@ -20,7 +20,7 @@ from app.scheduling.queries import get_session
 from app.surveys import bp, results, services
 from app.surveys.forms import SPARE_ROWS, entry_grid_form, field_name, scale_labels
 from app.tabular import file_chunks, file_response, xlsx_chunks
-from app.timeutil import japan_today, utcnow
+from app.timeutil import japan_today
 
 # Who types in papers and reads a session's results: the session's own staff (checked by the
 # service) and the planners. Partners see their figures in the reports, not answer by answer.
@@ -139,14 +139,11 @@ def _year() -> FiscalYear:
 @bp.get("/surveys")
 @roles(*PLANNERS)
 def overview():
-    """This 年度's survey figures by course (or another 年度's: ?year=2025)."""
-    year = _year()
-    return render_template(
-        "surveys/overview.html",
-        year=year,
-        lines=results.by_course(year),
-        shown_under=results.SUPPRESS_UNDER,
-        now=utcnow(),
+    """The figures by course, partner, district and 年度 are the reports dashboard's アンケート
+    view now: an old link (?year=2025) lands there, on the same 年度."""
+    year = request.args.get("year")
+    return redirect(
+        url_for("reports.dashboard", view="surveys", **({"year": year} if year else {}))
     )
 
 

@@ -261,3 +261,11 @@ def test_the_view_reads_as_many_queries_for_many_answers_as_for_few(client, prog
     assert count_queries(lambda: client.get(url)) == few
     assert count_queries(lambda: client.get(url.replace("/?", "/surveys.xlsx?"))) <= few
 
+
+def test_the_old_surveys_page_leads_to_the_view(client, program, make):
+    login(client, program.users["coordinator"])
+    response = client.get("/surveys?year=2025")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/reports/?view=surveys&year=2025"
+    login(client, make.user("instructor"))
+    assert client.get("/surveys").status_code == 403
