@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -141,10 +143,10 @@ def _year() -> FiscalYear:
 def overview():
     """The figures by course, partner, district and 年度 are the reports dashboard's アンケート
     view now: an old link (?year=2025) lands there, on the same 年度."""
-    year = request.args.get("year")
-    return redirect(
-        url_for("reports.dashboard", view="surveys", **({"year": year} if year else {}))
-    )
+    values: dict[str, Any] = {"view": "surveys"}
+    if year := request.args.get("year"):
+        values["year"] = year
+    return redirect(url_for("reports.dashboard", **values))
 
 
 @bp.get("/surveys/courses/<slug>")
