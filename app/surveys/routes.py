@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,6 +18,7 @@ from app.extensions import db
 from app.fiscal import FiscalYear
 from app.inputs import digits_int
 from app.people.cards import inline_qr
+from app.scheduling.next_course import next_course
 from app.scheduling.queries import get_session
 from app.surveys import bp, results, services
 from app.surveys.forms import SPARE_ROWS, entry_grid_form, field_name, scale_labels
@@ -46,9 +47,14 @@ def print_sheets(session_id: int):
     that what is printed is always what the phone page will accept."""
     _user, session = _session(session_id)
     sheets = services.sheets_for_print(session)
+    # What to take next, as the certificate says it (the sheet is anonymous: by course only).
+    following, upcoming = next_course(session.course_version.course)
     return render_template(
         "surveys/print.html",
         s=session,
+        following=following,
+        upcoming=upcoming,
+        help_phone=current_app.config["HELP_PHONE"],
         questions=services.questions_for(session),
         sheets=[
             (sheet, inline_qr(url_for("public.survey_answer", token=sheet.token, _external=True)))
