@@ -186,3 +186,25 @@ def test_the_certificate_skips_a_next_course_its_holder_completed(make, classes,
     page = _text(client.get(f"/learners/{classes.hanako.id}/certificates/smartphone-basics"))
     assert "おすすめ講座" not in page
     assert "certificate-phone-number" in page  # the phone to ask is still there
+
+
+def test_a_partner_s_certificate_does_not_skip_what_another_partner_s_class_recorded(
+    make, classes, client, tick
+):
+    ours, theirs = make.org(slug="npo-ours"), make.org(slug="npo-theirs")
+    line = _follows(make, "line-basics", "LINE入門", ["smartphone-basics"])
+    _follows(make, "association-digital", "自治会のデジタル化", ["line-basics"])
+    basics = held(make, classes.course, classes.teacher, [classes.hanako], 4, partner_org=ours.slug)
+    elsewhere = held(make, line, classes.teacher, [classes.hanako], 3, partner_org=theirs.slug)
+    login(client, classes.teacher)
+    tick(basics, {classes.hanako: ["power", "tap", "camera"]})
+    tick(elsewhere, {classes.hanako: ["a"]})
+    url = f"/learners/{classes.hanako.id}/certificates/smartphone-basics"
+
+    login(client, make.user("coordinator"))
+    assert "<strong>自治会のデジタル化</strong>" in _text(client.get(url))
+    # Our partner knows nothing of the other partner's class: LINE入門 is still the next.
+    login(client, make.user("partner", org=ours))
+    page = _text(client.get(url))
+    assert "<strong>LINE入門</strong>" in page
+    assert "自治会" not in page
