@@ -38,7 +38,7 @@ ANSWERS = {
 # all: 14 answers, 49 / 13 = 3.77, 8 of 12 = 66.7%
 
 
-def _save(program, answers=ANSWERS):
+def save_answers(program, answers=ANSWERS):
     for key, sheets in answers.items():
         for satisfaction, someone in sheets:
             given = {"satisfaction": satisfaction, "someone-to-ask": someone}
@@ -56,7 +56,7 @@ def _save(program, answers=ANSWERS):
 def program(make):
     built = dataset.build()
     built.users["coordinator"] = make.user("coordinator")
-    _save(built)
+    save_answers(built)
     return built
 
 
