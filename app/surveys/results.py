@@ -175,34 +175,6 @@ def course_figures(
 
 
 @dataclass
-class CourseLine:
-    course: Course
-    title: str
-    sessions: int
-    figures: Figures
-
-
-def _by_course(rows: list[AnswerRow]) -> list[CourseLine]:
-    grouped: dict[int, list[AnswerRow]] = {}
-    for row in rows:
-        grouped.setdefault(row.session.course_version.course_id, []).append(row)
-    lines = []
-    for group in grouped.values():
-        versions = {r.session.course_version.id: r.session.course_version for r in group}
-        questions = _merged_questions(versions.values())
-        newest = max(versions.values(), key=lambda v: v.version)
-        lines.append(
-            CourseLine(
-                course=newest.course,
-                title=newest.title,
-                sessions=len({r.session.id for r in group}),
-                figures=figures(questions, (r.answer.answers for r in group)),
-            )
-        )
-    return sorted(lines, key=lambda line: line.course.slug)
-
-
-@dataclass
 class Summary:
     """The survey's part of the reports' summary (GET /api/v1/reports/summary)."""
 
@@ -210,7 +182,7 @@ class Summary:
     satisfaction_mean: float | None
     satisfaction_answered: int  # of the answers, those that gave a satisfaction: the mean's base
     someone_to_ask_share: float | None
-    by_course: list[CourseLine]
+    by_course: list[Line]  # as the dashboard's view counts them (breakdown)
 
 
 def summary(sessions: sa.ColumnElement[bool]) -> Summary:
@@ -223,7 +195,7 @@ def summary(sessions: sa.ColumnElement[bool]) -> Summary:
         satisfaction_mean=found.satisfaction_mean,
         satisfaction_answered=satisfied.answered if (satisfied := found.of(SATISFACTION)) else 0,
         someone_to_ask_share=found.someone_to_ask_share,
-        by_course=_by_course(rows),
+        by_course=_course_lines(rows),
     )
 
 
