@@ -1,4 +1,5 @@
-"""What the surveys say: figures per question, per session, per course and per 年度.
+"""What the surveys say: figures per question, per session, per course and per 年度; and the
+dashboard's breakdown by course, partner, district (the venue's), 年度 and session.
 
 Counted in Python from the answers' JSON (a handful per session): the same code on SQLite and
 PostgreSQL, whose JSON operators differ. Each scope is read in one query.
