@@ -4,6 +4,7 @@ stylesheet (A4 landscape, or A5 landscape for smaller frames), like the cards.""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import current_app, render_template, request, url_for
@@ -14,15 +15,19 @@ from markupsafe import Markup
 
 from app.auth.access import ALL_STAFF, roles
 from app.certificates import bp
-from app.certificates.completions import Completion, completed_at, completion_of
-from app.curricula.models import CourseVersion
+from app.certificates.completions import (
+    Completion,
+    completed_at,
+    completion_of,
+    completions_of,
+    visible_to,
+)
 from app.errors import NotFound
 from app.fiscal import era_date
 from app.people.learners import get_learner
 from app.people.models import Learner
 from app.people.privacy import record_download, require_roster_rights
-from app.scheduling.models import Session
-from app.scheduling.next_course import next_course
+from app.scheduling.next_course import Suggestions
 from app.scheduling.queries import get_session
 
 PAPERS = ("a4", "a5")  # both landscape: A4 for a wall, A5 for a folder or a small frame
@@ -55,14 +60,16 @@ def _language(learner: Learner) -> str:
 def _printed(pairs: list[tuple[Learner, Completion]], paper: str) -> list[PrintedCertificate]:
     city = current_app.config["CITY_NAME"]
     help_phone = current_app.config["HELP_PHONE"]
-    # One suggestion per course: a session's certificates all name the same next course.
-    suggestions: dict[int, tuple[CourseVersion | None, list[Session]]] = {}
+    # The next course skips those each holder completed (as far as who prints may know:
+    # a partner never learns what another partner's class recorded), read for all at once.
+    found = completions_of([learner.id for learner, _completion in pairs])
+    completed: dict[int, set[int]] = defaultdict(set)  # learner → the courses they completed
+    for done in visible_to(current_user, [c for some in found.values() for c in some]):
+        completed[done.learner_id].add(done.course.id)
+    suggestions = Suggestions()
     printed = []
     for learner, completion in pairs:
-        course = completion.course
-        if course.id not in suggestions:
-            suggestions[course.id] = next_course(course)
-        following, sessions = suggestions[course.id]
+        following, sessions = suggestions.after(completion.course, completed[learner.id])
         language = _language(learner)
         with force_locale(language):
             html = render_template(

@@ -9,13 +9,14 @@ from __future__ import annotations
 from flask import Response, request
 from flask_login import current_user
 
-from app.auth.access import roles
+from app.auth.access import is_planner, roles
 from app.auth.models import Role
 from app.errors import ValidationError
 from app.reports import bp
 from app.reports.filters import PARAM_LABELS, ReportFilter, parse_filter
 from app.reports.records import EXPORT_KIND, records_table
-from app.tabular import file_chunks, file_response
+from app.reports.survey_view import SurveyView
+from app.tabular import file_chunks, file_response, xlsx_chunks
 
 EXPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.PARTNER)
 
@@ -56,3 +57,19 @@ def sessions_csv():
 @roles(*EXPORT_ROLES)
 def sessions_xlsx():
     return _page_download("xlsx")
+
+
+@bp.get("/surveys.<any(csv, xlsx):extension>")
+@roles(*EXPORT_ROLES)
+def survey_download(extension: str):
+    """The dashboard's アンケート view as a file: one table (CSV) or a sheet per section."""
+    try:
+        report = parse_filter(request.args, current_user)
+    except ValidationError as exc:
+        return _bad_filter(exc)
+    view = SurveyView.of(report, is_planner(current_user))
+    if extension == "xlsx":
+        chunks = xlsx_chunks(*view.xlsx_tables())
+    else:
+        chunks = file_chunks(view.csv_table(), extension)
+    return file_response(chunks, report.filename("surveys", extension))

@@ -15,7 +15,7 @@ from app.auth.access import PLANNERS, is_planner, roles
 from app.auth.models import Role
 from app.errors import ValidationError
 from app.inputs import page_or_first
-from app.reports import bp, drilldown, figure_tables, figures
+from app.reports import bp, drilldown, figure_tables, figures, survey_view
 from app.reports.charts import Bars
 from app.reports.choices import filter_choices, filter_fields
 from app.reports.figures import KINDS
@@ -32,12 +32,15 @@ VIEWS = {
     "sessions": frozenset({figures.SESSIONS}),
     "reach": frozenset({figures.ATTENDANCE, figures.REACH}),
     "outcomes": frozenset({figures.ATTENDANCE, figures.OUTCOMES}),
+    # The surveys after class: none of the figures, the survey's own (app.reports.survey_view).
+    survey_view.VIEW: frozenset(),
 }
 VIEW_TITLES = {
     "overview": _l("概要・申込・講師"),
     "sessions": _l("講座(コマ)"),
     "reach": _l("届いた人"),
     "outcomes": _l("できるようになったこと"),
+    survey_view.VIEW: _l("アンケート"),
 }
 
 
@@ -77,6 +80,7 @@ def dashboard():
         "reports/dashboard.html",
         report=report,
         figures=figures.compute(report, utcnow(), VIEWS[view]),
+        survey=survey_view.SurveyView.of(report, planner) if view == survey_view.VIEW else None,
         view=view,
         views=VIEW_TITLES,
         planner=planner,

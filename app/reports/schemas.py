@@ -104,11 +104,11 @@ class SurveySummaryOut(ApiOut):
             someone_to_ask_share=rounded_share(s.someone_to_ask_share),
             by_course=[
                 SurveyCourseLine(
-                    course=line.course.slug,
-                    label=line.title,
-                    answers=line.figures.answers,
-                    satisfaction_mean=_mean(line.figures.satisfaction_mean),
-                    someone_to_ask_share=rounded_share(line.figures.someone_to_ask_share),
+                    course=line.key,
+                    label=line.label,
+                    answers=line.answers,
+                    satisfaction_mean=_mean(line.satisfaction.mean),
+                    someone_to_ask_share=rounded_share(line.someone_to_ask.yes_share),
                 )
                 for line in s.by_course
             ],

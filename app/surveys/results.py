@@ -1,4 +1,5 @@
-"""What the surveys say: figures per question, per session, per course and per 年度.
+"""What the surveys say: figures per question, per session, per course and per 年度; and the
+dashboard's breakdown by course, partner, district (the venue's), 年度 and session.
 
 Counted in Python from the answers' JSON (a handful per session): the same code on SQLite and
 PostgreSQL, whose JSON operators differ. Each scope is read in one query.
@@ -7,7 +8,7 @@ PostgreSQL, whose JSON operators differ. Each scope is read in one query.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,6 +135,7 @@ def _answer_rows(where: sa.ColumnElement[bool]) -> list[AnswerRow]:
             joinedload(SurveyAnswer.sheet),
             joinedload(Session.course_version).joinedload(CourseVersion.course),
             joinedload(Session.venue),
+            joinedload(Session.partner_org),
         )
         .where(where)
         .order_by(Session.starts_at, SurveyAnswer.id)
@@ -174,39 +176,6 @@ def course_figures(
 
 
 @dataclass
-class CourseLine:
-    course: Course
-    title: str
-    sessions: int
-    figures: Figures
-
-
-def by_course(year: FiscalYear | None) -> list[CourseLine]:
-    """Every course with answers in the 年度: the dashboard's view, read in one query."""
-    return _by_course(_answer_rows(in_year(year)))
-
-
-def _by_course(rows: list[AnswerRow]) -> list[CourseLine]:
-    grouped: dict[int, list[AnswerRow]] = {}
-    for row in rows:
-        grouped.setdefault(row.session.course_version.course_id, []).append(row)
-    lines = []
-    for group in grouped.values():
-        versions = {r.session.course_version.id: r.session.course_version for r in group}
-        questions = _merged_questions(versions.values())
-        newest = max(versions.values(), key=lambda v: v.version)
-        lines.append(
-            CourseLine(
-                course=newest.course,
-                title=newest.title,
-                sessions=len({r.session.id for r in group}),
-                figures=figures(questions, (r.answer.answers for r in group)),
-            )
-        )
-    return sorted(lines, key=lambda line: line.course.slug)
-
-
-@dataclass
 class Summary:
     """The survey's part of the reports' summary (GET /api/v1/reports/summary)."""
 
@@ -214,7 +183,7 @@ class Summary:
     satisfaction_mean: float | None
     satisfaction_answered: int  # of the answers, those that gave a satisfaction: the mean's base
     someone_to_ask_share: float | None
-    by_course: list[CourseLine]
+    by_course: list[Line]  # as the dashboard's view counts them (breakdown)
 
 
 def summary(sessions: sa.ColumnElement[bool]) -> Summary:
@@ -227,7 +196,136 @@ def summary(sessions: sa.ColumnElement[bool]) -> Summary:
         satisfaction_mean=found.satisfaction_mean,
         satisfaction_answered=satisfied.answered if (satisfied := found.of(SATISFACTION)) else 0,
         someone_to_ask_share=found.someone_to_ask_share,
-        by_course=_by_course(rows),
+        by_course=_course_lines(rows),
+    )
+
+
+# ---------------------------------------------------------------- the dashboard's view
+
+
+@dataclass
+class Line:
+    """The answers of one course, partner, district, 年度 or session: how many, and the two
+    questions every survey asks (by their ids), each with how many answered it."""
+
+    key: str  # what the line is of: a course's slug, a partner's slug, a district, a year
+    label: str
+    sessions: int
+    answers: int
+    satisfaction: QuestionFigures
+    someone_to_ask: QuestionFigures
+    session: Session | None = None  # a session's line: the session
+
+    @property
+    def satisfaction_mean(self) -> float | None:
+        """None when too few answered to show it (see `too_few`)."""
+        return shown(self.satisfaction.mean, self.satisfaction.answered)
+
+    @property
+    def someone_to_ask_share(self) -> float | None:
+        return shown(self.someone_to_ask.yes_share, self.someone_to_ask.answered)
+
+    @property
+    def too_few(self) -> bool:
+        """Some answers, but too few of one of the two questions for its figure to be shown."""
+        return any(
+            0 < q.answered < SUPPRESS_UNDER for q in (self.satisfaction, self.someone_to_ask)
+        )
+
+
+@dataclass
+class Breakdown:
+    """The survey figures of a set of sessions, whole and by course, partner, district (the
+    venue's), 年度 and session: what the dashboard's アンケート view and its files show."""
+
+    total: Line
+    by_course: list[Line]
+    by_partner: list[Line]
+    by_district: list[Line]
+    by_year: list[Line]
+    by_session: list[Line]
+
+
+def _line(key: str, label: str, rows: list[AnswerRow], session: Session | None = None) -> Line:
+    found = figures(survey_of_default(), (r.answer.answers for r in rows))
+    satisfaction, someone_to_ask = found.questions  # the default's two, in its order
+    return Line(
+        key=key,
+        label=label,
+        sessions=len({r.session.id for r in rows}),
+        answers=found.answers,
+        satisfaction=satisfaction,
+        someone_to_ask=someone_to_ask,
+        session=session,
+    )
+
+
+def _grouped(
+    rows: list[AnswerRow], key: Callable[[AnswerRow], Any]
+) -> list[tuple[Any, list[AnswerRow]]]:
+    groups: dict[Any, list[AnswerRow]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return list(groups.items())
+
+
+def _course_lines(rows: list[AnswerRow]) -> list[Line]:
+    lines = []
+    for _course_id, group in _grouped(rows, lambda r: r.session.course_version.course_id):
+        # Named by the newest version answered: the title the course has today, most likely.
+        newest = max((r.session.course_version for r in group), key=lambda v: v.version)
+        lines.append(_line(newest.slug, newest.title, group))
+    return sorted(lines, key=lambda line: line.key)
+
+
+def _partner_lines(rows: list[AnswerRow]) -> list[Line]:
+    lines = []
+    for _org_id, group in _grouped(rows, lambda r: r.session.partner_org_id):
+        org = group[0].session.partner_org
+        if org is None:
+            lines.append(_line("", _("協力団体なし"), group))
+        else:
+            lines.append(_line(org.slug, org.name, group))
+    return sorted(lines, key=lambda line: (line.key == "", line.label))
+
+
+def _district_lines(rows: list[AnswerRow]) -> list[Line]:
+    lines = [
+        _line(district, district or _("地区なし"), group)
+        for district, group in _grouped(rows, lambda r: r.session.venue.district or "")
+    ]
+    return sorted(lines, key=lambda line: (line.key == "", line.key))
+
+
+def _year_lines(rows: list[AnswerRow]) -> list[Line]:
+    lines = [
+        _line(str(year), _("%(year)d年度", year=year), group)
+        for year, group in _grouped(rows, lambda r: FiscalYear.of(r.session.starts_at).year)
+    ]
+    return sorted(lines, key=lambda line: line.key)
+
+
+def _session_lines(rows: list[AnswerRow]) -> list[Line]:
+    # The rows come in the sessions' order (_answer_rows): the lines keep it.
+    return [
+        _line(
+            str(group[0].session.id), group[0].session.course_version.title, group, group[0].session
+        )
+        for _session_id, group in _grouped(rows, lambda r: r.session.id)
+    ]
+
+
+def breakdown(sessions: sa.ColumnElement[bool]) -> Breakdown:
+    """The figures of the answers to the sessions `sessions` selects (the reports' filter),
+    read in one query and grouped here, in Python: one grouping for the page and its files."""
+    rows = _answer_rows(sessions)
+    return Breakdown(
+        total=_line("", _("全体"), rows),
+        by_course=_course_lines(rows),
+        by_partner=_partner_lines(rows),
+        by_district=_district_lines(rows),
+        by_year=_year_lines(rows),
+        by_session=_session_lines(rows),
     )
 
 

@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,11 +18,12 @@ from app.extensions import db
 from app.fiscal import FiscalYear
 from app.inputs import digits_int
 from app.people.cards import inline_qr
+from app.scheduling.next_course import next_course
 from app.scheduling.queries import get_session
 from app.surveys import bp, results, services
 from app.surveys.forms import SPARE_ROWS, entry_grid_form, field_name, scale_labels
 from app.tabular import file_chunks, file_response, xlsx_chunks
-from app.timeutil import japan_today, utcnow
+from app.timeutil import japan_today
 
 # Who types in papers and reads a session's results: the session's own staff (checked by the
 # service) and the planners. Partners see their figures in the reports, not answer by answer.
@@ -44,9 +47,14 @@ def print_sheets(session_id: int):
     that what is printed is always what the phone page will accept."""
     _user, session = _session(session_id)
     sheets = services.sheets_for_print(session)
+    # What to take next, as the certificate says it (the sheet is anonymous: by course only).
+    following, upcoming = next_course(session.course_version.course)
     return render_template(
         "surveys/print.html",
         s=session,
+        following=following,
+        upcoming=upcoming,
+        help_phone=current_app.config["HELP_PHONE"],
         questions=services.questions_for(session),
         sheets=[
             (sheet, inline_qr(url_for("public.survey_answer", token=sheet.token, _external=True)))
@@ -139,15 +147,12 @@ def _year() -> FiscalYear:
 @bp.get("/surveys")
 @roles(*PLANNERS)
 def overview():
-    """This 年度's survey figures by course (or another 年度's: ?year=2025)."""
-    year = _year()
-    return render_template(
-        "surveys/overview.html",
-        year=year,
-        lines=results.by_course(year),
-        shown_under=results.SUPPRESS_UNDER,
-        now=utcnow(),
-    )
+    """The figures by course, partner, district and 年度 are the reports dashboard's アンケート
+    view now: an old link (?year=2025) lands there, on the same 年度."""
+    values: dict[str, Any] = {"view": "surveys"}
+    if year := request.args.get("year"):
+        values["year"] = year
+    return redirect(url_for("reports.dashboard", **values))
 
 
 @bp.get("/surveys/courses/<slug>")

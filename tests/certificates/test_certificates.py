@@ -160,3 +160,51 @@ def test_a_class_of_many_prints_in_as_many_queries_as_a_class_of_one(make, clien
 
     assert _text(printing(large)()).count('class="certificate ') == 6
     assert count_queries(printing(large)) == count_queries(printing(small))
+
+
+def test_the_certificate_skips_a_next_course_its_holder_completed(make, classes, client, tick):
+    line = _follows(make, "line-basics", "LINE入門", ["smartphone-basics"])
+    association = _follows(make, "association-digital", "自治会のデジタル化", ["line-basics"])
+    _upcoming(make, line, 5)
+    _upcoming(make, association, 12, venue=make.venue(name="西公民館"))
+    login(client, classes.teacher)
+    tick(classes.first, {classes.hanako: ["power", "tap", "camera"], classes.taro: ["power"]})
+    # Hanako took LINE入門 too (before finishing the basics' certificate is printed).
+    line_class = held(make, line, classes.teacher, [classes.hanako, classes.taro], 3)
+    tick(line_class, {classes.hanako: ["a"], classes.taro: ["a"]})
+
+    page = _text(client.get(f"/learners/{classes.hanako.id}/certificates/smartphone-basics"))
+    assert "つぎの おすすめ講座: <strong>自治会のデジタル化</strong>" in page
+    assert "西公民館" in page
+    version, _sessions = next_course(classes.course)  # without what she completed: LINE入門
+    assert version is not None
+    assert version.slug == "line-basics"
+
+    # Having completed the course after it as well, nothing is left to suggest.
+    later = held(make, association, classes.teacher, [classes.hanako], 2)
+    tick(later, {classes.hanako: ["a"]})
+    page = _text(client.get(f"/learners/{classes.hanako.id}/certificates/smartphone-basics"))
+    assert "おすすめ講座" not in page
+    assert "certificate-phone-number" in page  # the phone to ask is still there
+
+
+def test_a_partner_s_certificate_does_not_skip_what_another_partner_s_class_recorded(
+    make, classes, client, tick
+):
+    ours, theirs = make.org(slug="npo-ours"), make.org(slug="npo-theirs")
+    line = _follows(make, "line-basics", "LINE入門", ["smartphone-basics"])
+    _follows(make, "association-digital", "自治会のデジタル化", ["line-basics"])
+    basics = held(make, classes.course, classes.teacher, [classes.hanako], 4, partner_org=ours.slug)
+    elsewhere = held(make, line, classes.teacher, [classes.hanako], 3, partner_org=theirs.slug)
+    login(client, classes.teacher)
+    tick(basics, {classes.hanako: ["power", "tap", "camera"]})
+    tick(elsewhere, {classes.hanako: ["a"]})
+    url = f"/learners/{classes.hanako.id}/certificates/smartphone-basics"
+
+    login(client, make.user("coordinator"))
+    assert "<strong>自治会のデジタル化</strong>" in _text(client.get(url))
+    # Our partner knows nothing of the other partner's class: LINE入門 is still the next.
+    login(client, make.user("partner", org=ours))
+    page = _text(client.get(url))
+    assert "<strong>LINE入門</strong>" in page
+    assert "自治会" not in page

@@ -4,6 +4,7 @@ the sheets printed on A4 (one page each), and the phone page reached by a sheet'
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,7 +12,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.people.registration import register
+from app.scheduling.models import Session
 from app.surveys.models import SurveyAnswer
+from app.timeutil import japan_today
 from tests.checkin.support import end, learner, open_session
 from tests.e2e.conftest import axe_violations, chromium, csp_violations, log_in, new_page
 from tests.surveys.conftest import printed_links
@@ -78,6 +81,15 @@ def test_eight_papers_typed_in_from_the_keyboard(live, chromium_path):
 
 def test_the_sheets_print_one_a4_page_each_and_the_qr_opens_the_phone_page(live, chromium_path):
     email, session_id = _class(live, learners=3)
+    with live.data() as make:  # a course after this one, with three public classes to offer
+        held = db.session.get(Session, session_id)
+        following = make.course(slug="line-basics", title="LINE入門", skills=("a",))
+        following.current_version.prerequisites = [held.course_version.course.slug]
+        db.session.commit()
+        for days in (3, 10, 17):
+            make.session(
+                course=following, venue=held.venue, day=japan_today() + timedelta(days=days)
+            )
     with chromium(chromium_path) as browser:
         page, _outside = new_page(browser, live)
         log_in(page, live, email)
@@ -89,6 +101,8 @@ def test_the_sheets_print_one_a4_page_each_and_the_qr_opens_the_phone_page(live,
             "e => getComputedStyle(e).fontSize"
         )
         assert float(size.removesuffix("px")) * 72 / 96 >= 14  # large type
+        assert page.locator(".survey-sheet-next").count() == 3
+        assert page.locator(".survey-sheet-sessions li").count() == 9  # on one page each
         link = printed_links(page.content())[0]
 
         phone, _ = new_page(browser, live)  # another device, no login
