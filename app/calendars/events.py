@@ -90,19 +90,31 @@ def _rows(chosen: sa.ColumnElement[bool]) -> Sequence[sa.Row[*tuple[Any, ...]]]:
             Session.updated_at,
             Session.public,
             Session.capacity,
-            CourseVersion.title_ja,
-            CourseVersion.track,
-            CourseVersion.materials,
+            Session.course_version_id,
             Venue.name.label("venue_name"),
             Venue.address.label("venue_address"),
             Organization.name.label("org_name"),
         )
-        .join(CourseVersion, CourseVersion.id == Session.course_version_id)
         .join(Venue, Venue.id == Session.venue_id)
         .outerjoin(Organization, Organization.id == Session.partner_org_id)
         .where(chosen)
         .order_by(Session.starts_at, Session.id)
     ).all()
+
+
+def _courses(chosen: sa.ColumnElement[bool]) -> dict[int, sa.Row]:
+    """The feed's few course versions, read once each (not their JSON once per session)."""
+    return {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(
+                CourseVersion.id,
+                CourseVersion.title_ja,
+                CourseVersion.track,
+                CourseVersion.materials,
+            ).where(CourseVersion.id.in_(sa.select(Session.course_version_id).where(chosen)))
+        )
+    }
 
 
 def _staff_names(ids: sa.Select) -> dict[int, dict[str, list[str]]]:
@@ -172,6 +184,7 @@ class _Pages:
 
 def _event_text(
     row: sa.Row,
+    course: sa.Row,
     feed: Feed,
     site: Site,
     words: _Words,
@@ -191,8 +204,8 @@ def _event_text(
             lines.append(words.reason % {"reason": row.cancel_reason})
     elif waitlisted:
         lines.append(words.waitlisted)
-    if row.materials:
-        lines.append(words.materials % {"items": "、".join(row.materials)})
+    if course.materials:
+        lines.append(words.materials % {"items": "、".join(course.materials)})
     else:
         lines.append(words.no_materials)
     if feed.audience == Audience.STAFF:
@@ -212,11 +225,11 @@ def _event_text(
         lines.append(words.help % {"phone": site.help_phone})
 
     if cancelled:
-        summary = words.cancelled_summary % {"title": row.title_ja}
+        summary = words.cancelled_summary % {"title": course.title_ja}
     elif waitlisted:
-        summary = words.waitlisted_summary % {"title": row.title_ja}
+        summary = words.waitlisted_summary % {"title": course.title_ja}
     else:
-        summary = row.title_ja
+        summary = course.title_ja
     return EventText(
         uid=f"session-{row.id}@{site.uid_domain}",
         changed_at=row.updated_at,
@@ -228,7 +241,7 @@ def _event_text(
         ),
         description="\n".join(lines),
         url=url,
-        category=words.tracks.get(row.track, row.track),
+        category=words.tracks.get(course.track, course.track),
         starts_at=row.starts_at,
         ends_at=row.ends_at,
     )
@@ -264,6 +277,7 @@ def event_texts(feed: Feed, site: Site, now: datetime) -> list[EventText]:
     rows = _rows(chosen)
     if not rows:
         return []
+    courses = _courses(chosen)
     ids = sa.select(Session.id).where(chosen)
     staff = _staff_names(ids) if feed.audience == Audience.STAFF else {}
     registered = _registered(ids) if feed.roster else {}
@@ -272,6 +286,7 @@ def event_texts(feed: Feed, site: Site, now: datetime) -> list[EventText]:
     return [
         _event_text(
             row,
+            courses[row.course_version_id],
             feed,
             site,
             words,
