@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import time_machine
-from sqlalchemy import event as sa_event
 
 from app.calendars import feeds, store, writer
 from app.calendars.events import event_texts
@@ -20,6 +19,7 @@ from app.scheduling.sessions import cancel_session
 from app.timeutil import utcnow
 from tests.calendars.conftest import events, feed_path, get_feed, unfolded
 from tests.conftest import make_app, run_jobs
+from tests.querycount import counting_queries
 
 PUBLIC = "/calendar/public.ics"
 
@@ -34,28 +34,8 @@ def _public_texts(app):
         return event_texts(feeds.public_feed(), feeds.Site.current(), utcnow())
 
 
-class Statements:
-    """The SQL a request runs on an app's engine."""
-
-    def __init__(self, app):
-        with app.app_context():
-            self.engine = db.engine
-        self.seen: list[str] = []
-
-    def _record(self, _conn, _cursor, statement, *_args):
-        self.seen.append(statement)
-
-    def __enter__(self):
-        sa_event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc):
-        sa_event.remove(self.engine, "before_cursor_execute", self._record)
-
-    def touching(self, verb: str) -> list[str]:
-        return [
-            s for s in self.seen if s.lstrip().upper().startswith(verb) and "calendar_events" in s
-        ]
+def _touching(statements: list[str], verb: str) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith(verb) and "calendar_events" in s]
 
 
 def test_a_feed_writes_each_event_once_and_every_feed_after_reads_it(world, client, app):
@@ -64,11 +44,11 @@ def test_a_feed_writes_each_event_once_and_every_feed_after_reads_it(world, clie
     assert len(stored) == len(events(first)) == 1
     assert next(iter(stored.values())) in first
 
-    with Statements(app) as again:
+    with counting_queries() as again:
         assert get_feed(client, PUBLIC).data == first
     # This process had it: not even a read.
-    assert again.touching("INSERT") == []
-    assert again.touching("SELECT") == []
+    assert _touching(again, "INSERT") == []
+    assert _touching(again, "SELECT") == []
 
     org = get_feed(client, feed_path(FeedOwner.ORG, world.ours.id)).data
     assert len(_stored()) == 1 + len(events(org))  # the staff version is another event
@@ -82,11 +62,11 @@ def test_after_a_restart_the_feed_comes_from_the_store_with_the_same_bytes(
     rows = len(_stored())
 
     restarted = make_app(database, tmp_path)  # a new process, or another server: same database
-    with Statements(restarted) as statements:
+    with restarted.app_context(), counting_queries() as statements:
         after = [get_feed(restarted.test_client(), path).data for path in paths]
     assert after == before
-    assert statements.touching("INSERT") == []
-    assert len(statements.touching("SELECT")) == len(paths)  # one read of the store per feed
+    assert _touching(statements, "INSERT") == []
+    assert len(_touching(statements, "SELECT")) == len(paths)  # one read of the store per feed
     assert len(_stored()) == rows
     with restarted.app_context():
         db.engine.dispose()
