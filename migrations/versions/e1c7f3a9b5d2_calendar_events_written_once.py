@@ -6,9 +6,8 @@ Create Date: 2026-12-07 15:10:00.000000
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "e1c7f3a9b5d2"
