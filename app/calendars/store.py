@@ -33,6 +33,7 @@ from app.calendars.models import StoredEvent
 from app.calendars.writer import EventText
 from app.extensions import db
 from app.timeutil import japan_today
+from app.transaction import atomic
 
 log = logging.getLogger(__name__)
 
@@ -150,12 +151,11 @@ def bodies(texts: Sequence[EventText]) -> list[bytes]:
     return [found[k] for k in keys]
 
 
-def prune(today: date | None = None) -> int:
+@atomic
+def prune() -> int:
     """Forget the events no feed used for CALENDAR_EVENTS_KEEP_DAYS; how many went."""
-    today = today or japan_today()
     days = int(current_app.config["CALENDAR_EVENTS_KEEP_DAYS"])
     gone = db.session.execute(
-        sa.delete(StoredEvent).where(StoredEvent.used_on < today - timedelta(days=days))
+        sa.delete(StoredEvent).where(StoredEvent.used_on < japan_today() - timedelta(days=days))
     )
-    db.session.commit()
     return gone.rowcount  # type: ignore[attr-defined]
