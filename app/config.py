@@ -34,6 +34,10 @@ class Config:
     # each class this many days before it; how often the reminders due are looked for.
     FAMILY_REMINDER_DAYS = 2
     FAMILY_REMINDER_EVERY_MINUTES = 15
+    # Calendar feeds keep each written event (app/calendars/store.py); one no feed used for
+    # this many days is deleted by a job queued once a day (looked for this often).
+    CALENDAR_EVENTS_KEEP_DAYS = 30
+    CALENDAR_PRUNE_EVERY_MINUTES = 60
     HELP_PHONE = "0120-000-000"  # the city's help line, printed on cards and confirmations
     # The municipality, as the per-session records and a printed 活動記録 name it.
     CITY_NAME = "若葉市"
@@ -199,6 +203,8 @@ def environment_overrides() -> dict[str, str]:
         "STAFFING_DEADLINES_EVERY_MINUTES",
         "FAMILY_REMINDER_DAYS",
         "FAMILY_REMINDER_EVERY_MINUTES",
+        "CALENDAR_EVENTS_KEEP_DAYS",
+        "CALENDAR_PRUNE_EVERY_MINUTES",
         "LOG_FORMAT",
         "LOG_LEVEL",
         "RETENTION_YEARS",

@@ -8,43 +8,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache, lru_cache
-from typing import Any, NamedTuple
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import (
-    Calendar,
-    Event,
-    Timezone,
-    vCategory,
-    vDDDTypes,
-    vDuration,
-    vInt,
-    vText,
-    vUri,
-)
+from icalendar import Calendar, Event, Timezone, vDDDTypes, vDuration
 
 from app.auth.models import User
+from app.calendars import store, writer
 from app.calendars.feeds import (
-    EVENTS_CACHED,
     PRODID,
     REFRESH,
-    TZID,
     Audience,
     Feed,
     Site,
     selection,
 )
+from app.calendars.writer import TZID, EventText
 from app.curricula.models import CourseVersion
 from app.extensions import db
 from app.labels import TRACK
 from app.orgs.models import Organization
 from app.people.models import Registration, RegistrationStatus
 from app.scheduling.models import Session, SessionStaff, SessionStatus, StaffRole, Venue
-from app.timeutil import TOKYO
 
 
 @dataclass
@@ -101,19 +90,31 @@ def _rows(chosen: sa.ColumnElement[bool]) -> Sequence[sa.Row[*tuple[Any, ...]]]:
             Session.updated_at,
             Session.public,
             Session.capacity,
-            CourseVersion.title_ja,
-            CourseVersion.track,
-            CourseVersion.materials,
+            Session.course_version_id,
             Venue.name.label("venue_name"),
             Venue.address.label("venue_address"),
             Organization.name.label("org_name"),
         )
-        .join(CourseVersion, CourseVersion.id == Session.course_version_id)
         .join(Venue, Venue.id == Session.venue_id)
         .outerjoin(Organization, Organization.id == Session.partner_org_id)
         .where(chosen)
         .order_by(Session.starts_at, Session.id)
     ).all()
+
+
+def _courses(chosen: sa.ColumnElement[bool]) -> dict[int, sa.Row]:
+    """The feed's few course versions, read once each (not their JSON once per session)."""
+    return {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(
+                CourseVersion.id,
+                CourseVersion.title_ja,
+                CourseVersion.track,
+                CourseVersion.materials,
+            ).where(CourseVersion.id.in_(sa.select(Session.course_version_id).where(chosen)))
+        )
+    }
 
 
 def _staff_names(ids: sa.Select) -> dict[int, dict[str, list[str]]]:
@@ -181,24 +182,9 @@ class _Pages:
         return self.public.format(id=session_id) if public else self.public_list
 
 
-class EventText(NamedTuple):
-    """Everything one VEVENT says: the event's bytes are a function of this alone."""
-
-    uid: str
-    changed_at: datetime
-    sequence: int
-    status: str
-    summary: str
-    location: str
-    description: str
-    url: str
-    category: str
-    starts_at: datetime
-    ends_at: datetime
-
-
 def _event_text(
     row: sa.Row,
+    course: sa.Row,
     feed: Feed,
     site: Site,
     words: _Words,
@@ -218,8 +204,8 @@ def _event_text(
             lines.append(words.reason % {"reason": row.cancel_reason})
     elif waitlisted:
         lines.append(words.waitlisted)
-    if row.materials:
-        lines.append(words.materials % {"items": "、".join(row.materials)})
+    if course.materials:
+        lines.append(words.materials % {"items": "、".join(course.materials)})
     else:
         lines.append(words.no_materials)
     if feed.audience == Audience.STAFF:
@@ -239,11 +225,11 @@ def _event_text(
         lines.append(words.help % {"phone": site.help_phone})
 
     if cancelled:
-        summary = words.cancelled_summary % {"title": row.title_ja}
+        summary = words.cancelled_summary % {"title": course.title_ja}
     elif waitlisted:
-        summary = words.waitlisted_summary % {"title": row.title_ja}
+        summary = words.waitlisted_summary % {"title": course.title_ja}
     else:
-        summary = row.title_ja
+        summary = course.title_ja
     return EventText(
         uid=f"session-{row.id}@{site.uid_domain}",
         changed_at=row.updated_at,
@@ -255,33 +241,10 @@ def _event_text(
         ),
         description="\n".join(lines),
         url=url,
-        category=words.tracks.get(row.track, row.track),
+        category=words.tracks.get(course.track, course.track),
         starts_at=row.starts_at,
         ends_at=row.ends_at,
     )
-
-
-@lru_cache(maxsize=EVENTS_CACHED)
-def event_bytes(text: EventText) -> bytes:
-    """One VEVENT, serialized by icalendar.
-
-    Kept per process by its full content, so it can never be stale: a feed rebuilt after one
-    class changed serializes that one event again, not all of them."""
-    # Typed values set directly: the same bytes as Event.add(), without guessing each type.
-    event = Event()
-    event["UID"] = vText(text.uid)
-    event["DTSTAMP"] = vDDDTypes(text.changed_at)
-    event["LAST-MODIFIED"] = vDDDTypes(text.changed_at)
-    event["SEQUENCE"] = vInt(text.sequence)
-    event["STATUS"] = vText(text.status)
-    event["SUMMARY"] = vText(text.summary)
-    event["LOCATION"] = vText(text.location)
-    event["DESCRIPTION"] = vText(text.description)
-    event["URL"] = vUri(text.url)
-    event["CATEGORIES"] = vCategory([text.category])
-    event["DTSTART"] = vDDDTypes(text.starts_at.astimezone(TOKYO))
-    event["DTEND"] = vDDDTypes(text.ends_at.astimezone(TOKYO))
-    return event.to_ical()
 
 
 @cache
@@ -314,6 +277,7 @@ def event_texts(feed: Feed, site: Site, now: datetime) -> list[EventText]:
     rows = _rows(chosen)
     if not rows:
         return []
+    courses = _courses(chosen)
     ids = sa.select(Session.id).where(chosen)
     staff = _staff_names(ids) if feed.audience == Audience.STAFF else {}
     registered = _registered(ids) if feed.roster else {}
@@ -322,6 +286,7 @@ def event_texts(feed: Feed, site: Site, now: datetime) -> list[EventText]:
     return [
         _event_text(
             row,
+            courses[row.course_version_id],
             feed,
             site,
             words,
@@ -335,11 +300,12 @@ def event_texts(feed: Feed, site: Site, now: datetime) -> list[EventText]:
 
 
 def render(feed: Feed, site: Site, now: datetime) -> bytes:
-    """The feed's bytes: icalendar writes the calendar and each event; the events go in
-    before the calendar's END line, where icalendar would have put them."""
+    """The feed's bytes: icalendar writes the calendar, app.calendars.writer each event (the
+    same bytes as icalendar's), kept by app.calendars.store; the events go in before the
+    calendar's END line, where icalendar would have put them."""
     end = b"END:VCALENDAR\r\n"
     head = calendar(feed).to_ical().removesuffix(end)
-    return head + b"".join(event_bytes(text) for text in event_texts(feed, site, now)) + end
+    return head + b"".join(store.bodies(event_texts(feed, site, now))) + end
 
 
 # ---------------------------------------------------------------- invitations (iTIP)
@@ -372,7 +338,7 @@ def invitation(
     for text in event_texts(feed, Site.current(), now):
         if method == "CANCEL":
             text = text._replace(status="CANCELLED")
-        event = Event.from_ical(event_bytes(text))
+        event = Event.from_ical(writer.vevent(text))
         event["DTSTAMP"] = vDDDTypes(now)
         event.add("organizer", f"mailto:{organizer}")
         event.add(

@@ -29,21 +29,22 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.auth.models import User
+from app.calendars.writer import VERSION as WRITER_VERSION
 from app.extensions import db
 from app.orgs.models import Organization
 from app.people.models import Learner, Registration, RegistrationStatus
 from app.scheduling.models import Session, SessionStaff, SessionStatus, Venue
 from app.timeutil import local, local_day_bounds
 
-# Raise when the code writes different bytes for the same data, so that every ETag changes.
+# Raise when the code writes different bytes for the same data, so that every ETag changes
+# (the event writer's own version goes into every ETag as well).
 FEED_FORMAT = "1"
 DAYS_BACK = 90
 DAYS_AHEAD = 365
 CANCELLED_SHOWN_DAYS = 30
 REFRESH = timedelta(hours=1)
 PRODID = "-//Dekiru//Calendar feeds 1.0//JA"
-TZID = "Asia/Tokyo"
-# Serialized events kept per process (with their keys, about 2 kB each): a few large feeds.
+# Written events kept per process (app.calendars.store; about 1 kB each with their keys).
 EVENTS_CACHED = 12_000
 
 
@@ -218,7 +219,16 @@ def fingerprint(feed: Feed, site: Site, now: datetime) -> Fingerprint:
             sa.func.coalesce(sa.func.sum(Session.id), 0),
         ).where(chosen)
     ).one()
-    parts: list = [FEED_FORMAT, feed.key, feed.name, site, count, newest, int(id_sum)]
+    parts: list = [
+        FEED_FORMAT,
+        WRITER_VERSION,
+        feed.key,
+        feed.name,
+        site,
+        count,
+        newest,
+        int(id_sum),
+    ]
     if feed.windowed:
         parts.append(window(now).today)
     if count:

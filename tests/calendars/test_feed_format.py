@@ -263,5 +263,6 @@ def test_a_feeds_queries_do_not_grow_with_its_sessions(world, client, make):
             partner_org=world.ours.slug,
             instructor_ids=[teachers[i % 3].id],
         )
-    assert len(events(get_feed(client, path).data)) == 29
+    # Both times some events were never written: the store is read and written once each.
     assert _queries_for(client, path) == few
+    assert len(events(get_feed(client, path).data)) == 29
