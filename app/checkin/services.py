@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -346,7 +346,7 @@ def _record(
                 before=before,
                 after=attendance.status,
             )
-        _commit_keeping(attendance)
+        commit_keeping()
     except IntegrityError:
         # The same card scanned on two phones at once: the other scan won; report it.
         db.session.rollback()
@@ -364,7 +364,17 @@ def _record(
     return CheckinResult("checked_in", attendance, learner)
 
 
-def _commit_keeping(*objects: object) -> None:
+def record_attendance_rows(rows: list[dict[str, Any]]) -> list[Attendance]:
+    """Write new check-ins, each a dict of Attendance's columns, in the current transaction:
+    the one place the door's quick path (app.checkin.quick) writes attendances. Through the
+    ORM's unit of work, in one INSERT for them all: flush hooks on Attendance see each."""
+    attendances = [Attendance(**row) for row in rows]
+    db.session.add_all(attendances)
+    db.session.flush()
+    return attendances
+
+
+def commit_keeping() -> None:
     """Commit without expiring what was just written: the answer shows exactly these rows,
     and reloading them would cost the busiest request a query each."""
     session = db.session()
