@@ -322,7 +322,8 @@ def check_in_batch(session: Session, actor: User, items: list[dict[str, Any]]) -
                 break
             run.append(verdict)
         if run:
-            results.extend(_accept_run(session, actor, items[start : start + len(run)], run))
+            taken = items[start : start + len(run)]
+            results.extend(_accept_run(session, actor, quick_batch, taken, run))
             start += len(run)
         if start < len(items):
             results.append(_batch_item(session, actor, items[start]))
@@ -343,11 +344,15 @@ def _client_id(raw: dict[str, Any]) -> str | None:
 
 
 def _accept_run(
-    session: Session, actor: User, items: list[dict[str, Any]], run: list[quick.Verdict]
+    session: Session,
+    actor: User,
+    batch: quick.Batch,
+    items: list[dict[str, Any]],
+    run: list[quick.Verdict],
 ) -> list[BatchItemOut]:
     """The quick path's run, written at once; each item the full way if it lost a race."""
     counts = _counts(session)
-    done = quick.Batch.write(run)
+    done = batch.write(run)
     if done is None:
         return [_batch_item(session, actor, raw) for raw in items]
     results = []

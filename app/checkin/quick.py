@@ -14,7 +14,9 @@ staff change, a session cancelled or moved take effect on the very next request,
 worker process alike.
 
 New attendances are written by app.checkin.services.record_attendance_rows, the one place
-the door writes them (through the ORM's unit of work, so flush hooks see them).
+the quick path writes them: one Core INSERT, then app.checkin.signals.attendances_recorded
+for the areas above that keep something up to date on an attendance's insert (ORM flush
+hooks do not see these rows).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class Door:
     late_after_minutes: int
     capacity: int
     is_staff: bool
+    partner_org_id: int | None
 
     @classmethod
     def of(cls, user: User, session: Session, is_staff: bool) -> Door:
@@ -71,6 +74,7 @@ class Door:
             late_after_minutes=session.late_after_minutes,
             capacity=session.capacity,
             is_staff=is_staff,
+            partner_org_id=session.partner_org_id,
         )
 
 
@@ -203,6 +207,7 @@ def _single(by: str) -> sa.Select:
             _s.c.ends_at,
             _s.c.late_after_minutes,
             _s.c.capacity,
+            _s.c.partner_org_id,
             is_staff.label("is_staff"),
             *_counts_columns(session_id),
             *_PERSON,
@@ -353,17 +358,17 @@ def _earlier(existing: Seen, at: datetime, wanted: CheckinIn) -> bool:
     )
 
 
-def _seen(attendance: Attendance) -> Seen:
+def _seen(row: dict[str, Any]) -> Seen:
     return Seen(
-        id=attendance.id,
-        registration_id=attendance.registration_id,
-        session_id=attendance.session_id,
-        learner_id=attendance.learner_id,
-        status=attendance.status,
-        checked_in_at=attendance.checked_in_at,
-        method=attendance.method,
-        recorded_later=attendance.recorded_later,
-        client_id=attendance.client_id,
+        id=row["id"],
+        registration_id=row["registration_id"],
+        session_id=row["session_id"],
+        learner_id=row["learner_id"],
+        status=row["status"],
+        checked_in_at=row["checked_in_at"],
+        method=row["method"],
+        recorded_later=row["recorded_later"],
+        client_id=row["client_id"],
     )
 
 
@@ -377,12 +382,13 @@ class Answered:
     registration: None = None  # only a walk-in (the full path) registers someone
 
 
-def _write(verdicts: list[Verdict]) -> list[Answered] | None:
+def _write(door: Door, verdicts: list[Verdict]) -> list[Answered] | None:
     """Write the accepted ones (one transaction); None when another device won a race or a
     client_id was used before (the full path then says which)."""
     rows = [v.row for v in verdicts if v.row is not None]
     try:
-        written = iter(services.record_attendance_rows(rows)) if rows else iter(())
+        orgs = {door.session_id: door.partner_org_id}
+        written = iter(services.record_attendance_rows(rows, orgs) if rows else ())
         services.commit_keeping()
     except IntegrityError:
         db.session.rollback()
@@ -446,6 +452,7 @@ def quick_single(
         late_after_minutes=first.late_after_minutes,
         capacity=first.capacity,
         is_staff=bool(first.is_staff),
+        partner_org_id=first.partner_org_id,
     )
     verdict = judge(door, _person(rows, session_id), wanted, now, device.door_key_for(session_id))
     if verdict is None:
@@ -453,7 +460,7 @@ def quick_single(
         return None
     if first.last_used_at is None or now - first.last_used_at >= LAST_USE_PRECISION:
         db.session.execute(sa.update(_t).where(_t.c.id == first.token_id).values(last_used_at=now))
-    done = _write([verdict])
+    done = _write(door, [verdict])
     if done is None:
         return None
     g.api_user = Actor(first.user_id)
@@ -552,6 +559,5 @@ class Batch:
                 self.client_ids.add(wanted.client_id)
         return verdict
 
-    @staticmethod
-    def write(verdicts: list[Verdict]) -> list[Answered] | None:
-        return _write(verdicts)
+    def write(self, verdicts: list[Verdict]) -> list[Answered] | None:
+        return _write(self.door, verdicts)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import Role, User
-from app.checkin import device
+from app.checkin import device, signals
 from app.checkin.counts import counts_for
 from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod, SkillReached
 from app.core.models import record
@@ -364,14 +364,31 @@ def _record(
     return CheckinResult("checked_in", attendance, learner)
 
 
-def record_attendance_rows(rows: list[dict[str, Any]]) -> list[Attendance]:
-    """Write new check-ins, each a dict of Attendance's columns, in the current transaction:
-    the one place the door's quick path (app.checkin.quick) writes attendances. Through the
-    ORM's unit of work, in one INSERT for them all: flush hooks on Attendance see each."""
-    attendances = [Attendance(**row) for row in rows]
-    db.session.add_all(attendances)
-    db.session.flush()
-    return attendances
+def record_attendance_rows(
+    rows: list[dict[str, Any]], partner_orgs: dict[int, int | None]
+) -> list[dict[str, Any]]:
+    """Write new check-ins, each a dict of Attendance's columns, in the current transaction,
+    with one INSERT for them all; returns the rows with their ids. The one place the door's
+    quick path (app.checkin.quick) writes attendances: with Core, not the ORM's unit of work,
+    so flush hooks do not see them; it sends app.checkin.signals.attendances_recorded.
+    `partner_orgs`: each session's partner organization, as the caller read it."""
+    table = Attendance.__table__
+    written = {
+        registration_id: attendance_id
+        for attendance_id, registration_id in db.session.connection().execute(
+            sa.insert(table).returning(table.c.id, table.c.registration_id), rows
+        )
+    }
+    done = [{**row, "id": written[row["registration_id"]]} for row in rows]
+    signals.attendances_recorded.send(
+        None,
+        rows=done,
+        session_ids=sorted({row["session_id"] for row in done}),
+        partner_org_ids=sorted(
+            {org for row in done if (org := partner_orgs[row["session_id"]]) is not None}
+        ),
+    )
+    return done
 
 
 def commit_keeping() -> None:
