@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from app.auth.services import create_token, revoke_token
 from app.checkin import device
+from app.checkin.schemas import CheckinBatchOut, CheckinOut
 from app.extensions import db
 from app.orgs.services import set_active
 from app.people import cards
@@ -60,6 +61,7 @@ def test_a_card_scan_is_one_select_and_one_insert(door, api_for):
     inserted = door_path.index(["INSERT", "INTO", "attendances"])
     assert door_path[: inserted + 1] == [["SELECT", "users.id", "AS"], door_path[inserted]]
     body = done.get_json()
+    assert CheckinOut.model_validate(body).dump() == body  # what the schema writes, exactly
     assert body["counts"] == {"registered": 2, "waitlisted": 0, "checked_in": 2, "capacity": 4}
     assert body["attendance"]["method"] == "qr"
     assert body["attendance"]["learner_id"] == door.taro.id
@@ -103,6 +105,12 @@ def test_a_batch_reads_as_much_for_thirty_as_for_three(make, api_for):
         with counting_queries() as statements:
             sent = api.post(f"/sessions/{session.id}/checkins/batch", json={"items": items})
         assert sent.status_code == 200
+        assert (
+            CheckinBatchOut.model_validate(sent.get_json()).model_dump(
+                mode="json", exclude_unset=True
+            )
+            == sent.get_json()
+        )
         results = sent.get_json()["results"]
         assert [r["status"] for r in results] == [201] * len(group)
         assert [r["answer"]["counts"]["checked_in"] for r in results] == list(
