@@ -22,7 +22,7 @@ hooks do not see these rows).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from functools import cache, wraps
 from typing import Any
@@ -76,6 +76,12 @@ class Door:
             is_staff=is_staff,
             partner_org_id=session.partner_org_id,
         )
+
+    @classmethod
+    def read(cls, row: Any) -> Door:
+        """From the single door's statement, whose columns bear the fields' names."""
+        door = cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+        return replace(door, is_staff=bool(door.is_staff))
 
 
 @dataclass
@@ -202,7 +208,7 @@ def _single(by: str) -> sa.Select:
             _t.c.id.label("token_id"),
             _t.c.last_used_at,
             _s.c.id.label("session_id"),
-            _s.c.status.label("session_status"),
+            _s.c.status,
             _s.c.starts_at,
             _s.c.ends_at,
             _s.c.late_after_minutes,
@@ -442,18 +448,7 @@ def quick_single(
     if first is None or not first.active or first.role not in allowed or first.session_id is None:
         db.session.rollback()
         return None  # 401, 403 or 404: the full path says which
-    door = Door(
-        user_id=first.user_id,
-        role=first.role,
-        session_id=first.session_id,
-        status=first.session_status,
-        starts_at=first.starts_at,
-        ends_at=first.ends_at,
-        late_after_minutes=first.late_after_minutes,
-        capacity=first.capacity,
-        is_staff=bool(first.is_staff),
-        partner_org_id=first.partner_org_id,
-    )
+    door = Door.read(first)
     verdict = judge(door, _person(rows, session_id), wanted, now, device.door_key_for(session_id))
     if verdict is None:
         db.session.rollback()
