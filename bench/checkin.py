@@ -2,17 +2,28 @@
 
     .venv/bin/python -m bench.checkin [--seconds 20] [--clients 32] [--database-url URL]
 
-Builds a database of 50,000 learners (each with a card) and 2,000 sessions, 400 of them open
-for check-in now with 40 registered learners each; serves Dekiru with gunicorn (2 workers)
-on 127.0.0.1 and has 32 clients post check-ins (a card token and a fresh client_id each) for
-20 seconds; then serves the baseline — a bare Flask endpoint inserting one row into the same
-database — with the same server settings and load. Prints JSON and, with --write, updates
-BENCHMARKS.md. Every non-2xx answer is counted; none is acceptable.
+Builds a database of 50,000 learners (each with a card) and sessions open for check-in now
+with 40 registered learners each (800 for the single door, 2,000 for batches), besides
+1,600 others; serves Dekiru with gunicorn (2 workers) on 127.0.0.1 and has 32 clients post
+check-ins (a card token and a fresh client_id each) for 20 seconds; then serves the
+baseline — a bare Flask endpoint inserting one row into the same database — with the same
+server settings and load. Then the same for a device's batch (POST .../checkins/batch, one
+session's 40 learners as the check-in page queues them: learner_id, card_key, client_id,
+scanned_at) beside a bare Flask endpoint reading the same body and inserting its 40 rows in
+one transaction; items per second. Prints JSON and, with --write, updates BENCHMARKS.md
+(a section per database). Every non-2xx answer, and every batch item not 201, is counted;
+none is acceptable.
+
+On PostgreSQL: create the database first (`createdb -h 127.0.0.1 -U postgres
+bench_checkin`) and pass `--database-url postgresql://postgres@127.0.0.1:5432/bench_checkin`;
+its tables are dropped and made again.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import itertools
 import json
 import os
 import platform
@@ -21,8 +32,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,6 +45,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.auth.models import ApiToken, User
 from app.auth.services import create_token
+from app.checkin import device
 from app.config import REPO_ROOT
 from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
@@ -38,18 +53,27 @@ from app.orgs.models import Organization
 from app.people.cards import new_short_code, new_token
 from app.people.models import Card, Learner, Registration
 from app.scheduling.models import Session, SessionStaff, Venue
-from app.timeutil import utcnow
+from app.timeutil import iso, utcnow
 from bench.load import run_load
 from bench.servers import baseline_rows
 
 LEARNERS = 50_000
-SESSIONS = 2_000
-OPEN_SESSIONS = 400
+OPEN_SESSIONS = 800  # for single check-ins
+BATCH_SESSIONS = 2_000  # one batch each
+OTHER_SESSIONS = 1_600
+SESSIONS = OPEN_SESSIONS + BATCH_SESSIONS + OTHER_SESSIONS
 PER_OPEN_SESSION = 40
 
 
-def build(url: str) -> tuple[str, list[tuple[int, str]]]:
-    """The city's data; returns a coordinator's token and (session id, card token) targets."""
+@dataclass
+class Targets:
+    token: str
+    singles: list[tuple[int, str]]  # (session id, card token)
+    batches: list[tuple[int, list[dict]]]  # (session id, the page's queued items)
+
+
+def build(url: str) -> Targets:
+    """The city's data; returns a coordinator's token and what to check in."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     rng = random.Random(2026)
     with app.app_context():
@@ -87,12 +111,13 @@ def build(url: str) -> tuple[str, list[tuple[int, str]]]:
 
         now = utcnow().replace(microsecond=0)
         rows = []
+        opened = OPEN_SESSIONS + BATCH_SESSIONS
         for i in range(SESSIONS):
-            venue = venues[i % OPEN_SESSIONS]
-            if i < OPEN_SESSIONS:  # running now: check-in is open
+            venue = venues[i % len(venues)]
+            if i < opened:  # running now: check-in is open
                 start = now - timedelta(minutes=5)
             else:  # the rest of the term, before and after
-                start = now + timedelta(days=(i // OPEN_SESSIONS) * 7 - 14, hours=i % 5)
+                start = now + timedelta(days=(i % 5) * 7 - 14, hours=i % 5)
             rows.append(
                 {
                     "course_version_id": version.id,
@@ -156,26 +181,45 @@ def build(url: str) -> tuple[str, list[tuple[int, str]]]:
             )
         db.session.execute(sa.insert(Card), card_rows)
         registrations = []
-        targets = []
+        singles: list[tuple[int, str]] = []
+        batches: list[tuple[int, list[dict]]] = []
         shuffled = learner_ids[:]
         rng.shuffle(shuffled)
         position = 0
-        for sid in session_ids[:OPEN_SESSIONS]:
-            for learner_id in shuffled[position : position + PER_OPEN_SESSION]:
-                registrations.append(_registration(sid, learner_id, now))
-                targets.append((sid, tokens[learner_id]))
+        scanned = iso(now - timedelta(minutes=1))
+        for n, sid in enumerate(session_ids[:opened]):
+            if position + PER_OPEN_SESSION > len(shuffled):
+                position = 0
+            people = shuffled[position : position + PER_OPEN_SESSION]
             position += PER_OPEN_SESSION
+            registrations.extend(_registration(sid, learner_id, now) for learner_id in people)
+            if n < OPEN_SESSIONS:
+                singles.extend((sid, tokens[learner_id]) for learner_id in people)
+                continue
+            key = device.door_key_for(sid)
+            items = [
+                {
+                    "learner_id": learner_id,
+                    "card_key": device.card_key(key, tokens[learner_id]),
+                    "client_id": str(uuid.uuid4()),
+                    "scanned_at": scanned,
+                    "method": "qr",
+                }
+                for learner_id in people
+            ]
+            batches.append((sid, items))
         registrations.extend(  # other sessions: a few each, for realistic indexes
             _registration(sid, learner_id, now)
-            for sid in session_ids[OPEN_SESSIONS:]
+            for sid in session_ids[opened:]
             for learner_id in rng.sample(learner_ids, 8)
         )
         db.session.execute(sa.insert(Registration), registrations)
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 1
         db.engine.dispose()
-    rng.shuffle(targets)
-    return plain, targets
+    rng.shuffle(singles)
+    rng.shuffle(batches)
+    return Targets(plain, singles, batches)
 
 
 def _registration(session_id: int, learner_id: int, now) -> dict:
@@ -226,12 +270,19 @@ class Server:
         )
 
     def __enter__(self) -> Server:
-        deadline = time.time() + 30
+        # The port opens before the workers have imported the app: wait for an answer (any,
+        # a 404 will do), then for the other worker, booting meanwhile, so that no request
+        # of the measurement waits for a worker to start.
+        deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/bench-ready")
+                connection.getresponse().read()
+                connection.close()
+                time.sleep(3)
+                return self
+            except (OSError, http.client.HTTPException):
                 time.sleep(0.2)
         self.process.kill()
         raise RuntimeError("server did not start")
@@ -242,11 +293,12 @@ class Server:
 
 
 def measure(url: str, seconds: float, clients: int) -> dict:
-    token, targets = build(url)
-    headers = {"Authorization": f"Bearer {token}"}
+    load_before = round(os.getloadavg()[0], 2)
+    targets = build(url)
+    headers = {"Authorization": f"Bearer {targets.token}"}
 
     def checkins():
-        for session_id, card_token in targets:
+        for session_id, card_token in targets.singles:
             body = {"code": card_token, "client_id": str(uuid.uuid4())}
             yield "POST", f"/api/v1/sessions/{session_id}/checkins", body, headers
 
@@ -254,17 +306,58 @@ def measure(url: str, seconds: float, clients: int) -> dict:
         while True:
             yield "POST", "/insert", {"payload": str(uuid.uuid4())}, {}
 
+    def batches():
+        for session_id, items in targets.batches:
+            yield "POST", f"/api/v1/sessions/{session_id}/checkins/batch", {"items": items}, headers
+
+    def batch_inserts():  # the same bodies, again if need be: the baseline has no rules
+        for _session_id, items in itertools.cycle(targets.batches):
+            yield "POST", "/insert-many", {"items": items}, {}
+
+    items = Counter()
+    lock = threading.Lock()
+
+    def count_items(status: int, data: bytes) -> None:
+        if status == 200:
+            answered = Counter(r["status"] for r in json.loads(data)["results"])
+            with lock:
+                items.update(answered)
+
     with Server("bench.servers:dekiru", url) as server:
         dekiru = run_load(
             "dekiru check-in", server.port, checkins(), clients=clients, seconds=seconds
         )
     with Server("bench.servers:baseline", url) as server:
         base = run_load("baseline insert", server.port, inserts(), clients=clients, seconds=seconds)
+    with Server("bench.servers:dekiru", url) as server:
+        batch = run_load(
+            "dekiru batch",
+            server.port,
+            batches(),
+            clients=clients,
+            seconds=seconds,
+            on_body=count_items,
+        )
+    with Server("bench.servers:baseline", url) as server:
+        batch_base = run_load(
+            "baseline insert many", server.port, batch_inserts(), clients=clients, seconds=seconds
+        )
+    size = PER_OPEN_SESSION
     return {
         "dekiru": dekiru.summary(),
         "baseline": base.summary(),
         "throughput_ratio": round(dekiru.rps / base.rps, 3) if base.rps else None,
-        "targets": len(targets),
+        "p99_ratio": round(dekiru.percentile(99) / base.percentile(99), 2),
+        "singles": len(targets.singles),
+        "batch": batch.summary() | {"items_per_s": round(batch.rps * size, 1)},
+        "batch_items": dict(sorted(items.items())),
+        "batch_baseline": batch_base.summary() | {"items_per_s": round(batch_base.rps * size, 1)},
+        "batch_ratio": round(batch.rps / batch_base.rps, 3) if batch_base.rps else None,
+        "batch_p99_ratio": round(batch.percentile(99) / batch_base.percentile(99), 2),
+        "batch_size": size,
+        "batches": len(targets.batches),
+        "load_before": load_before,
+        "load_after": round(os.getloadavg()[0], 2),
     }
 
 
@@ -300,23 +393,32 @@ def write_benchmarks(section: str, body: str) -> None:
     path.write_text(text)
 
 
-def report(result: dict, database: str, seconds: float, clients: int) -> str:
+def report(result: dict, database: str, seconds: float, clients: int, command: str) -> str:
     d, b = result["dekiru"], result["baseline"]
-    return f"""## Check-in under load (`bench/checkin.py`)
+    m, mb = result["batch"], result["batch_baseline"]
+    not_201 = sum(n for status, n in result["batch_items"].items() if int(status) != 201)
+    return f"""### {database}
 
-Command: `.venv/bin/python -m bench.checkin --seconds {seconds:g} --clients {clients} --write`
-Machine: {machine()}; database: {database}; server: gunicorn, 2 workers (gthread, 16 threads)
-on 127.0.0.1; data: {LEARNERS:,} learners with cards, {SESSIONS:,} sessions ({OPEN_SESSIONS} open,
-{PER_OPEN_SESSION} registered each); {clients} closed-loop clients for {seconds:g} s each.
-Measured {time.strftime("%Y-%m-%d")}.
+Command: `{command}`
+Machine: {machine()}; load average {result["load_before"]} before the run and
+{result["load_after"]} after it (other engineers' tests on the same 2 cores);
+server: gunicorn, 2 workers (gthread, 16 threads) on 127.0.0.1; data: {LEARNERS:,} learners
+with cards, {SESSIONS:,} sessions ({OPEN_SESSIONS} open for single check-ins and {BATCH_SESSIONS:,}
+for batches, {PER_OPEN_SESSION} registered each); {clients} closed-loop clients for {seconds:g} s
+each. Measured {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}.
 
-| | requests/s | p50 ms | p95 ms | p99 ms | non-2xx |
-|---|---:|---:|---:|---:|---:|
-| Dekiru `POST /api/v1/sessions/{{id}}/checkins` | {d["rps"]} | {d["p50_ms"]} | {d["p95_ms"]} | {d["p99_ms"]} | {d["non_2xx"]} |
-| baseline: bare Flask, insert one row | {b["rps"]} | {b["p50_ms"]} | {b["p95_ms"]} | {b["p99_ms"]} | {b["non_2xx"]} |
+| | requests/s | items/s | p50 ms | p95 ms | p99 ms | non-2xx |
+|---|---:|---:|---:|---:|---:|---:|
+| Dekiru `POST /api/v1/sessions/{{id}}/checkins` | {d["rps"]} | {d["rps"]} | {d["p50_ms"]} | {d["p95_ms"]} | {d["p99_ms"]} | {d["non_2xx"]} |
+| baseline: bare Flask, insert one row | {b["rps"]} | {b["rps"]} | {b["p50_ms"]} | {b["p95_ms"]} | {b["p99_ms"]} | {b["non_2xx"]} |
+| Dekiru `POST .../checkins/batch`, {result["batch_size"]} items | {m["rps"]} | {m["items_per_s"]} | {m["p50_ms"]} | {m["p95_ms"]} | {m["p99_ms"]} | {m["non_2xx"]} |
+| baseline: bare Flask, read the same body, insert {result["batch_size"]} rows in one transaction | {mb["rps"]} | {mb["items_per_s"]} | {mb["p50_ms"]} | {mb["p95_ms"]} | {mb["p99_ms"]} | {mb["non_2xx"]} |
 
-**Throughput ratio (Dekiru / baseline): {result["throughput_ratio"]}**; non-2xx answers: {d["non_2xx"]}
-(statuses {d["statuses"]}, connection errors {d["errors"] or 0}).
+Single check-in: **throughput ratio {result["throughput_ratio"]}** (aim ≥ 0.70), p99
+{result["p99_ratio"]}× the baseline's (aim ≤ 2), non-2xx {d["non_2xx"]} (statuses {d["statuses"]},
+connection errors {d["errors"] or 0}).
+Batch: **items/s ratio {result["batch_ratio"]}** (aim ≥ 0.70), p99 {result["batch_p99_ratio"]}×
+the baseline's (aim ≤ 2), non-2xx {m["non_2xx"]}, items not 201 {not_201} (items {result["batch_items"]}).
 """
 
 
@@ -333,9 +435,12 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         result = measure(url, args.seconds, args.clients)
     print(json.dumps(result, ensure_ascii=False, indent=2))
-    database = "SQLite (WAL)" if url.startswith("sqlite") else "PostgreSQL"
+    sqlite = url.startswith("sqlite")
+    database = "SQLite (WAL)" if sqlite else "PostgreSQL"
+    command = " ".join(["nice -n 0 .venv/bin/python -m bench.checkin", *sys.argv[1:]])
     if args.write:
-        write_benchmarks("checkin", report(result, database, args.seconds, args.clients))
+        body = report(result, database, args.seconds, args.clients, command)
+        write_benchmarks("checkin" if sqlite else "checkin-postgresql", body)
 
 
 if __name__ == "__main__":

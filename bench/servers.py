@@ -25,7 +25,8 @@ baseline_rows = sa.Table(
 
 
 def make_baseline() -> Flask:
-    """A bare Flask endpoint that inserts one row: the floor any check-in is measured against."""
+    """Bare Flask endpoints that insert one row, or a batch's rows: the floors any check-in is
+    measured against."""
     engine = sa.create_engine(URL)
     flask_app = Flask("baseline")
 
@@ -34,6 +35,14 @@ def make_baseline() -> Flask:
         with engine.begin() as conn:
             conn.execute(baseline_rows.insert().values(payload=request.get_data(as_text=True)))
         return {"ok": True}, 201
+
+    @flask_app.post("/insert-many")
+    def insert_many():
+        """The floor for a device's batch: its body read, one row per item, one transaction."""
+        items = request.get_json()["items"]
+        with engine.begin() as conn:
+            conn.execute(baseline_rows.insert(), [{"payload": item["client_id"]} for item in items])
+        return {"inserted": len(items)}, 201
 
     return flask_app
 

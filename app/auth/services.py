@@ -107,7 +107,8 @@ def user_for_session(user_id: str) -> User | None:
     return user
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What is stored of an API token (ApiToken.token_hash)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -138,7 +139,7 @@ def create_token(
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
-        token_hash=_hash(plain),
+        token_hash=token_hash(plain),
         prefix=plain[:10],
         label=clean(label),
         expires_at=utcnow() + timedelta(days=days) if days else None,
@@ -154,7 +155,7 @@ def user_for_token(plain: str) -> User | None:
         sa.select(ApiToken)
         .options(joinedload(ApiToken.user))
         .where(
-            ApiToken.token_hash == _hash(plain),
+            ApiToken.token_hash == token_hash(plain),
             ApiToken.revoked_at.is_(None),
             sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
         )

@@ -11,9 +11,11 @@ from app.checkin.door import (
     check_in_batch,
     check_in_or_walk_in,
     checkin_answer,
+    door_answer,
     roster_answer,
     roster_response,
 )
+from app.checkin.quick import quick_first, quick_single
 from app.checkin.schemas import (
     BATCH_MAX,
     CheckinBatchIn,
@@ -55,6 +57,7 @@ from app.scheduling.queries import get_session
     "session's instructors and assistants, coordinators and admins only.",
     body=CheckinIn,
 )
+@quick_first(lambda allowed, session_id: quick_single(session_id, allowed, door_answer))
 @api_roles(Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR)
 def create_checkin(session_id: int):
     session = get_session(api_user(), session_id)

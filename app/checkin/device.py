@@ -29,8 +29,12 @@ CARD_KEY_CHARS = 32  # 128 bits of the hash: as many as the short code could eve
 
 
 def door_key(session: Session) -> bytes:
+    return door_key_for(session.id)
+
+
+def door_key_for(session_id: int) -> bytes:
     secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, f"dekiru-door:{session.id}".encode(), hashlib.sha256).digest()
+    return hmac.new(secret, f"dekiru-door:{session_id}".encode(), hashlib.sha256).digest()
 
 
 def door_key_text(key: bytes) -> str:

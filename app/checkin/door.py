@@ -18,14 +18,12 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as ResponseBase
 
 from app.auth.models import Role, User
-from app.checkin import device, services
+from app.checkin import device, quick, services
 from app.checkin.counts import counts_for
 from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod, DoorRefusal
 from app.checkin.schemas import (
     CLIENT_ID_MAX,
     AttendanceOut,
-    BatchItemOut,
-    CheckinBatchOut,
     CheckinCounts,
     CheckinIn,
     CheckinOut,
@@ -47,12 +45,12 @@ from app.people.models import (
     RegistrationSource,
     RegistrationStatus,
 )
-from app.people.privacy import Field, learner_visibility, may_see
+from app.people.privacy import Field, is_session_staff, learner_visibility, may_see
 from app.people.registration import register
 from app.scheduling.models import Session
 from app.templating import format_time
 from app.text import clean
-from app.timeutil import parse_iso
+from app.timeutil import iso, parse_iso, utcnow
 from app.transaction import atomic
 
 
@@ -199,7 +197,7 @@ def _counts(session: Session) -> CheckinCounts:
     )
 
 
-def _message(outcome: CheckinOutcome) -> str:
+def _message(outcome: CheckinOutcome | quick.Answered) -> str:
     name = outcome.learner.name
     if outcome.result == "waitlisted":
         return _("%(name)sさんをキャンセル待ちに登録しました。", name=name)
@@ -219,11 +217,22 @@ def _message(outcome: CheckinOutcome) -> str:
 
 def checkin_answer(session: Session, outcome: CheckinOutcome) -> tuple[dict[str, Any], int]:
     """The answer and its status: 200 for someone already checked in, else 201."""
+    return door_answer(outcome, _counts(session))
+
+
+def door_answer(
+    outcome: CheckinOutcome | quick.Answered, counts: CheckinCounts
+) -> tuple[dict[str, Any], int]:
+    """The answer to a check-in as the full path or the quick one (app.checkin.quick) did it,
+    with the session's counts after it."""
+    status = 200 if outcome.result == "already_checked_in" else 201
+    if isinstance(outcome, quick.Answered):
+        return _quick_body(outcome, counts), status
     answer = CheckinOut(
         result=outcome.result,
         learner=DoorLearner.model_validate(outcome.learner),
         message=_message(outcome),
-        counts=_counts(session),
+        counts=counts,
     )
     if outcome.attendance is not None:
         answer.attendance = AttendanceOut.model_validate(outcome.attendance)
@@ -231,7 +240,39 @@ def checkin_answer(session: Session, outcome: CheckinOutcome) -> tuple[dict[str,
         answer.status = AttendanceStatus(outcome.attendance.status)
     if outcome.registration is not None:
         answer.registration = WalkInRegistration.model_validate(outcome.registration)
-    return answer.dump(), 200 if outcome.result == "already_checked_in" else 201
+    return answer.dump(), status
+
+
+def _quick_body(outcome: quick.Answered, counts: CheckinCounts) -> dict[str, Any]:
+    """CheckinOut's dump, written out for the busiest answer (a check-in, or one already
+    recorded: never a walk-in's registration); tests/checkin/test_quick_door.py reads it back
+    with CheckinOut."""
+    seen, person = outcome.attendance, outcome.learner
+    at = iso(seen.checked_in_at)
+    return {
+        "result": outcome.result,
+        "learner": {"id": person.id, "name": person.name, "furigana": person.furigana},
+        "message": _message(outcome),
+        "counts": {
+            "registered": counts.registered,
+            "waitlisted": counts.waitlisted,
+            "checked_in": counts.checked_in,
+            "capacity": counts.capacity,
+        },
+        "attendance": {
+            "id": seen.id,
+            "registration_id": seen.registration_id,
+            "session_id": seen.session_id,
+            "learner_id": seen.learner_id,
+            "status": seen.status,
+            "checked_in_at": at,
+            "method": seen.method,
+            "recorded_later": seen.recorded_later,
+            "client_id": seen.client_id,
+        },
+        "checked_in_at": at,
+        "status": seen.status,
+    }
 
 
 def roster_answer(user: User, session: Session, *, for_page: bool = False) -> dict[str, Any]:
@@ -292,23 +333,83 @@ def roster_response(body: dict[str, Any]) -> ResponseBase:
 
 
 def check_in_batch(session: Session, actor: User, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each item as the single door would take it, in order, each in its own transaction:
-    one refused item leaves the others as they are. A refused item that carries a client_id
-    is kept (DoorRefusal) for the coordinator's attendance page."""
+    """Each item as the single door would take it, in order: one refused item leaves the
+    others as they are. A refused item that carries a client_id is kept (DoorRefusal) for
+    the coordinator's attendance page.
+
+    The items the quick path accepts (app.checkin.quick: someone registered, not yet checked
+    in, or already) are judged from one read of the batch's people and written together;
+    the first item it does not take ends that run, is taken the full way in its own
+    transaction, and the people are read again for the items after it."""
+    read = [_read_item(raw) for raw in items]
+    quick_batch = quick.Batch(actor, session, is_session_staff(actor, session))
+    results: list[dict[str, Any]] = []
+    start = 0
+    while start < len(items):
+        quick_batch.read([wanted for wanted in read[start:] if wanted is not None])
+        now = utcnow()
+        run: list[quick.Verdict] = []
+        for wanted in read[start:]:
+            verdict = quick_batch.judge(wanted, now) if wanted is not None else None
+            if verdict is None:
+                break
+            run.append(verdict)
+        if run:
+            taken = items[start : start + len(run)]
+            results.extend(_accept_run(session, actor, quick_batch, taken, run))
+            start += len(run)
+        if start < len(items):
+            results.append(_batch_item(session, actor, items[start]))
+            start += 1
+    # CheckinBatchOut's dump: each item's answer is already the single door's JSON.
+    return {"results": results}
+
+
+def _read_item(raw: dict[str, Any]) -> CheckinIn | None:
+    try:
+        return CheckinIn.read(raw)
+    except ServiceError:
+        return None  # the full path answers it, with its refusal kept
+
+
+def _client_id(raw: dict[str, Any]) -> str | None:
+    sent_id = raw.get("client_id")
+    return sent_id.strip()[:CLIENT_ID_MAX] if isinstance(sent_id, str) else None
+
+
+def _accept_run(
+    session: Session,
+    actor: User,
+    batch: quick.Batch,
+    items: list[dict[str, Any]],
+    run: list[quick.Verdict],
+) -> list[dict[str, Any]]:
+    """The quick path's run, written at once; each item the full way if it lost a race."""
+    counts = _counts(session)
+    done = batch.write(run)
+    if done is None:
+        return [_batch_item(session, actor, raw) for raw in items]
     results = []
-    for raw in items:
-        sent_id = raw.get("client_id")
-        client_id = sent_id.strip()[:CLIENT_ID_MAX] if isinstance(sent_id, str) else None
-        try:
-            wanted = CheckinIn.read(raw)
-            body, status = checkin_answer(session, check_in_or_walk_in(session, actor, wanted))
-            results.append(BatchItemOut(client_id=client_id, status=status, answer=body))
-        except ServiceError as exc:
-            db.session.rollback()
-            if client_id:
-                _keep_refusal(session, actor, raw, client_id, exc)
-            results.append(BatchItemOut(client_id=client_id, status=exc.status, error=exc.body()))
-    return CheckinBatchOut(results=results).model_dump(mode="json", exclude_unset=True)
+    for raw, answered in zip(items, done, strict=True):
+        if answered.result == "checked_in":
+            counts = counts.model_copy(update={"checked_in": counts.checked_in + 1})
+        body, status = door_answer(answered, counts)
+        results.append({"client_id": _client_id(raw), "status": status, "answer": body})
+    return results
+
+
+def _batch_item(session: Session, actor: User, raw: dict[str, Any]) -> dict[str, Any]:
+    """One item the full way, in its own transaction."""
+    client_id = _client_id(raw)
+    try:
+        wanted = CheckinIn.read(raw)
+        body, status = checkin_answer(session, check_in_or_walk_in(session, actor, wanted))
+        return {"client_id": client_id, "status": status, "answer": body}
+    except ServiceError as exc:
+        db.session.rollback()
+        if client_id:
+            _keep_refusal(session, actor, raw, client_id, exc)
+        return {"client_id": client_id, "status": exc.status, "error": exc.body()}
 
 
 def _keep_refusal(

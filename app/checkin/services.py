@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import Role, User
-from app.checkin import device
+from app.checkin import device, signals
 from app.checkin.counts import counts_for
 from app.checkin.models import Attendance, AttendanceStatus, CheckinMethod, SkillReached
 from app.core.models import record
@@ -346,7 +346,7 @@ def _record(
                 before=before,
                 after=attendance.status,
             )
-        _commit_keeping(attendance)
+        commit_keeping()
     except IntegrityError:
         # The same card scanned on two phones at once: the other scan won; report it.
         db.session.rollback()
@@ -364,7 +364,34 @@ def _record(
     return CheckinResult("checked_in", attendance, learner)
 
 
-def _commit_keeping(*objects: object) -> None:
+def record_attendance_rows(
+    rows: list[dict[str, Any]], partner_orgs: dict[int, int | None]
+) -> list[dict[str, Any]]:
+    """Write new check-ins, each a dict of Attendance's columns, in the current transaction,
+    with one INSERT for them all; returns the rows with their ids. The one place the door's
+    quick path (app.checkin.quick) writes attendances: with Core, not the ORM's unit of work,
+    so flush hooks do not see them; it sends app.checkin.signals.attendances_recorded.
+    `partner_orgs`: each session's partner organization, as the caller read it."""
+    table = Attendance.__table__
+    written = {
+        registration_id: attendance_id
+        for attendance_id, registration_id in db.session.connection().execute(
+            sa.insert(table).returning(table.c.id, table.c.registration_id), rows
+        )
+    }
+    done = [{**row, "id": written[row["registration_id"]]} for row in rows]
+    signals.attendances_recorded.send(
+        None,
+        rows=done,
+        session_ids=sorted({row["session_id"] for row in done}),
+        partner_org_ids=sorted(
+            {org for row in done if (org := partner_orgs[row["session_id"]]) is not None}
+        ),
+    )
+    return done
+
+
+def commit_keeping() -> None:
     """Commit without expiring what was just written: the answer shows exactly these rows,
     and reloading them would cost the busiest request a query each."""
     session = db.session()

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 
+from app.checkin import signals as checkin_signals
 from app.checkin.models import Attendance
 from app.errors import Conflict, NotFound
 from app.extensions import db
@@ -143,20 +144,38 @@ def _queue_after_change(session: OrmSession, _flush: UOWTransaction) -> None:
     if syncing.get():
         return
     session_ids, former_orgs = _changed(session)
+    _queue_for(session, session_ids, former_orgs)
+
+
+@checkin_signals.attendances_recorded.connect
+def _queue_after_check_ins(
+    _sender: object, *, partner_org_ids: list[int], **_kwargs: object
+) -> None:
+    """The door's quick path writes check-ins with Core, which no flush hook sees: the same
+    sync, queued in the same transaction, for the partners of the sessions."""
+    if not syncing.get():
+        _queue_for_orgs(db.session(), set(partner_org_ids))
+
+
+def _queue_for(session: OrmSession, session_ids: set[int], former_orgs: set[int]) -> None:
     if not session_ids and not former_orgs:
         return
-    connection = session.connection()
     orgs = set(
-        connection.execute(
-            sa.select(Session.partner_org_id).where(Session.id.in_(session_ids)).distinct()
-        ).scalars()
+        session.connection()
+        .execute(sa.select(Session.partner_org_id).where(Session.id.in_(session_ids)).distinct())
+        .scalars()
     )
-    orgs = {org for org in orgs | former_orgs if org is not None}
+    _queue_for_orgs(session, {org for org in orgs | former_orgs if org is not None})
+
+
+def _queue_for_orgs(session: OrmSession, orgs: set[int]) -> None:
     if not orgs:
         return
-    linked = connection.execute(
-        sa.select(SheetLink.org_id).where(SheetLink.org_id.in_(orgs))
-    ).scalars()
+    linked = (
+        session.connection()
+        .execute(sa.select(SheetLink.org_id).where(SheetLink.org_id.in_(orgs)))
+        .scalars()
+    )
     delay = float(current_app.config["SHEETS_SYNC_AFTER_CHANGE"])
     for org_id in linked:
         enqueue(

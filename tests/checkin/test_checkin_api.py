@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
+import time_machine
 
 from app.checkin import services
 from app.extensions import db
@@ -13,12 +14,13 @@ from app.people import cards
 from app.people.models import Learner
 from app.people.registration import register
 from app.scheduling.sessions import cancel_session
-from app.timeutil import iso
+from app.timeutil import iso, utcnow
 from tests.checkin.support import (
     attendance_rows,
     audit,
     end,
     learner,
+    minute,
     open_session,
     registration_of,
 )
@@ -121,21 +123,24 @@ def test_a_card_of_someone_registered_for_another_session_says_so(make, door, ap
 
 
 def test_check_in_opens_sixty_minutes_before_the_start(make, door, api_for):
-    person = learner("田中 四郎", "たなか しろう")
-    too_early = open_session(make, started_minutes_ago=-61)
-    just_open = open_session(make, started_minutes_ago=-59)
-    for session in (too_early, just_open):
-        register(session, person, source="phone")
-    api = api_for(door.coordinator)
+    # The clock stopped at the whole minute the sessions are counted from: a minute turning
+    # between making them and scanning would open the door of the one 61 minutes ahead.
+    with time_machine.travel(minute(utcnow()), tick=False):
+        person = learner("田中 四郎", "たなか しろう")
+        too_early = open_session(make, started_minutes_ago=-61)
+        just_open = open_session(make, started_minutes_ago=-59)
+        for session in (too_early, just_open):
+            register(session, person, source="phone")
+        api = api_for(door.coordinator)
 
-    refused = api.check_in(too_early, learner_id=person.id)
-    assert refused.status_code == 409
-    assert refused.get_json()["error"]["code"] == "session_not_open"
-    assert "60分前" in refused.get_json()["error"]["message"]
+        refused = api.check_in(too_early, learner_id=person.id)
+        assert refused.status_code == 409
+        assert refused.get_json()["error"]["code"] == "session_not_open"
+        assert "60分前" in refused.get_json()["error"]["message"]
 
-    early = api.check_in(just_open, learner_id=person.id)
-    assert early.status_code == 201
-    assert early.get_json()["status"] == "present"
+        early = api.check_in(just_open, learner_id=person.id)
+        assert early.status_code == 201
+        assert early.get_json()["status"] == "present"
 
 
 def test_after_the_end_the_sessions_staff_and_coordinators_record_it_marked_later(

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import time_machine
 from flask_migrate import stamp
 
+from app.auth.services import create_token
 from app.config import REPO_ROOT
 from app.extensions import db
 from app.jobs.models import Job, JobState, JobWorker
@@ -381,3 +382,22 @@ def test_partners_and_coordinators_may_not_see_the_jobs_page(world, client):
     for user in (world["partner"], world["coordinator"]):
         login(client, user)
         assert client.get("/admin/jobs").status_code == 403
+
+
+def test_a_check_in_at_the_door_queues_the_partners_sync(world, make, client):
+    """The door's quick path writes with Core, past the ORM's flush hooks: it still queues."""
+    person = _learner(1)
+    register(world["session"], person, source="phone")
+    world["session"].starts_at = utcnow() - timedelta(minutes=5)
+    world["session"].ends_at = utcnow() + timedelta(minutes=55)
+    db.session.execute(sa.delete(Job))  # what registering and moving it queued
+    db.session.commit()
+    token = create_token(world["coordinator"])[1]
+    done = client.post(
+        f"/api/v1/sessions/{world['session'].id}/checkins",
+        json={"code": person.active_card.token},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert done.status_code == 201, done.get_json()
+    [job] = _jobs()
+    assert (job.org_id, job.trigger, job.state) == (world["ours"].id, "change", "queued")
