@@ -1,0 +1,59 @@
+"""reports: per-session figures added up ahead of time, counted once from the raw rows
+
+Revision ID: a7d3f1c9e2b4
+Revises: c4e9a2f7b1d3
+Create Date: 2026-12-07 15:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'a7d3f1c9e2b4'
+down_revision = 'c4e9a2f7b1d3'
+branch_labels = None
+depends_on = None
+
+# The counts as app.reports.stored.session_counts wrote them when this table was made (a
+# migration keeps its own copy: the app's rule may change later, the app then rebuilds with
+# `flask --app app reports-rebuild`).
+BACKFILL = """
+INSERT INTO report_session_figures
+    (session_id, present, registered, waitlisted, no_show, instructors, assistants)
+SELECT s.id,
+    (SELECT count(*) FROM attendances a
+        WHERE a.session_id = s.id AND a.status IN ('present', 'late')),
+    (SELECT count(*) FROM registrations r
+        WHERE r.session_id = s.id AND r.status = 'registered'),
+    (SELECT count(*) FROM registrations r
+        WHERE r.session_id = s.id AND r.status = 'waitlisted'),
+    (SELECT count(*) FROM registrations r
+        WHERE r.session_id = s.id AND r.status = 'registered'
+        AND NOT EXISTS (SELECT 1 FROM attendances a
+            WHERE a.registration_id = r.id AND a.status != 'absent')),
+    (SELECT count(*) FROM session_staff st
+        WHERE st.session_id = s.id AND st.role = 'instructor'),
+    (SELECT count(*) FROM session_staff st
+        WHERE st.session_id = s.id AND st.role = 'assistant')
+FROM sessions s
+"""
+
+
+def upgrade():
+    op.create_table('report_session_figures',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('present', sa.Integer(), nullable=False),
+    sa.Column('registered', sa.Integer(), nullable=False),
+    sa.Column('waitlisted', sa.Integer(), nullable=False),
+    sa.Column('no_show', sa.Integer(), nullable=False),
+    sa.Column('instructors', sa.Integer(), nullable=False),
+    sa.Column('assistants', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['session_id'], ['sessions.id'], name=op.f('fk_report_session_figures_session_id_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('session_id', name=op.f('pk_report_session_figures'))
+    )
+    op.execute(BACKFILL)
+
+
+def downgrade():
+    op.drop_table('report_session_figures')
