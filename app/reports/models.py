@@ -26,3 +26,18 @@ class SessionFigures(Model):
     no_show: Mapped[int]  # registered without a present, late or excused attendance
     instructors: Mapped[int]
     assistants: Mapped[int]
+    # Goes up by one each time the session's row is counted again: on any change to the
+    # session, its attendance, registrations, staff, skills reached or survey answers. What
+    # a page shows of these sessions is the same while their revisions are (app.public).
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+class DataVersion(Model):
+    """One row, one number: up by one in every transaction that changes a session, its
+    attendance, registrations, staff, skills reached or survey answers, a venue or a course.
+    Whatever is counted from them is the same while it is: a version for caches and ETags."""
+
+    __tablename__ = "report_data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int]

@@ -5,7 +5,8 @@ The counts of a session are written by one rule, `session_counts`: the raw-row c
 can only disagree if a change is missed — and none is:
 
 - an ORM change (a check-in, undone or corrected; a registration made, cancelled or moved; a
-  staff member added or removed; a session added) is heard in `after_flush`, where the touched
+  staff member added or removed; a session added or edited; a skill reached or a survey
+  answer, which only move the revision) is heard in `after_flush`, where the touched
   sessions' rows are counted again, on the flush's own connection, in its transaction;
 - a statement that writes many rows at once through the session (`sa.update(Attendance)` in a
   learner merge, `sa.delete(...)`, the demo city's bulk INSERTs) is heard in `do_orm_execute`:
@@ -24,12 +25,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 
-from app.checkin.models import Attendance, AttendanceStatus
+from app.checkin.models import Attendance, AttendanceStatus, SkillReached
+from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
 from app.people.models import Registration, RegistrationStatus
 from app.reports.filters import PRESENT
-from app.reports.models import SessionFigures
-from app.scheduling.models import Session, SessionStaff, StaffRole
+from app.reports.models import DataVersion, SessionFigures
+from app.scheduling.models import Session, SessionStaff, StaffRole, Venue
+from app.surveys.models import SurveyAnswer
 
 CHUNK = 500  # session ids per statement (SQLite's limit on bound parameters is far above)
 
@@ -81,16 +84,27 @@ COLUMNS = ("present", "registered", "waitlisted", "no_show", "instructors", "ass
 
 
 def refresh(connection: sa.Connection, session_ids: Iterable[int]) -> None:
-    """Count the given sessions again: one DELETE and one INSERT … SELECT per chunk."""
+    """Count the given sessions again, their revisions one up: one UPDATE and one
+    INSERT … SELECT (of sessions without a row yet) per chunk. A deleted session's row goes
+    with it (ON DELETE CASCADE)."""
     table = SessionFigures.__table__
     ids = sorted({int(i) for i in session_ids if i is not None})
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        connection.execute(sa.delete(table).where(table.c.session_id.in_(chunk)))
+        counts = {label.name: label.element for label in session_counts(table.c.session_id)}
+        updated = connection.execute(
+            sa.update(table)
+            .where(table.c.session_id.in_(chunk))
+            .values(**counts, revision=table.c.revision + 1)
+        )
+        if updated.rowcount == len(chunk):
+            continue  # every session had its row
         connection.execute(
             sa.insert(table).from_select(
                 ["session_id", *COLUMNS],
-                sa.select(Session.id, *session_counts(Session.id)).where(Session.id.in_(chunk)),
+                sa.select(Session.id, *session_counts(Session.id)).where(
+                    Session.id.in_(chunk), _without_figures()
+                ),
             )
         )
 
@@ -105,19 +119,33 @@ def rebuild() -> int:
             ["session_id", *COLUMNS], sa.select(Session.id, *session_counts(Session.id))
         )
     )
+    bump_version(connection)
     return db.session.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+
+
+def bump_version(connection: sa.Connection) -> None:
+    table = DataVersion.__table__
+    moved = connection.execute(
+        sa.update(table).where(table.c.id == 1).values(version=table.c.version + 1)
+    )
+    if moved.rowcount == 0:  # a database made without the migrations (the tests')
+        connection.execute(sa.insert(table).values(id=1, version=1))
+
+
+def data_version() -> int:
+    return db.session.scalar(sa.select(DataVersion.version).where(DataVersion.id == 1)) or 0
 
 
 # ---------------------------------------------------------------- hearing every change
 
 # The tables whose rows the counts read, and the column naming each row's session.
+# Skills reached and survey answers change no count, but what the public page shows: their
+# session's revision goes up.
+_MODELS = (Attendance, Registration, SessionStaff, SkillReached, SurveyAnswer)
 _SESSION_OF: dict[str, str] = {
-    Attendance.__tablename__: "session_id",
-    Registration.__tablename__: "session_id",
-    SessionStaff.__tablename__: "session_id",
+    **{model.__tablename__: "session_id" for model in _MODELS},
     Session.__tablename__: "id",
 }
-_MODELS = (Attendance, Registration, SessionStaff)
 
 
 def _sessions_of_object(row: Any) -> set[int]:
@@ -131,13 +159,21 @@ def _sessions_of_object(row: Any) -> set[int]:
     return touched
 
 
+# What the figures show besides: names of venues, courses and skills (the version only).
+_NAMED = (Venue, Course, CourseVersion, Skill)
+
+
 @sa.event.listens_for(OrmSession, "after_flush")
 def _count_flushed(session: OrmSession, _flush: Any) -> None:
     touched: set[int] = set()
+    named = False
     for row in (*session.new, *session.dirty, *session.deleted):
         touched |= _sessions_of_object(row)
+        named = named or isinstance(row, _NAMED)
     if touched:
         refresh(session.connection(), touched)
+    if touched or named:
+        bump_version(session.connection())
 
 
 def _target_table(state: ORMExecuteState) -> sa.Table | None:
@@ -181,14 +217,13 @@ def _count_statement(state: ORMExecuteState) -> Any:
             missing = missing or found is None
     touched.discard(None)
     if missing:
-        touched.update(connection.scalars(_sessions_without_figures()))
+        touched.update(connection.scalars(sa.select(Session.id).where(_without_figures())))
     if touched:
         refresh(connection, touched)
+    bump_version(connection)
     return result
 
 
-def _sessions_without_figures() -> sa.Select:
+def _without_figures() -> sa.ColumnElement[bool]:
     table = SessionFigures.__table__
-    return sa.select(Session.id).where(
-        ~sa.select(table.c.session_id).where(table.c.session_id == Session.id).exists()
-    )
+    return ~sa.select(table.c.session_id).where(table.c.session_id == Session.id).exists()

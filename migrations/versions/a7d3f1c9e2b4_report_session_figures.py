@@ -1,4 +1,4 @@
-"""reports: per-session figures added up ahead of time, counted once from the raw rows
+"""reports: per-session figures added up ahead of time, a data version; the public page kept
 
 Revision ID: a7d3f1c9e2b4
 Revises: c4e9a2f7b1d3
@@ -49,11 +49,27 @@ def upgrade():
     sa.Column('no_show', sa.Integer(), nullable=False),
     sa.Column('instructors', sa.Integer(), nullable=False),
     sa.Column('assistants', sa.Integer(), nullable=False),
+    sa.Column('revision', sa.Integer(), server_default='1', nullable=False),
     sa.ForeignKeyConstraint(['session_id'], ['sessions.id'], name=op.f('fk_report_session_figures_session_id_sessions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('session_id', name=op.f('pk_report_session_figures'))
     )
     op.execute(BACKFILL)
+    op.create_table('report_data_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_data_version'))
+    )
+    op.execute("INSERT INTO report_data_version (id, version) VALUES (1, 1)")
+    op.create_table('public_achievement_pages',
+    sa.Column('locale', sa.String(length=10), nullable=False),
+    sa.Column('etag', sa.String(length=64), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('written_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('locale', name=op.f('pk_public_achievement_pages'))
+    )
 
 
 def downgrade():
+    op.drop_table('public_achievement_pages')
+    op.drop_table('report_data_version')
     op.drop_table('report_session_figures')
