@@ -934,17 +934,10 @@ def measure_parts(b: Bench, view: View) -> list[Line]:
     lines = []
     with b.app.test_request_context():
         flt = b.filter(view.args)
-        names = figures_module._names()  # plain data, reused by every part
-        for title, functions, sqls in GROUPS.values():
-            parts = [getattr(figures_module, name, None) for name in functions]
-            if None in parts:
-                continue
+        for key, (title, _functions, sqls) in GROUPS.items():
 
-            def run_ours(parts=parts):
-                fig = figures_module.Figures(filter=flt, now=b.now)
-                for part in parts:
-                    takes_names = part.__code__.co_argcount == 2
-                    part(fig, names) if takes_names else part(fig)
+            def run_ours(key=key):
+                figures_module.compute(flt, b.now, frozenset({key}))
 
             def run_baseline(sqls=sqls):
                 for sql in sqls:
