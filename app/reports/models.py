@@ -8,10 +8,13 @@ rebuilt from the raw rows at any time (`flask --app app reports-rebuild`).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
+from app.timeutil import UTCDateTime
 
 
 class SessionFigures(Model):
@@ -41,3 +44,27 @@ class DataVersion(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int]
+
+
+class Visit(Model):
+    """A learner present (or late) at a session, in order of each learner's visits: when the
+    learner came before (any course, and this course), and the latest earlier visit of
+    another course (`other_at`) with the largest such of the visits before (`other_max`).
+
+    From these, a period's distinct learners, new learners, learners per course and learners of
+    two courses or more are counts of rows, not of learners grouped (app.reports.visits)."""
+
+    __tablename__ = "report_visits"
+    __table_args__ = (sa.Index("ix_report_visits_starts_at", "starts_at", "prev_at"),)
+
+    attendance_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("attendances.id", ondelete="CASCADE"), primary_key=True
+    )
+    learner_id: Mapped[int] = mapped_column(index=True)
+    session_id: Mapped[int] = mapped_column(index=True)
+    course_id: Mapped[int]
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    prev_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    course_prev_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    other_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    other_max: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -29,6 +29,7 @@ from app.checkin.models import Attendance, AttendanceStatus, SkillReached
 from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
 from app.people.models import Registration, RegistrationStatus
+from app.reports import visits
 from app.reports.filters import PRESENT
 from app.reports.models import DataVersion, SessionFigures
 from app.scheduling.models import Session, SessionStaff, StaffRole, Venue
@@ -119,6 +120,7 @@ def rebuild() -> int:
             ["session_id", *COLUMNS], sa.select(Session.id, *session_counts(Session.id))
         )
     )
+    visits.rebuild(connection)
     bump_version(connection)
     return db.session.scalar(sa.select(sa.func.count()).select_from(table)) or 0
 
@@ -163,15 +165,49 @@ def _sessions_of_object(row: Any) -> set[int]:
 _NAMED = (Venue, Course, CourseVersion, Skill)
 
 
+_LEARNERS_KEY = "report_visit_learners"
+_MOVING = ("starts_at", "course_version_id")  # what orders a learner's visits, and their course
+
+
+def _learners_of_object(row: Any) -> set[int]:
+    if not isinstance(row, Attendance):
+        return set()
+    history = sa.inspect(row).attrs.learner_id.history
+    return {row.learner_id, *(history.deleted or ())}
+
+
+@sa.event.listens_for(OrmSession, "before_flush")
+def _note_moving_sessions(session: OrmSession, _flush: Any, _instances: Any) -> None:
+    """The learners of a session about to move, change course or go: their visits' order
+    changes. Read now, while its attendance is still there."""
+    moving = [
+        row.id
+        for row in (*session.dirty, *session.deleted)
+        if isinstance(row, Session)
+        and row.id is not None
+        and (
+            row in session.deleted
+            or any(sa.inspect(row).attrs[name].history.has_changes() for name in _MOVING)
+        )
+    ]
+    if moving:
+        found = visits.learners_of_sessions(session.connection(), moving)
+        session.info.setdefault(_LEARNERS_KEY, set()).update(found)
+
+
 @sa.event.listens_for(OrmSession, "after_flush")
 def _count_flushed(session: OrmSession, _flush: Any) -> None:
     touched: set[int] = set()
+    learners: set[int] = session.info.pop(_LEARNERS_KEY, set())
     named = False
     for row in (*session.new, *session.dirty, *session.deleted):
         touched |= _sessions_of_object(row)
+        learners |= _learners_of_object(row)
         named = named or isinstance(row, _NAMED)
     if touched:
         refresh(session.connection(), touched)
+    if learners:
+        visits.refresh(session.connection(), learners)
     if touched or named:
         bump_version(session.connection())
 
@@ -197,7 +233,24 @@ def _count_statement(state: ORMExecuteState) -> Any:
     params = state.parameters
     rows = params if isinstance(params, list) else [params] if params else []
     touched: set[Any] = set()
+    learners: set[Any] = set()
     missing = False
+    if table.name == Attendance.__tablename__ and not state.is_insert:
+        where = statement.whereclause
+        learners.update(
+            connection.scalars(
+                sa.select(table.c.learner_id).where(where)
+                if where is not None
+                else sa.select(table.c.learner_id)
+            )
+        )
+    if (
+        table.name == Session.__tablename__
+        and state.is_delete
+        and statement.whereclause is not None
+    ):
+        gone = connection.scalars(sa.select(table.c.id).where(statement.whereclause))
+        learners.update(visits.learners_of_sessions(connection, gone))
     if state.is_insert:
         touched.update(row.get(column.key) for row in rows)
         missing = not rows or None in touched  # ids the database gives: found below
@@ -220,8 +273,28 @@ def _count_statement(state: ORMExecuteState) -> Any:
         touched.update(connection.scalars(sa.select(Session.id).where(_without_figures())))
     if touched:
         refresh(connection, touched)
+    learners = _learners_of_statement(state, table, touched, rows, before=learners)
+    if learners:
+        visits.refresh(connection, learners)
     bump_version(connection)
     return result
+
+
+def _learners_of_statement(
+    state: ORMExecuteState, table: sa.Table, sessions: set[int], rows: list, before: set[Any]
+) -> set[int]:
+    """The learners whose visits a bulk statement changed: of the attendance it wrote (read
+    before it ran, and named in it), or of the sessions it moved."""
+    found = set(before)
+    if table.name == Attendance.__tablename__:
+        found.update(row.get("learner_id") for row in rows)
+        for key, value in (getattr(state.statement, "_values", None) or {}).items():
+            if getattr(key, "key", key) == "learner_id":
+                found.add(getattr(value, "value", None))
+    elif table.name == Session.__tablename__ and not state.is_insert:
+        found.update(visits.learners_of_sessions(state.session.connection(), sessions))
+    found.discard(None)
+    return found
 
 
 def _without_figures() -> sa.ColumnElement[bool]:

@@ -60,6 +60,28 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_data_version'))
     )
     op.execute("INSERT INTO report_data_version (id, version) VALUES (1, 1)")
+    op.create_table('report_visits',
+    sa.Column('attendance_id', sa.Integer(), nullable=False),
+    sa.Column('learner_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=False),
+    sa.Column('prev_at', sa.DateTime(), nullable=True),
+    sa.Column('course_prev_at', sa.DateTime(), nullable=True),
+    sa.Column('other_at', sa.DateTime(), nullable=True),
+    sa.Column('other_max', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['attendance_id'], ['attendances.id'], name=op.f('fk_report_visits_attendance_id_attendances'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('attendance_id', name=op.f('pk_report_visits'))
+    )
+    with op.batch_alter_table('report_visits', schema=None) as batch_op:
+        batch_op.create_index('ix_report_visits_starts_at', ['starts_at', 'prev_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_visits_learner_id'), ['learner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_visits_session_id'), ['session_id'], unique=False)
+    # The visits are written by the app's own statement (window functions over attendance):
+    # the one place their rule is kept.
+    from app.reports.visits import rebuild as write_visits
+
+    write_visits(op.get_bind())
     op.create_table('public_achievement_pages',
     sa.Column('locale', sa.String(length=10), nullable=False),
     sa.Column('etag', sa.String(length=64), nullable=False),
@@ -71,5 +93,6 @@ def upgrade():
 
 def downgrade():
     op.drop_table('public_achievement_pages')
+    op.drop_table('report_visits')
     op.drop_table('report_data_version')
     op.drop_table('report_session_figures')
