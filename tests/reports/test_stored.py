@@ -90,26 +90,24 @@ def test_the_stored_figures_start_equal_to_the_raw_rows(program):
     }
 
 
-def _attendance(program, session: str, learner: str) -> Attendance:
+def _of(model, program, session: str, learner: str):
+    """The attendance or registration of `learner` at `session`."""
     found = db.session.scalar(
-        sa.select(Attendance).where(
-            Attendance.session_id == program.sessions[session].id,
-            Attendance.learner_id == program.learners[learner].id,
+        sa.select(model).where(
+            model.session_id == program.sessions[session].id,
+            model.learner_id == program.learners[learner].id,
         )
     )
     assert found is not None
     return found
+
+
+def _attendance(program, session: str, learner: str) -> Attendance:
+    return _of(Attendance, program, session, learner)
 
 
 def _registration(program, session: str, learner: str) -> Registration:
-    found = db.session.scalar(
-        sa.select(Registration).where(
-            Registration.session_id == program.sessions[session].id,
-            Registration.learner_id == program.learners[learner].id,
-        )
-    )
-    assert found is not None
-    return found
+    return _of(Registration, program, session, learner)
 
 
 def test_a_check_in_undone_and_one_corrected(program):
