@@ -343,6 +343,20 @@ def jobs(as_json: bool) -> None:
             )
 
 
+@click.command("reports-rebuild")
+@with_appcontext
+def reports_rebuild() -> None:
+    """Count the reports' stored per-session figures again from the raw rows (in one
+    transaction). They are kept up to date with every change; this is for a database written
+    around the app (a restored backup, rows loaded by hand)."""
+    from app.extensions import db
+    from app.reports.stored import rebuild
+
+    written = rebuild()
+    db.session.commit()
+    click.echo(f"Counted the figures of {written} sessions again.")
+
+
 COMMANDS = (
     init_db,
     load_curricula,
@@ -356,6 +370,7 @@ COMMANDS = (
     audit_log,
     worker,
     jobs,
+    reports_rebuild,
 )
 
 

@@ -17,11 +17,15 @@ least 5 answers make it (with fewer, one answer could be read back from it), and
 district or course here.
 
 The page costs five queries whatever the size of the data: totals, districts, skills, upcoming,
-survey answers.
+survey answers. Its version (`page_version`, the ETag) costs two, and no counting: the data
+version (app.reports.stored, one up in every transaction that changes what the page counts)
+and the next moment the page changes by time alone (a session of the 年度 ends, so it is held;
+a public session starts, so it leaves the upcoming list); with the day and the language.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,9 +36,10 @@ from app.curricula.models import CourseVersion, Skill, in_locale
 from app.extensions import db
 from app.fiscal import FiscalYear
 from app.reports.filters import PRESENT, ReportFilter
+from app.reports.stored import data_version
 from app.scheduling.models import Session, SessionStatus, Venue, held_clause
 from app.surveys import results as surveys
-from app.timeutil import utcnow
+from app.timeutil import local, utcnow
 
 SMALLEST_SHOWN = 5  # counts from 1 to SMALLEST_SHOWN - 1 are published as "<5"
 TOP_SKILLS = 10
@@ -125,6 +130,27 @@ def achievements(now: datetime | None = None) -> Achievements:
         survey_answers=survey_answers,
         satisfaction=satisfaction,
     )
+
+
+def page_version(now: datetime, locale: str) -> str:
+    """What the page shows at `now` in `locale` is the same as long as this is."""
+    start, end = FiscalYear.of(now).bounds()
+    scheduled = Session.status == SessionStatus.SCHEDULED
+    next_end = (
+        sa.select(sa.func.min(Session.ends_at))
+        .where(
+            scheduled, Session.ends_at > now, Session.starts_at >= start, Session.starts_at < end
+        )
+        .scalar_subquery()
+    )
+    next_start = (
+        sa.select(sa.func.min(Session.starts_at))
+        .where(scheduled, Session.public.is_(True), Session.starts_at > now)
+        .scalar_subquery()
+    )
+    ends, starts = db.session.execute(sa.select(next_end, next_start)).one()
+    key = f"{data_version()}|{locale}|{local(now).date()}|{ends}|{starts}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _present_at_session() -> sa.ColumnElement[bool]:

@@ -14,8 +14,13 @@ Definitions (the same everywhere: dashboard, exports, API, public page):
   end of the period from the birth year.
 
 One query gathers a line of facts per session (about as many rows as sessions in the
-period); everything about sessions is summed from it in Python. Everything about learners is
-counted by grouped queries in the database. The number of queries never depends on the data.
+period), its counts read from the per-session figures stored ahead of time
+(app.reports.stored); everything about sessions is summed from it in Python. Learners are
+counted in the database: for a period alone from each learner's stored visits
+(app.reports.visits), under any other filter by grouped queries over attendance. Skills
+reached are counted from the raw rows. `compute(..., raw=True)` counts everything from the
+raw rows: the stored figures must always give the same (tests/reports/test_stored.py). The
+number of queries never depends on the data.
 
 Longer than the ~500 lines a module keeps to, on purpose: the definitions above, the shapes
 they fill and the queries that compute them are one subject, read together; apart, a
@@ -34,15 +39,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
-from app.checkin.models import Attendance, AttendanceStatus, SkillReached
+from app.checkin.models import Attendance, SkillReached
 from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
 from app.labels import label
 from app.orgs.models import Organization
-from app.people.models import Learner, LearnerKind, Registration, RegistrationStatus
-from app.reports import call_figures
+from app.people.models import Learner, LearnerKind
+from app.reports import call_figures, stored, visits
 from app.reports.call_figures import CallFigures
 from app.reports.filters import PRESENT, ReportFilter, cancelled_clause
+from app.reports.models import SessionFigures, Visit
 from app.reports.sql import local_month, minutes_between
 from app.scheduling.models import (
     Session,
@@ -248,28 +254,17 @@ class Figures:
 # ---------------------------------------------------------------- what each session was
 
 
-def session_facts(flt: ReportFilter, now: datetime) -> sa.Select:
-    """One row per session of the filter with what the figures need (and the drill-down)."""
+def session_facts(flt: ReportFilter, now: datetime, *, raw: bool = False) -> sa.Select:
+    """One row per session of the filter with what the figures need (and the drill-down).
+
+    The counts come from the stored per-session figures (app.reports.stored), or with `raw`
+    from the raw rows by the same rule: the two must always agree (tests/reports/test_stored).
+    """
     held = held_clause(now)
     state = sa.case((cancelled_clause(), "cancelled"), (held, "held"), else_="planned").label(
         "state"
     )
-
-    def count_of(model: type, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect:
-        return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
-
-    present = count_of(
-        Attendance, Attendance.session_id == Session.id, Attendance.status.in_(PRESENT)
-    )
-    came_or_excused = (
-        sa.select(Attendance.id)
-        .where(
-            Attendance.registration_id == Registration.id,
-            Attendance.status != AttendanceStatus.ABSENT,
-        )
-        .exists()
-    )
-    return flt.sessions(
+    described = (
         Session.id,
         state,
         local_month(Session.starts_at).label("month"),
@@ -279,33 +274,12 @@ def session_facts(flt: ReportFilter, now: datetime) -> sa.Select:
         Session.partner_org_id,
         Session.venue_id,
         Session.capacity,
-        present.label("present"),
-        count_of(
-            Registration,
-            Registration.session_id == Session.id,
-            Registration.status == RegistrationStatus.REGISTERED,
-        ).label("registered"),
-        count_of(
-            Registration,
-            Registration.session_id == Session.id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-        ).label("waitlisted"),
-        count_of(
-            Registration,
-            Registration.session_id == Session.id,
-            Registration.status == RegistrationStatus.REGISTERED,
-            sa.not_(came_or_excused),
-        ).label("no_show"),
-        count_of(
-            SessionStaff,
-            SessionStaff.session_id == Session.id,
-            SessionStaff.role == StaffRole.INSTRUCTOR,
-        ).label("instructors"),
-        count_of(
-            SessionStaff,
-            SessionStaff.session_id == Session.id,
-            SessionStaff.role == StaffRole.ASSISTANT,
-        ).label("assistants"),
+    )
+    if raw:
+        return flt.sessions(*described, *stored.session_counts(Session.id))
+    counts = [getattr(SessionFigures, name) for name in stored.COLUMNS]
+    return flt.sessions(*described, *counts).join(
+        SessionFigures, SessionFigures.session_id == Session.id
     )
 
 
@@ -369,20 +343,28 @@ EVERY_PART = frozenset({SESSIONS, ATTENDANCE, REACH, OUTCOMES, STAFFING, CALLS})
 
 
 def compute(
-    flt: ReportFilter, now: datetime | None = None, parts: frozenset[str] = EVERY_PART
+    flt: ReportFilter,
+    now: datetime | None = None,
+    parts: frozenset[str] = EVERY_PART,
+    *,
+    raw: bool = False,
 ) -> Figures:
-    """The figures of `parts` (all by default); the others keep their empty values."""
+    """The figures of `parts` (all by default); the others keep their empty values.
+
+    With `raw`, every figure is counted from the raw rows, none from the stored figures: what
+    the tests compare the stored figures with, and the bench's reference.
+    """
     now = now or utcnow()
     figures = Figures(filter=flt, now=now)
     names = _names()
     if SESSIONS in parts:
-        _sum_sessions(figures, names)
+        _sum_sessions(figures, names, raw)
     if ATTENDANCE in parts:
-        _count_attendance(figures)
+        _count_attendance(figures, raw)
     if REACH in parts:
-        _count_reach(figures)
+        _count_reach(figures, raw)
     if OUTCOMES in parts:
-        _count_outcomes(figures, names)
+        _count_outcomes(figures, names, raw)
     if STAFFING in parts:
         _count_staff_hours(figures, names)
     if CALLS in parts:
@@ -390,12 +372,12 @@ def compute(
     return figures
 
 
-def _sum_sessions(figures: Figures, names: Names) -> None:
+def _sum_sessions(figures: Figures, names: Names, raw: bool) -> None:
     flt = figures.filter
     by_month = {month.strftime("%Y-%m"): Counts() for month in flt.months}
     groups: dict[str, dict[Any, Counts]] = defaultdict(lambda: defaultdict(Counts))
     waitlist: dict[int, int] = defaultdict(int)
-    for row in db.session.execute(session_facts(flt, figures.now)):
+    for row in db.session.execute(session_facts(flt, figures.now, raw=raw)):
         state = row.state
         figures.sessions.add(state)
         if row.month in by_month:
@@ -476,17 +458,58 @@ def _sum_sessions(figures: Figures, names: Names) -> None:
     )
 
 
-def attended(flt: ReportFilter, now: datetime, *columns: Any) -> sa.Select:
-    """Present or late attendances at the held sessions of the filter."""
-    return (
+def attended(flt: ReportFilter, now: datetime, *columns: Any, only: Any = None) -> sa.Select:
+    """Present or late attendances at the held sessions of the filter (of the learners
+    `only` selects, when given)."""
+    found = (
         flt.sessions(*columns)
         .join(Attendance, Attendance.session_id == Session.id)
         .where(held_clause(now), Attendance.status.in_(PRESENT))
     )
+    return found if only is None else found.where(Attendance.learner_id.in_(only))
 
 
 def attended_learner_ids(flt: ReportFilter, now: datetime) -> sa.Select:
     return attended(flt, now, Attendance.learner_id).distinct()
+
+
+# ---------------------------------------------------------------- learners, from their visits
+
+
+def from_visits(flt: ReportFilter, raw: bool) -> bool:
+    """A period and nothing else: its learner figures are counted from the stored visits
+    (app.reports.visits), which know each learner's previous visit, but not by venue, course
+    or partner; any other filter counts them from the raw rows."""
+    narrowed = (flt.course, flt.track, flt.delivery, flt.partner, flt.venue, flt.district)
+    return not raw and all(value is None or value == "" for value in narrowed)
+
+
+def visited_not_held(flt: ReportFilter, now: datetime) -> sa.Select:
+    """Learners with a visit in the period at a session not held (cancelled, or not over):
+    few, and counted from the raw rows; the visits count all the others."""
+    start, end = flt.bounds()
+    not_held = sa.select(Session.id).where(
+        Session.starts_at >= start, Session.starts_at < end, sa.not_(held_clause(now))
+    )
+    return sa.select(Visit.learner_id).where(Visit.session_id.in_(not_held)).distinct()
+
+
+def _visits(flt: ReportFilter, now: datetime, *columns: Any) -> sa.Select:
+    start, end = flt.bounds()
+    return sa.select(*columns).where(
+        *visits.in_period(start, end), Visit.learner_id.not_in(visited_not_held(flt, now))
+    )
+
+
+def attending_ids(flt: ReportFilter, now: datetime, raw: bool) -> sa.Select:
+    """Each learner present or late at a held session of the filter, once."""
+    if not from_visits(flt, raw):
+        return attended_learner_ids(flt, now)
+    start, _end = flt.bounds()
+    return sa.union_all(
+        _visits(flt, now, Visit.learner_id).where(visits.first_in_period(start)),
+        attended(flt, now, Attendance.learner_id, only=visited_not_held(flt, now)).distinct(),
+    )
 
 
 def came_before(start: datetime, learner_id: Any) -> sa.Exists:
@@ -505,16 +528,20 @@ def came_before(start: datetime, learner_id: Any) -> sa.Exists:
     )
 
 
-def _count_attendance(figures: Figures) -> None:
-    """実人数, new learners and learners in two courses or more, in one pass over attendance."""
+def _count_attendance(figures: Figures, raw: bool) -> None:
+    """実人数, new learners and learners in two courses or more: from the visits when the
+    filter is a period only (and from attendance for the few learners the visits cannot
+    tell), else in one pass over attendance."""
     flt, now = figures.filter, figures.now
     start, _end = flt.bounds()
+    stored = from_visits(flt, raw)
     per_learner = (
         attended(
             flt,
             now,
             Attendance.learner_id,
             sa.func.count(sa.distinct(CourseVersion.course_id)).label("courses"),
+            only=visited_not_held(flt, now) if stored else None,
         )
         .group_by(Attendance.learner_id)
         .subquery()
@@ -532,9 +559,27 @@ def _count_attendance(figures: Figures) -> None:
     figures.distinct_learners = int(total)
     figures.new_learners = int(total) - int(returning)
     figures.further_course = int(further)
+    if not stored:
+        return
+
+    def rows(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    first, new, second = db.session.execute(
+        _visits(
+            flt,
+            now,
+            rows(visits.first_in_period(start)),
+            rows(Visit.prev_at.is_(None)),
+            rows(visits.second_course_in_period(start)),
+        )
+    ).one()
+    figures.distinct_learners += int(first)
+    figures.new_learners += int(new)
+    figures.further_course += int(second)
 
 
-def _count_reach(figures: Figures) -> None:
+def _count_reach(figures: Figures, raw: bool) -> None:
     flt, now = figures.filter, figures.now
     on = flt.last_day
     districts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
@@ -545,7 +590,7 @@ def _count_reach(figures: Figures) -> None:
         sa.select(
             Learner.district, Learner.kind, Learner.device, Learner.birth_year, sa.func.count()
         )
-        .where(Learner.id.in_(attended_learner_ids(flt, now)))
+        .where(Learner.id.in_(attending_ids(flt, now, raw)))
         .group_by(Learner.district, Learner.kind, Learner.device, Learner.birth_year)
     )
     for district, kind, device, birth_year, count in rows:
@@ -585,15 +630,37 @@ def _count_reach(figures: Figures) -> None:
     )
 
 
-def _count_outcomes(figures: Figures, names: Names) -> None:
-    flt, now = figures.filter, figures.now
-    attendees = dict(
+def _attendees_by_course(flt: ReportFilter, now: datetime, raw: bool) -> dict[int, int]:
+    stored = from_visits(flt, raw)
+    raw_rows = attended(
+        flt,
+        now,
+        CourseVersion.course_id,
+        sa.func.count(sa.distinct(Attendance.learner_id)),
+        only=visited_not_held(flt, now) if stored else None,
+    ).group_by(CourseVersion.course_id)
+    if not stored:
+        return dict(db.session.execute(raw_rows).all())
+    start, _end = flt.bounds()
+    from_rows = (
+        _visits(flt, now, Visit.course_id, sa.func.count())
+        .where(visits.first_of_course_in_period(start))
+        .group_by(Visit.course_id)
+    )
+    both = sa.union_all(raw_rows, from_rows).subquery()
+    columns = list(both.c)
+    return dict(
         db.session.execute(
-            attended(
-                flt, now, CourseVersion.course_id, sa.func.count(sa.distinct(Attendance.learner_id))
-            ).group_by(CourseVersion.course_id)
+            sa.select(columns[0], sa.func.sum(columns[1])).group_by(columns[0])
         ).all()
     )
+
+
+def _count_outcomes(figures: Figures, names: Names, raw: bool) -> None:
+    flt, now = figures.filter, figures.now
+    attendees = {
+        course_id: int(count) for course_id, count in _attendees_by_course(flt, now, raw).items()
+    }
     # Who reached which skill key of which course (a key may be in two versions of a course:
     # once), gathered once and counted two ways in one statement.
     reached = (

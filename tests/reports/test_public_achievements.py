@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import time_machine
 from flask_babel import force_locale
 
 from app.checkin.models import Attendance, SkillReached
@@ -383,8 +384,7 @@ def test_a_logged_in_coordinator_sees_the_same_page(app, make, client):
 
 def test_the_query_count_does_not_grow_with_sessions_and_learners(app, make, client):
     world = build(utcnow())
-    page(client, f"{PAGE}?lang=ja")  # warm up
-    with counting_queries() as small:
+    with counting_queries() as small:  # counted, written and kept
         page(client, f"{PAGE}?lang=ja")
 
     year_start, _ = FiscalYear.of(world.now).bounds()
@@ -408,4 +408,43 @@ def test_the_query_count_does_not_grow_with_sessions_and_learners(app, make, cli
         html = page(client, f"{PAGE}?lang=ja")
     assert "新町3" in html
     assert "地図で道をさがせる" in html
-    assert len(large) == len(small) == 5, "\n".join(large)  # and the survey answers
+    # Five to count (totals, districts, skills, upcoming, survey answers), two for the page's
+    # version before and two after, two to keep it, one to find it kept.
+    assert len(large) == len(small) == 12, "\n".join(large)
+    with counting_queries() as kept:
+        assert page(client, f"{PAGE}?lang=ja") == html
+    assert len(kept) == 3, "\n".join(kept)  # the version, and the page kept under it
+
+
+def test_the_etag_is_the_version_of_the_data_and_a_304_counts_nothing(app, make, client):
+    world = build(utcnow())
+    first = client.get(f"{PAGE}?lang=ja")
+    etag = first.headers["ETag"]
+    with counting_queries() as revalidated:
+        again = client.get(f"{PAGE}?lang=ja", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    assert again.headers["ETag"] == etag
+    assert len(revalidated) == 2, "\n".join(revalidated)  # the data's version, the next change
+
+    # Two more learners recorded at the east session (by any process: the version is in the
+    # database): the page is counted again, never the one kept before.
+    assert cell(first.get_data(as_text=True), "東町") == ["&lt;5かい", "&lt;5人"]
+    world.came("east", ["E4", "E5"], "late")
+    db.session.commit()
+    changed = client.get(f"{PAGE}?lang=ja", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert cell(changed.get_data(as_text=True), "東町") == ["&lt;5かい", "5人"]
+
+    # A session of the 年度 that ends is held from then on: a new version, by time alone.
+    ends = utcnow() + timedelta(minutes=30)
+    world.session("ending", "東町", ends - timedelta(minutes=60), 60, status="scheduled")
+    world.came("ending", ["E6", "E7", "E8", "E9"])
+    db.session.commit()
+    before = client.get(f"{PAGE}?lang=ja")
+    assert cell(before.get_data(as_text=True), "東町") == ["&lt;5かい", "5人"]
+    with time_machine.travel(ends + timedelta(minutes=1)):
+        after = client.get(f"{PAGE}?lang=ja", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert cell(after.get_data(as_text=True), "東町") == ["&lt;5かい", "9人"]

@@ -1,0 +1,302 @@
+"""The per-session figures (app.reports.models.SessionFigures), kept equal to the raw rows.
+
+The counts of a session are written by one rule, `session_counts`: the raw-row computation
+(app.reports.figures.session_facts_raw) and the stored rows are both made by it, so that they
+can only disagree if a change is missed — and none is:
+
+- an ORM change (a check-in, undone or corrected; a registration made, cancelled or moved; a
+  staff member added or removed; a session added or edited; a skill reached or a survey
+  answer, which only move the revision) is heard in `after_flush`, where the touched
+  sessions' rows are counted again, on the flush's own connection, in its transaction;
+- a statement that writes many rows at once through the session (`sa.update(Attendance)` in a
+  learner merge, `sa.delete(...)`, the demo city's bulk INSERTs) is heard in `do_orm_execute`:
+  the sessions its WHERE reaches are read before it runs, and counted again after.
+
+A rolled-back change rolls its counts back with it. `rebuild()` counts every session again
+(`flask --app app reports-rebuild`); nothing else writes the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
+
+from app.checkin.models import Attendance, AttendanceStatus, SkillReached
+from app.curricula.models import Course, CourseVersion, Skill
+from app.extensions import db
+from app.people.models import Registration, RegistrationStatus
+from app.reports import visits
+from app.reports.filters import PRESENT
+from app.reports.models import DataVersion, SessionFigures
+from app.scheduling.models import Session, SessionStaff, StaffRole, Venue
+from app.surveys.models import SurveyAnswer
+
+CHUNK = 500  # session ids per statement (SQLite's limit on bound parameters is far above)
+
+
+def session_counts(session_id: Any) -> list[sa.Label]:
+    """The counts of the session `session_id` (a column or value), each labelled by the
+    SessionFigures column it fills: the one place these rules are written."""
+
+    def count_of(model: type, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect:
+        return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
+
+    came_or_excused = (
+        sa.select(Attendance.id)
+        .where(
+            Attendance.registration_id == Registration.id,
+            Attendance.status != AttendanceStatus.ABSENT,
+        )
+        .exists()
+    )
+    registered = sa.and_(
+        Registration.session_id == session_id,
+        Registration.status == RegistrationStatus.REGISTERED,
+    )
+    return [
+        count_of(
+            Attendance, Attendance.session_id == session_id, Attendance.status.in_(PRESENT)
+        ).label("present"),
+        count_of(Registration, registered).label("registered"),
+        count_of(
+            Registration,
+            Registration.session_id == session_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        ).label("waitlisted"),
+        count_of(Registration, registered, sa.not_(came_or_excused)).label("no_show"),
+        count_of(
+            SessionStaff,
+            SessionStaff.session_id == session_id,
+            SessionStaff.role == StaffRole.INSTRUCTOR,
+        ).label("instructors"),
+        count_of(
+            SessionStaff,
+            SessionStaff.session_id == session_id,
+            SessionStaff.role == StaffRole.ASSISTANT,
+        ).label("assistants"),
+    ]
+
+
+COLUMNS = ("present", "registered", "waitlisted", "no_show", "instructors", "assistants")
+
+
+def refresh(connection: sa.Connection, session_ids: Iterable[int]) -> None:
+    """Count the given sessions again, their revisions one up: one UPDATE and one
+    INSERT … SELECT (of sessions without a row yet) per chunk. A deleted session's row goes
+    with it (ON DELETE CASCADE)."""
+    table = SessionFigures.__table__
+    ids = sorted({int(i) for i in session_ids if i is not None})
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        counts = {label.name: label.element for label in session_counts(table.c.session_id)}
+        updated = connection.execute(
+            sa.update(table)
+            .where(table.c.session_id.in_(chunk))
+            .values(**counts, revision=table.c.revision + 1)
+        )
+        if updated.rowcount == len(chunk):
+            continue  # every session had its row
+        connection.execute(
+            sa.insert(table).from_select(
+                ["session_id", *COLUMNS],
+                sa.select(Session.id, *session_counts(Session.id)).where(
+                    Session.id.in_(chunk), _without_figures()
+                ),
+            )
+        )
+
+
+def rebuild() -> int:
+    """Count every session again (in the caller's transaction); the number of rows written."""
+    table = SessionFigures.__table__
+    connection = db.session.connection()
+    connection.execute(sa.delete(table))
+    connection.execute(
+        sa.insert(table).from_select(
+            ["session_id", *COLUMNS], sa.select(Session.id, *session_counts(Session.id))
+        )
+    )
+    visits.rebuild(connection)
+    bump_version(connection)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+
+
+def bump_version(connection: sa.Connection) -> None:
+    table = DataVersion.__table__
+    moved = connection.execute(
+        sa.update(table).where(table.c.id == 1).values(version=table.c.version + 1)
+    )
+    if moved.rowcount == 0:  # a database made without the migrations (the tests')
+        connection.execute(sa.insert(table).values(id=1, version=1))
+
+
+def data_version() -> int:
+    return db.session.scalar(sa.select(DataVersion.version).where(DataVersion.id == 1)) or 0
+
+
+# ---------------------------------------------------------------- hearing every change
+
+# The tables whose rows the counts read, and the column naming each row's session.
+# Skills reached and survey answers change no count, but what the public page shows: their
+# session's revision goes up.
+_MODELS = (Attendance, Registration, SessionStaff, SkillReached, SurveyAnswer)
+_SESSION_OF: dict[str, str] = {
+    **{model.__tablename__: "session_id" for model in _MODELS},
+    Session.__tablename__: "id",
+}
+
+
+def _sessions_of_object(row: Any) -> set[int]:
+    if isinstance(row, Session):
+        return {row.id}
+    if not isinstance(row, _MODELS):
+        return set()
+    touched = {row.session_id}
+    history = sa.inspect(row).attrs.session_id.history
+    touched.update(history.deleted or ())  # moved from another session
+    return touched
+
+
+# What the figures show besides: names of venues, courses and skills (the version only).
+_NAMED = (Venue, Course, CourseVersion, Skill)
+
+
+_LEARNERS_KEY = "report_visit_learners"
+_MOVING = ("starts_at", "course_version_id")  # what orders a learner's visits, and their course
+
+
+def _learners_of_object(row: Any) -> set[int]:
+    if not isinstance(row, Attendance):
+        return set()
+    history = sa.inspect(row).attrs.learner_id.history
+    return {row.learner_id, *(history.deleted or ())}
+
+
+@sa.event.listens_for(OrmSession, "before_flush")
+def _note_moving_sessions(session: OrmSession, _flush: Any, _instances: Any) -> None:
+    """The learners of a session about to move, change course or go: their visits' order
+    changes. Read now, while its attendance is still there."""
+    moving = [
+        row.id
+        for row in (*session.dirty, *session.deleted)
+        if isinstance(row, Session)
+        and row.id is not None
+        and (
+            row in session.deleted
+            or any(sa.inspect(row).attrs[name].history.has_changes() for name in _MOVING)
+        )
+    ]
+    if moving:
+        found = visits.learners_of_sessions(session.connection(), moving)
+        session.info.setdefault(_LEARNERS_KEY, set()).update(found)
+
+
+@sa.event.listens_for(OrmSession, "after_flush")
+def _count_flushed(session: OrmSession, _flush: Any) -> None:
+    touched: set[int] = set()
+    learners: set[int] = session.info.pop(_LEARNERS_KEY, set())
+    named = False
+    for row in (*session.new, *session.dirty, *session.deleted):
+        touched |= _sessions_of_object(row)
+        learners |= _learners_of_object(row)
+        named = named or isinstance(row, _NAMED)
+    if touched:
+        refresh(session.connection(), touched)
+    if learners:
+        visits.refresh(session.connection(), learners)
+    if touched or named:
+        bump_version(session.connection())
+
+
+def _target_table(state: ORMExecuteState) -> sa.Table | None:
+    statement = state.statement
+    table = getattr(statement, "table", None)
+    if isinstance(table, sa.Table) and table.name in _SESSION_OF:
+        return table
+    return None
+
+
+@sa.event.listens_for(OrmSession, "do_orm_execute")
+def _count_statement(state: ORMExecuteState) -> Any:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return None
+    table = _target_table(state)
+    if table is None:
+        return None
+    column = table.c[_SESSION_OF[table.name]]
+    statement = state.statement
+    connection = state.session.connection()
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    touched: set[Any] = set()
+    learners: set[Any] = set()
+    missing = False
+    if table.name == Attendance.__tablename__ and not state.is_insert:
+        where = statement.whereclause
+        learners.update(
+            connection.scalars(
+                sa.select(table.c.learner_id).where(where)
+                if where is not None
+                else sa.select(table.c.learner_id)
+            )
+        )
+    if (
+        table.name == Session.__tablename__
+        and state.is_delete
+        and statement.whereclause is not None
+    ):
+        gone = connection.scalars(sa.select(table.c.id).where(statement.whereclause))
+        learners.update(visits.learners_of_sessions(connection, gone))
+    if state.is_insert:
+        touched.update(row.get(column.key) for row in rows)
+        missing = not rows or None in touched  # ids the database gives: found below
+    elif statement.whereclause is not None:
+        touched.update(connection.scalars(sa.select(column).where(statement.whereclause)))
+    elif rows:  # an update of many rows by primary key, each with its values
+        ids = [row["id"] for row in rows if "id" in row]
+        touched.update(connection.scalars(sa.select(column).where(table.c.id.in_(ids))))
+        touched.update(row.get(column.key) for row in rows)
+    else:
+        touched.update(connection.scalars(sa.select(column)))
+    result = state.invoke_statement()
+    for key, value in (getattr(statement, "_values", None) or {}).items():
+        if getattr(key, "key", key) == column.key:  # moved to a session, or made with one
+            found = getattr(value, "value", None)
+            touched.add(found)
+            missing = missing or found is None
+    touched.discard(None)
+    if missing:
+        touched.update(connection.scalars(sa.select(Session.id).where(_without_figures())))
+    if touched:
+        refresh(connection, touched)
+    learners = _learners_of_statement(state, table, touched, rows, before=learners)
+    if learners:
+        visits.refresh(connection, learners)
+    bump_version(connection)
+    return result
+
+
+def _learners_of_statement(
+    state: ORMExecuteState, table: sa.Table, sessions: set[int], rows: list, before: set[Any]
+) -> set[int]:
+    """The learners whose visits a bulk statement changed: of the attendance it wrote (read
+    before it ran, and named in it), or of the sessions it moved."""
+    found = set(before)
+    if table.name == Attendance.__tablename__:
+        found.update(row.get("learner_id") for row in rows)
+        for key, value in (getattr(state.statement, "_values", None) or {}).items():
+            if getattr(key, "key", key) == "learner_id":
+                found.add(getattr(value, "value", None))
+    elif table.name == Session.__tablename__ and not state.is_insert:
+        found.update(visits.learners_of_sessions(state.session.connection(), sessions))
+    found.discard(None)
+    return found
+
+
+def _without_figures() -> sa.ColumnElement[bool]:
+    table = SessionFigures.__table__
+    return ~sa.select(table.c.session_id).where(table.c.session_id == Session.id).exists()
