@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 
+from app.checkin import signals as checkin_signals
 from app.checkin.models import Attendance, AttendanceStatus, SkillReached
 from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
@@ -300,3 +301,15 @@ def _learners_of_statement(
 def _without_figures() -> sa.ColumnElement[bool]:
     table = SessionFigures.__table__
     return ~sa.select(table.c.session_id).where(table.c.session_id == Session.id).exists()
+
+
+@checkin_signals.attendances_recorded.connect
+def _count_quick_check_ins(
+    _sender: Any, rows: list[dict[str, Any]], session_ids: list[int], **_facts: Any
+) -> None:
+    """The door's quick path writes its check-ins with one Core INSERT, which neither flush
+    nor do_orm_execute hears: counted here, before its commit, in its transaction."""
+    connection = db.session.connection()
+    refresh(connection, session_ids)
+    visits.refresh(connection, {row["learner_id"] for row in rows})
+    bump_version(connection)
