@@ -39,6 +39,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -180,7 +181,7 @@ def build(url: str) -> Targets:
                 {"learner_id": learner_id, "token": token, "short_code": code, "issued_at": now}
             )
         db.session.execute(sa.insert(Card), card_rows)
-        registrations = []
+        registrations: list[dict[str, Any]] = []
         singles: list[tuple[int, str]] = []
         batches: list[tuple[int, list[dict]]] = []
         shuffled = learner_ids[:]
@@ -314,7 +315,7 @@ def measure(url: str, seconds: float, clients: int) -> dict:
         for _session_id, items in itertools.cycle(targets.batches):
             yield "POST", "/insert-many", {"items": items}, {}
 
-    items = Counter()
+    items: Counter[str] = Counter()
     lock = threading.Lock()
 
     def count_items(status: int, data: bytes) -> None:

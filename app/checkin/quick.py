@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from functools import cache, wraps
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import g, request
@@ -124,14 +124,14 @@ class Verdict:
 
 # ---------------------------------------------------------------- the statements
 
-_t = ApiToken.__table__
-_u = User.__table__
-_s = Session.__table__
-_st = SessionStaff.__table__
-_c = Card.__table__
-_l = Learner.__table__
-_r = Registration.__table__
-_a = Attendance.__table__
+_t = cast(sa.Table, ApiToken.__table__)
+_u = cast(sa.Table, User.__table__)
+_s = cast(sa.Table, Session.__table__)
+_st = cast(sa.Table, SessionStaff.__table__)
+_c = cast(sa.Table, Card.__table__)
+_l = cast(sa.Table, Learner.__table__)
+_r = cast(sa.Table, Registration.__table__)
+_a = cast(sa.Table, Attendance.__table__)
 
 _PERSON = (
     _l.c.id.label("learner_id"),
@@ -152,7 +152,7 @@ _PERSON = (
 )
 
 
-def _counts_columns(session_id: Any) -> tuple[sa.ScalarSelect, ...]:
+def _counts_columns(session_id: Any) -> tuple[sa.Label[Any], ...]:
     """Registered, waitlisted and checked in, as app.checkin.counts counts them."""
     regs = _r.alias("counted")
     came = _a.alias("counted_in")
@@ -188,7 +188,7 @@ def _with_registration(joined: Any, session_id: Any) -> Any:
 def _single(by: str) -> sa.Select:
     """One statement for a single check-in: the token's user, the session and its staff,
     the counts, and the person by card token, short code or learner id."""
-    session_id = sa.bindparam("session_id")
+    session_id: sa.BindParameter[int] = sa.bindparam("session_id")
     joined = _t.join(_u, _u.c.id == _t.c.user_id).outerjoin(_s, _s.c.id == session_id)
     if by == "learner":
         joined = joined.outerjoin(_l, _l.c.id == sa.bindparam("learner_id")).outerjoin(
@@ -230,7 +230,7 @@ def _single(by: str) -> sa.Select:
 @cache
 def _many() -> sa.Select:
     """The people of a batch at once: by card tokens, short codes and learner ids."""
-    session_id = sa.bindparam("session_id")
+    session_id: sa.BindParameter[int] = sa.bindparam("session_id")
     joined = _with_registration(_c.join(_l, _l.c.id == _c.c.learner_id), session_id)
     return (
         sa.select(*_PERSON)
@@ -502,7 +502,9 @@ class Batch:
         self.client_ids: set[str] = set()
 
     def read(self, items: list[CheckinIn]) -> None:
-        tokens, codes, learner_ids = [], [], []
+        tokens: list[str] = []
+        codes: list[str] = []
+        learner_ids: list[int] = []
         for wanted in items:
             if wanted.code:
                 lookup = _card_lookup(wanted.code)

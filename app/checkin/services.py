@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -372,7 +372,7 @@ def record_attendance_rows(
     quick path (app.checkin.quick) writes attendances: with Core, not the ORM's unit of work,
     so flush hooks do not see them; it sends app.checkin.signals.attendances_recorded.
     `partner_orgs`: each session's partner organization, as the caller read it."""
-    table = Attendance.__table__
+    table = cast(sa.Table, Attendance.__table__)
     written = {
         registration_id: attendance_id
         for attendance_id, registration_id in db.session.connection().execute(

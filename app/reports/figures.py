@@ -501,7 +501,9 @@ def _visits(flt: ReportFilter, now: datetime, *columns: Any) -> sa.Select:
     )
 
 
-def attending_ids(flt: ReportFilter, now: datetime, raw: bool) -> sa.Select:
+def attending_ids(
+    flt: ReportFilter, now: datetime, raw: bool
+) -> sa.Select[Any] | sa.CompoundSelect:
     """Each learner present or late at a held session of the filter, once."""
     if not from_visits(flt, raw):
         return attended_learner_ids(flt, now)

@@ -19,7 +19,7 @@ A rolled-back change rolls its counts back with it. `rebuild()` counts every ses
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState
@@ -89,7 +89,7 @@ def refresh(connection: sa.Connection, session_ids: Iterable[int]) -> None:
     """Count the given sessions again, their revisions one up: one UPDATE and one
     INSERT … SELECT (of sessions without a row yet) per chunk. A deleted session's row goes
     with it (ON DELETE CASCADE)."""
-    table = SessionFigures.__table__
+    table = cast(sa.Table, SessionFigures.__table__)
     ids = sorted({int(i) for i in session_ids if i is not None})
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -113,7 +113,7 @@ def refresh(connection: sa.Connection, session_ids: Iterable[int]) -> None:
 
 def rebuild() -> int:
     """Count every session again (in the caller's transaction); the number of rows written."""
-    table = SessionFigures.__table__
+    table = cast(sa.Table, SessionFigures.__table__)
     connection = db.session.connection()
     connection.execute(sa.delete(table))
     connection.execute(
@@ -127,7 +127,7 @@ def rebuild() -> int:
 
 
 def bump_version(connection: sa.Connection) -> None:
-    table = DataVersion.__table__
+    table = cast(sa.Table, DataVersion.__table__)
     moved = connection.execute(
         sa.update(table).where(table.c.id == 1).values(version=table.c.version + 1)
     )
@@ -157,7 +157,7 @@ def _sessions_of_object(row: Any) -> set[int]:
     if not isinstance(row, _MODELS):
         return set()
     touched = {row.session_id}
-    history = sa.inspect(row).attrs.session_id.history
+    history = sa.inspect(cast(Any, row)).attrs.session_id.history
     touched.update(history.deleted or ())  # moved from another session
     return touched
 
@@ -229,10 +229,11 @@ def _count_statement(state: ORMExecuteState) -> Any:
     if table is None:
         return None
     column = table.c[_SESSION_OF[table.name]]
-    statement = state.statement
+    # An INSERT, UPDATE or DELETE (is_insert/is_update/is_delete above): a DML statement.
+    statement = cast(Any, state.statement)
     connection = state.session.connection()
-    params = state.parameters
-    rows = params if isinstance(params, list) else [params] if params else []
+    params: Any = state.parameters
+    rows: list[Any] = params if isinstance(params, list) else [params] if params else []
     touched: set[Any] = set()
     learners: set[Any] = set()
     missing = False
@@ -299,7 +300,7 @@ def _learners_of_statement(
 
 
 def _without_figures() -> sa.ColumnElement[bool]:
-    table = SessionFigures.__table__
+    table = cast(sa.Table, SessionFigures.__table__)
     return ~sa.select(table.c.session_id).where(table.c.session_id == Session.id).exists()
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -100,7 +101,7 @@ def visit_rows(learner_ids: list[int] | None = None) -> sa.Select:
 
 def refresh(connection: sa.Connection, learner_ids: Iterable[int]) -> None:
     """Write these learners' visits again: one DELETE and one INSERT … SELECT per chunk."""
-    table = Visit.__table__
+    table = cast(sa.Table, Visit.__table__)
     ids = sorted({int(i) for i in learner_ids if i is not None})
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -109,7 +110,7 @@ def refresh(connection: sa.Connection, learner_ids: Iterable[int]) -> None:
 
 
 def rebuild(connection: sa.Connection) -> None:
-    table = Visit.__table__
+    table = cast(sa.Table, Visit.__table__)
     connection.execute(sa.delete(table))
     connection.execute(sa.insert(table).from_select(list(COLUMNS), visit_rows()))
 
