@@ -551,7 +551,7 @@ def test_the_learners_way_through_in_the_demo(demo_app, curricula):
         lines = [line for line in by_course if line.satisfaction_mean is not None]
         assert len(lines) >= 5
         means = [line.satisfaction_mean for line in lines]
-        assert all(3 <= m <= 5 for m in means)
+        assert all(1 <= m <= 5 for m in means)  # a 1–5 scale; few answers may lean low
         assert max(means) - min(means) >= 0.5  # some courses please more than others
         shown = {line.label for line in lines}
     view = _client_of(demo_app, COORDINATOR).get(
