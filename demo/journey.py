@@ -35,7 +35,8 @@ from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.checkin.models import CAME, Attendance, AttendanceStatus, SkillReached
-from app.checkin.services import set_skills, set_status
+from app.checkin.paper import walk_in_after_the_end
+from app.checkin.services import set_skills
 from app.curricula.models import Course, CourseVersion, QuestionKind, Skill
 from app.curricula.survey import Question
 from app.extensions import db
@@ -522,16 +523,7 @@ def _completions(rng: random.Random, coordinator: User) -> int:
         first_skills = _skill_ids(first)[:FIRST_CLASS_SKILLS]
         set_skills(first, [learner_id], {learner_id: set(first_skills)}, coordinator)
         learner = db.session.get_one(Learner, learner_id)
-        again = register(
-            latest,
-            learner,
-            source=RegistrationSource.WALK_IN,
-            actor=coordinator,
-            waitlist=False,
-            override_capacity=True,
-            after_end=True,
-        )
-        set_status(latest, again, AttendanceStatus.PRESENT, coordinator)
+        walk_in_after_the_end(latest, coordinator, learner, AttendanceStatus.PRESENT)
         set_skills(latest, [learner_id], {learner_id: set(_skill_ids(latest))}, coordinator)
         done += 1
     return done

@@ -176,7 +176,7 @@ def save_paper_roster(
             line_problems[index] = {"name": _("%(n)d行目と同じ方です。", n=written[learner.id] + 1)}
             continue
         try:
-            _walk_in(session, actor, learner, line.status)
+            walk_in_after_the_end(session, actor, learner, line.status)
         except Conflict as refusal:  # already_registered: on this session's list already
             why = _("%(why)s 上の一覧で出欠を選んでください。", why=refusal.message)
             line_problems[index] = {"name": why}
@@ -261,7 +261,7 @@ def _learner_of(line: WalkInLine, actor: User, saved: PaperSaved) -> Learner:
     return matches.record_new(raw, actor, source=MatchSource.WALK_IN, unseen=known.unseen)
 
 
-def _walk_in(session: Session, actor: User, learner: Learner, status: str) -> None:
+def walk_in_after_the_end(session: Session, actor: User, learner: Learner, status: str) -> None:
     # They were in the room: registered after the end, beyond capacity if need be (logged
     # as an override by the registration service).
     registration = register(
