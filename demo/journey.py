@@ -485,9 +485,12 @@ def _completions(rng: random.Random, coordinator: User) -> int:
             .order_by(Session.starts_at.desc(), Session.id.desc())
         )
     )
-    if len(classes) < 2:
+    # The class they came back to must have seats for them: a walk-in never takes a class
+    # past its capacity, nor ahead of people still waiting for it.
+    at = next((i for i, s in enumerate(classes) if _room_for(s, COMPLETERS)), None)
+    if at is None or at == len(classes) - 1:
         return 0
-    latest, earlier = classes[0], classes[1:]
+    latest, earlier = classes[at], classes[at + 1 :]
     overlapping = _busy_during(latest)
     done = 0
     for first in earlier:
@@ -527,6 +530,13 @@ def _completions(rng: random.Random, coordinator: User) -> int:
         set_skills(latest, [learner_id], {learner_id: set(_skill_ids(latest))}, coordinator)
         done += 1
     return done
+
+
+def _room_for(session: Session, people: int) -> bool:
+    if _registrations(session, RegistrationStatus.WAITLISTED):
+        return False
+    registered = len(_registrations(session, RegistrationStatus.REGISTERED))
+    return registered + people <= session.capacity
 
 
 def _skill_ids(session: Session) -> list[int]:
