@@ -11,23 +11,22 @@ Definitions (the same on the dashboard and in the API):
 - Seats passed on: calls that gave the seat to someone waitlisted (ConfirmationCall.promoted_id),
   on the filter's sessions that were not cancelled (held or still planned).
 
-Two queries, whatever the data.
+One query, whatever the data: the counts are kept per session (app.reports.stored).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
-from app.checkin.models import CAME, Attendance
 from app.extensions import db
-from app.people.models import CallOutcome, ConfirmationCall, Registration, RegistrationStatus
+from app.reports import stored
 from app.reports.filters import ReportFilter, cancelled_clause
+from app.reports.models import SessionFigures
 from app.scheduling.models import Session, held_clause
-
-NOT_REACHED = (None, CallOutcome.NO_ANSWER, CallOutcome.MESSAGE_LEFT)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -56,46 +55,23 @@ class CallFigures:
         return _share(self.not_reached_absent, self.not_reached)
 
 
-def count(flt: ReportFilter, now: datetime) -> CallFigures:
-    last_outcome = (
-        sa.select(ConfirmationCall.outcome)
-        .where(ConfirmationCall.registration_id == Registration.id)
-        .order_by(ConfirmationCall.recorded_at.desc(), ConfirmationCall.id.desc())
-        .limit(1)
-        .scalar_subquery()
+def count(flt: ReportFilter, now: datetime, *, raw: bool = False) -> CallFigures:
+    """One query: the stored per-session counts (app.reports.stored.call_counts, the one place
+    these rules are written) added up, or with `raw` the same counts from the raw rows."""
+    if raw:
+        counts = {label.name: label.element for label in stored.session_counts(Session.id)}
+    else:
+        counts = {name: getattr(SessionFigures, name) for name in stored.COLUMNS}
+    held = held_clause(now)
+
+    def total(name: str, where: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+        return sa.func.coalesce(sa.func.sum(sa.case((where, counts[name]), else_=0)), 0)
+
+    query = flt.sessions(
+        total("registered", held),
+        *(total(name, held) for name in stored.CALL_COLUMNS[:4]),
+        total("seats_passed", sa.not_(cancelled_clause())),
     )
-    came = (
-        sa.select(Attendance.id)
-        .where(Attendance.registration_id == Registration.id, Attendance.status.in_(CAME))
-        .exists()
-    )
-    per_registration = (
-        flt.sessions(last_outcome.label("outcome"), came.label("came"))
-        .join(Registration, Registration.session_id == Session.id)
-        .where(held_clause(now), Registration.status == RegistrationStatus.REGISTERED)
-        .subquery()
-    )
-    result = CallFigures()
-    for outcome, came_, number in db.session.execute(
-        sa.select(per_registration.c.outcome, per_registration.c.came, sa.func.count()).group_by(
-            per_registration.c.outcome, per_registration.c.came
-        )
-    ):
-        absent = number if not came_ else 0
-        result.registrations += number
-        if outcome == CallOutcome.ATTENDING:
-            result.confirmed += number
-            result.confirmed_absent += absent
-        elif outcome in NOT_REACHED:
-            result.not_reached += number
-            result.not_reached_absent += absent
-    result.seats_passed = (
-        db.session.scalar(
-            flt.sessions(sa.func.count(ConfirmationCall.id))
-            .join(Registration, Registration.session_id == Session.id)
-            .join(ConfirmationCall, ConfirmationCall.registration_id == Registration.id)
-            .where(sa.not_(cancelled_clause()), ConfirmationCall.promoted_id.is_not(None))
-        )
-        or 0
-    )
-    return result
+    if not raw:
+        query = query.join(SessionFigures, SessionFigures.session_id == Session.id)
+    return CallFigures(*(int(value) for value in db.session.execute(query).one()))

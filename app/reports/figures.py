@@ -368,7 +368,7 @@ def compute(
     if STAFFING in parts:
         _count_staff_hours(figures, names)
     if CALLS in parts:
-        figures.calls = call_figures.count(flt, now)
+        figures.calls = call_figures.count(flt, now, raw=raw)
     return figures
 
 

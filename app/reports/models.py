@@ -29,6 +29,13 @@ class SessionFigures(Model):
     no_show: Mapped[int]  # registered without a present, late or excused attendance
     instructors: Mapped[int]
     assistants: Mapped[int]
+    # The day-before calls of its registered people (app.reports.call_figures says what each
+    # means): counted here so that the dashboard never reads every call of a 年度.
+    confirmed: Mapped[int] = mapped_column(default=0, server_default="0")
+    confirmed_absent: Mapped[int] = mapped_column(default=0, server_default="0")
+    not_reached: Mapped[int] = mapped_column(default=0, server_default="0")
+    not_reached_absent: Mapped[int] = mapped_column(default=0, server_default="0")
+    seats_passed: Mapped[int] = mapped_column(default=0, server_default="0")
     # Goes up by one each time the session's row is counted again: on any change to the
     # session, its attendance, registrations, staff, skills reached or survey answers. What
     # a page shows of these sessions is the same while their revisions are (app.public).

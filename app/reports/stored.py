@@ -26,10 +26,10 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 
 from app.checkin import signals as checkin_signals
-from app.checkin.models import Attendance, AttendanceStatus, SkillReached
+from app.checkin.models import CAME, Attendance, AttendanceStatus, SkillReached
 from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
-from app.people.models import Registration, RegistrationStatus
+from app.people.models import CallOutcome, ConfirmationCall, Registration, RegistrationStatus
 from app.reports import visits
 from app.reports.filters import PRESENT
 from app.reports.models import DataVersion, SessionFigures
@@ -79,10 +79,71 @@ def session_counts(session_id: Any) -> list[sa.Label]:
             SessionStaff.session_id == session_id,
             SessionStaff.role == StaffRole.ASSISTANT,
         ).label("assistants"),
+        *call_counts(session_id, registered),
     ]
 
 
-COLUMNS = ("present", "registered", "waitlisted", "no_show", "instructors", "assistants")
+def call_counts(session_id: Any, registered: sa.ColumnElement[bool]) -> list[sa.Label]:
+    """What the day-before calls of the session's registrations found (the definitions are
+    app.reports.call_figures'): a registration's outcome is its last call's."""
+    last_outcome = (
+        sa.select(ConfirmationCall.outcome)
+        .where(ConfirmationCall.registration_id == Registration.id)
+        .order_by(ConfirmationCall.recorded_at.desc(), ConfirmationCall.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    absent = ~(
+        sa.select(Attendance.id)
+        .where(Attendance.registration_id == Registration.id, Attendance.status.in_(CAME))
+        .exists()
+    )
+    confirmed = last_outcome == CallOutcome.ATTENDING
+    not_reached = sa.or_(
+        last_outcome.is_(None),
+        last_outcome.in_([CallOutcome.NO_ANSWER, CallOutcome.MESSAGE_LEFT]),
+    )
+
+    def registrations(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect:
+        return (
+            sa.select(sa.func.count())
+            .select_from(Registration)
+            .where(registered, *where)
+            .scalar_subquery()
+        )
+
+    passed = (
+        sa.select(sa.func.count())
+        .select_from(ConfirmationCall)
+        .join(Registration, Registration.id == ConfirmationCall.registration_id)
+        .where(Registration.session_id == session_id, ConfirmationCall.promoted_id.is_not(None))
+        .scalar_subquery()
+    )
+    return [
+        registrations(confirmed).label("confirmed"),
+        registrations(confirmed, absent).label("confirmed_absent"),
+        registrations(not_reached).label("not_reached"),
+        registrations(not_reached, absent).label("not_reached_absent"),
+        passed.label("seats_passed"),
+    ]
+
+
+CALL_COLUMNS = (
+    "confirmed",
+    "confirmed_absent",
+    "not_reached",
+    "not_reached_absent",
+    "seats_passed",
+)
+COLUMNS = (
+    "present",
+    "registered",
+    "waitlisted",
+    "no_show",
+    "instructors",
+    "assistants",
+    *CALL_COLUMNS,
+)
 
 
 def refresh(connection: sa.Connection, session_ids: Iterable[int]) -> None:
@@ -151,6 +212,31 @@ _SESSION_OF: dict[str, str] = {
 }
 
 
+# A day-before call names its registration, not its session: found through it.
+_CALLS = ConfirmationCall.__tablename__
+
+
+def _sessions_of_registrations(connection: sa.Connection, ids: Iterable[Any]) -> set[int]:
+    wanted = sorted({int(i) for i in ids if i is not None})
+    found: set[int] = set()
+    for start in range(0, len(wanted), CHUNK):
+        found.update(
+            connection.scalars(
+                sa.select(Registration.session_id).where(
+                    Registration.id.in_(wanted[start : start + CHUNK])
+                )
+            )
+        )
+    return found
+
+
+def _registrations_of_call(row: Any) -> set[int]:
+    if not isinstance(row, ConfirmationCall):
+        return set()
+    history = sa.inspect(row).attrs.registration_id.history
+    return {row.registration_id, *(history.deleted or ())}
+
+
 def _sessions_of_object(row: Any) -> set[int]:
     if isinstance(row, Session):
         return {row.id}
@@ -201,10 +287,14 @@ def _count_flushed(session: OrmSession, _flush: Any) -> None:
     touched: set[int] = set()
     learners: set[int] = session.info.pop(_LEARNERS_KEY, set())
     named = False
+    called: set[int] = set()
     for row in (*session.new, *session.dirty, *session.deleted):
         touched |= _sessions_of_object(row)
         learners |= _learners_of_object(row)
+        called |= _registrations_of_call(row)
         named = named or isinstance(row, _NAMED)
+    if called:
+        touched |= _sessions_of_registrations(session.connection(), called)
     if touched:
         refresh(session.connection(), touched)
     if learners:
@@ -216,9 +306,34 @@ def _count_flushed(session: OrmSession, _flush: Any) -> None:
 def _target_table(state: ORMExecuteState) -> sa.Table | None:
     statement = state.statement
     table = getattr(statement, "table", None)
-    if isinstance(table, sa.Table) and table.name in _SESSION_OF:
+    if isinstance(table, sa.Table) and (table.name in _SESSION_OF or table.name == _CALLS):
         return table
     return None
+
+
+def _count_calls_statement(state: ORMExecuteState, table: sa.Table) -> Any:
+    """Calls written many at once (the demo's past calls): their registrations' sessions are
+    counted again, those named before the statement and those after."""
+    statement = cast(Any, state.statement)
+    connection = state.session.connection()
+    params: Any = state.parameters
+    rows: list[Any] = params if isinstance(params, list) else [params] if params else []
+    registrations: set[Any] = {row.get("registration_id") for row in rows}
+    if not state.is_insert:
+        where = statement.whereclause
+        chosen = sa.select(table.c.registration_id)
+        registrations.update(
+            connection.scalars(chosen.where(where) if where is not None else chosen)
+        )
+    result = state.invoke_statement()
+    for key, value in (getattr(statement, "_values", None) or {}).items():
+        if getattr(key, "key", key) == "registration_id":
+            registrations.add(getattr(value, "value", None))
+    touched = _sessions_of_registrations(connection, registrations)
+    if touched:
+        refresh(connection, touched)
+        bump_version(connection)
+    return result
 
 
 @sa.event.listens_for(OrmSession, "do_orm_execute")
@@ -228,6 +343,8 @@ def _count_statement(state: ORMExecuteState) -> Any:
     table = _target_table(state)
     if table is None:
         return None
+    if table.name == _CALLS:
+        return _count_calls_statement(state, table)
     column = table.c[_SESSION_OF[table.name]]
     # An INSERT, UPDATE or DELETE (is_insert/is_update/is_delete above): a DML statement.
     statement = cast(Any, state.statement)

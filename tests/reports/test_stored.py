@@ -14,7 +14,7 @@ from app.checkin import services as checkin
 from app.checkin.models import Attendance, SkillReached
 from app.extensions import db
 from app.people import learners, registration
-from app.people.models import Learner, Registration
+from app.people.models import ConfirmationCall, Learner, Registration
 from app.reports import figures, stored, visits
 from app.reports.filters import parse_filter
 from app.reports.models import SessionFigures, Visit
@@ -87,6 +87,13 @@ def test_the_stored_figures_start_equal_to_the_raw_rows(program):
         "no_show": 2,
         "instructors": 1,
         "assistants": 0,
+        # nobody called yet: all five registered are "not reached", the three who did not
+        # come among them (L3 excused, L4, L5)
+        "confirmed": 0,
+        "confirmed_absent": 0,
+        "not_reached": 5,
+        "not_reached_absent": 3,
+        "seats_passed": 0,
     }
 
 
@@ -238,6 +245,78 @@ def test_rows_written_in_bulk_are_counted_too(program):
     assert_agree(program)
 
 
+def _call(program, session: str, learner: str, outcome: str, minutes: int, **more):
+    return ConfirmationCall(
+        registration_id=_registration(program, session, learner).id,
+        outcome=outcome,
+        recorded_at=NOW - timedelta(days=400, minutes=-minutes),
+        **more,
+    )
+
+
+def _calls_of(program, session: str) -> dict[str, int]:
+    row = stored_rows()[program.sessions[session].id]
+    return dict(zip(stored.COLUMNS, row, strict=True))
+
+
+def test_the_day_before_calls_and_their_corrections(program):
+    """A registration's outcome is its last call: a second call changes what counts, a call
+    moved to another registration or deleted moves its count, calls written in bulk too."""
+    db.session.add_all(
+        [
+            _call(program, "s2", "L1", "attending", 1),  # came
+            _call(program, "s2", "L4", "attending", 2),  # did not
+            _call(program, "s2", "L5", "no_answer", 3),
+            _call(program, "s2", "L5", "message_left", 4),
+            _call(program, "s2", "L3", "no_answer", 5),
+            _call(
+                program,
+                "s2",
+                "L3",
+                "attending",
+                6,
+                promoted_id=_registration(program, "s2", "L6").id,
+            ),
+        ]
+    )
+    db.session.commit()
+    assert_agree(program)
+    s2 = _calls_of(program, "s2")
+    assert (s2["confirmed"], s2["confirmed_absent"]) == (3, 2)  # L1, L4, L3 (excused)
+    assert (s2["not_reached"], s2["not_reached_absent"]) == (2, 1)  # L2 never called, L5
+    assert s2["seats_passed"] == 1
+    # Written in bulk: a call for L2, then one of L4's moved to s6's L2, then L5's deleted.
+    db.session.execute(
+        sa.insert(ConfirmationCall),
+        [
+            {
+                "registration_id": _registration(program, "s2", "L2").id,
+                "outcome": "attending",
+                "note": "",
+                "recorded_at": NOW - timedelta(days=399),
+            }
+        ],
+    )
+    assert _calls_of(program, "s2")["confirmed"] == 4
+    assert_agree(program)
+    db.session.execute(
+        sa.update(ConfirmationCall)
+        .where(ConfirmationCall.registration_id == _registration(program, "s2", "L4").id)
+        .values(registration_id=_registration(program, "s6", "L2").id)
+    )
+    assert _calls_of(program, "s6")["confirmed"] == 1
+    assert_agree(program)
+    db.session.execute(
+        sa.delete(ConfirmationCall).where(
+            ConfirmationCall.registration_id == _registration(program, "s2", "L5").id
+        )
+    )
+    assert_agree(program)
+    db.session.commit()
+    assert _calls_of(program, "s2")["not_reached"] == 2  # L4 (its call gone) and L5
+    assert_agree(program)
+
+
 def test_a_change_rolled_back_rolls_its_counts_back(program):
     before = stored_rows()
     db.session.delete(_attendance(program, "s5", "L3"))
@@ -258,7 +337,7 @@ def test_a_new_session_has_its_row_and_rebuild_counts_every_session(program):
     )
     db.session.add(copy)
     db.session.commit()
-    assert stored_rows()[copy.id] == (0, 0, 0, 0, 0, 0)
+    assert stored_rows()[copy.id] == (0,) * len(stored.COLUMNS)
     db.session.execute(sa.text("DELETE FROM report_session_figures"))  # written around the app
     assert stored.rebuild() == len(program.sessions) + 1
     assert_agree(program)
