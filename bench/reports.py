@@ -363,25 +363,49 @@ SQL_ATTENDEES_BY_COURSE = f"""
 SELECT course_id, count(DISTINCT learner_id) FROM ({ATTENDED}) GROUP BY course_id
 """
 
-REACHED = f"""SELECT cv.course_id, sr.learner_id, sk.key FROM skills_reached sr
-    {_sessions_of("sr.session_id")}
-    JOIN skills sk ON sk.id = sr.skill_id
-    WHERE {{where}} AND s.status <> 'cancelled'"""
+# Every skill reached, numbered per learner, course and key in the order of the classes
+# (the certificates' rule: a key is first reached in the earliest class, whatever its state).
+REACHES = """reaches AS (
+    SELECT sr.learner_id, skv.course_id, sk.course_version_id AS version_id, sk.key,
+        rs.starts_at, rs.id AS session_id,
+        row_number() OVER (PARTITION BY sr.learner_id, skv.course_id, sk.key
+                           ORDER BY rs.starts_at, rs.id) AS nth
+    FROM skills_reached sr JOIN skills sk ON sk.id = sr.skill_id
+    JOIN course_versions skv ON skv.id = sk.course_version_id
+    JOIN sessions rs ON rs.id = sr.session_id
+)"""
 
 SQL_SKILLS = f"""
-SELECT course_id, key, count(DISTINCT learner_id) FROM ({REACHED}) GROUP BY course_id, key
+WITH {REACHES}
+SELECT r.course_id, r.key, count(*) FROM reaches r {_sessions_of("r.session_id")}
+WHERE r.nth = 1 AND {{where}} AND s.status <> 'cancelled'
+GROUP BY r.course_id, r.key
 """
 
+# A course is completed in the first class (of a learner's, in order) by which every key of
+# the version that class taught was first reached.
 SQL_COMPLETED = f"""
-WITH per_learner AS (
-    SELECT course_id, learner_id, count(DISTINCT key) AS n FROM ({REACHED})
-    GROUP BY course_id, learner_id
-), required AS (
-    SELECT c.id AS course_id, count(sk.id) AS n FROM courses c
-    JOIN skills sk ON sk.course_version_id = c.current_version_id GROUP BY c.id
+WITH {REACHES}, firsts AS (
+    SELECT learner_id, course_id, key, starts_at, session_id FROM reaches WHERE nth = 1
+), classes AS (
+    SELECT DISTINCT learner_id, course_id, version_id, starts_at, session_id FROM reaches
+), needed AS (
+    SELECT course_version_id AS version_id, count(*) AS n FROM skills GROUP BY course_version_id
+), done AS (
+    SELECT c.learner_id, c.course_id, c.session_id,
+        row_number() OVER (PARTITION BY c.learner_id, c.course_id
+                           ORDER BY c.starts_at, c.session_id, c.version_id) AS nth
+    FROM classes c JOIN needed ON needed.version_id = c.version_id
+    JOIN skills vk ON vk.course_version_id = c.version_id
+    JOIN firsts f ON f.learner_id = c.learner_id AND f.course_id = c.course_id
+        AND f.key = vk.key
+        AND (f.starts_at < c.starts_at OR (f.starts_at = c.starts_at AND f.session_id <= c.session_id))
+    GROUP BY c.learner_id, c.course_id, c.version_id, c.starts_at, c.session_id, needed.n
+    HAVING count(*) = needed.n
 )
-SELECT p.course_id, count(*) FROM per_learner p JOIN required r ON r.course_id = p.course_id
-WHERE p.n >= r.n GROUP BY p.course_id
+SELECT d.course_id, count(*) FROM done d {_sessions_of("d.session_id")}
+WHERE d.nth = 1 AND {{where}} AND s.status <> 'cancelled'
+GROUP BY d.course_id
 """
 
 SQL_STAFF_HOURS = f"""

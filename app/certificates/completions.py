@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -60,9 +61,9 @@ class _Record:
     classes: set[tuple[Reached, int]] = field(default_factory=set)
 
 
-def _records(learner_ids: list[int]) -> dict[tuple[int, int], _Record]:
-    """(learner, course) → what they reached of it."""
-    rows = db.session.execute(
+def reached_rows(learner_ids: Iterable[int] | sa.Select) -> sa.Select:
+    """What these learners reached: (learner, course, version, key, class start, class id)."""
+    return (
         sa.select(
             SkillReached.learner_id,
             CourseVersion.course_id,
@@ -76,6 +77,10 @@ def _records(learner_ids: list[int]) -> dict[tuple[int, int], _Record]:
         .join(Session, Session.id == SkillReached.session_id)
         .where(SkillReached.learner_id.in_(learner_ids))
     )
+
+
+def records_of(rows: Iterable[Any]) -> dict[tuple[int, int], _Record]:
+    """(learner, course) → what they reached of it, from `reached_rows`."""
     records: dict[tuple[int, int], _Record] = defaultdict(_Record)
     for learner_id, course_id, version_id, key, starts_at, session_id in rows:
         record = records[(learner_id, course_id)]
@@ -86,18 +91,36 @@ def _records(learner_ids: list[int]) -> dict[tuple[int, int], _Record]:
     return records
 
 
-def _versions(course_ids: Iterable[int]) -> dict[int, dict[int, set[str]]]:
-    """course → version id → the keys of its skills (versions without skills left out: they
-    cannot be completed by ticking)."""
-    keys: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-    rows = db.session.execute(
+def version_keys(course_ids: Iterable[int]) -> sa.Select:
+    """(course, version, key) of every skill of these courses."""
+    return (
         sa.select(CourseVersion.course_id, Skill.course_version_id, Skill.key)
         .join(CourseVersion, CourseVersion.id == Skill.course_version_id)
         .where(CourseVersion.course_id.in_(list(course_ids)))
     )
+
+
+def versions_of(rows: Iterable[Any]) -> dict[int, dict[int, set[str]]]:
+    """course → version id → the keys of its skills (versions without skills left out: they
+    cannot be completed by ticking), from `version_keys`."""
+    keys: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     for course_id, version_id, key in rows:
         keys[course_id][version_id].add(key)
     return keys
+
+
+def completed_in(
+    records: dict[tuple[int, int], _Record], versions: dict[int, dict[int, set[str]]]
+) -> list[tuple[int, int, int, Reached]]:
+    """(learner, course, version, the class) of each course completed: the rule, in one place."""
+    found = []
+    for (learner_id, course_id), record in records.items():
+        for when, version_id in sorted(record.classes):
+            keys = versions[course_id].get(version_id)
+            if keys and all(k in record.first and record.first[k] <= when for k in keys):
+                found.append((learner_id, course_id, version_id, when))
+                break
+    return found
 
 
 def completions_of(learner_ids: Iterable[int]) -> dict[int, list[Completion]]:
@@ -106,15 +129,13 @@ def completions_of(learner_ids: Iterable[int]) -> dict[int, list[Completion]]:
     ids = list(set(learner_ids))
     if not ids:
         return {}
-    records = _records(ids)
-    versions = _versions({course_id for _learner, course_id in records})
-    found: list[tuple[int, int, Reached]] = []  # (learner, version, the class)
-    for (learner_id, course_id), record in records.items():
-        for when, version_id in sorted(record.classes):
-            keys = versions[course_id].get(version_id)
-            if keys and all(k in record.first and record.first[k] <= when for k in keys):
-                found.append((learner_id, version_id, when))
-                break
+    records = records_of(db.session.execute(reached_rows(ids)))
+    courses = {course_id for _learner, course_id in records}
+    versions = versions_of(db.session.execute(version_keys(courses)))
+    found = [
+        (learner_id, version_id, when)
+        for learner_id, _course, version_id, when in completed_in(records, versions)
+    ]
     if not found:
         return {}
     loaded_versions = {

@@ -12,13 +12,17 @@ Definitions (the same everywhere: dashboard, exports, API, public page):
   and the session had an instructor (app.scheduling.models.staffing_warnings, the one rule).
 - Reach (district, age, kind, device) is about the learners who attended; age is taken at the
   end of the period from the birth year.
+- A skill is *reached* by a learner once, in the class where they first reached it; a course
+  is *completed* once, in the class of the certificate (app.certificates.completions, the one
+  rule): a period counts those whose class falls in it, so 年度 add up to the whole.
 
 One query gathers a line of facts per session (about as many rows as sessions in the
 period), its counts read from the per-session figures stored ahead of time
 (app.reports.stored); everything about sessions is summed from it in Python. Learners are
 counted in the database: for a period alone from each learner's stored visits
 (app.reports.visits), under any other filter by grouped queries over attendance. Skills
-reached are counted from the raw rows. `compute(..., raw=True)` counts everything from the
+reached and completions are sums of stored per-class counts (app.reports.reaches).
+`compute(..., raw=True)` counts everything from the
 raw rows: the stored figures must always give the same (tests/reports/test_stored.py). The
 number of queries never depends on the data.
 
@@ -39,6 +43,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
+from app.certificates import completions as completion_rule
 from app.checkin.models import Attendance, SkillReached
 from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
@@ -48,7 +53,7 @@ from app.people.models import Learner, LearnerKind
 from app.reports import call_figures, stored, visits
 from app.reports.call_figures import CallFigures
 from app.reports.filters import PRESENT, ReportFilter, cancelled_clause
-from app.reports.models import SessionFigures, Visit
+from app.reports.models import SessionCompletion, SessionFigures, SessionSkill, Visit
 from app.reports.sql import local_month, minutes_between
 from app.scheduling.models import (
     Session,
@@ -658,53 +663,55 @@ def _attendees_by_course(flt: ReportFilter, now: datetime, raw: bool) -> dict[in
     )
 
 
+def _reached_and_completed(
+    flt: ReportFilter, raw: bool
+) -> tuple[dict[int, dict[str, int]], dict[int, int]]:
+    """Per course, the learners who first reached each skill key, and who completed it, in the
+    filter's classes (app.reports.reaches says why first): from the stored per-class counts,
+    or with `raw` by the certificates' rule over the raw rows."""
+    skill_counts: dict[int, dict[str, int]] = defaultdict(dict)
+    completed: dict[int, int] = defaultdict(int)
+    not_cancelled = sa.not_(cancelled_clause())
+    if raw:
+        in_filter = set(db.session.scalars(flt.sessions(Session.id).where(not_cancelled)))
+        records = completion_rule.records_of(
+            db.session.execute(completion_rule.reached_rows(sa.select(SkillReached.learner_id)))
+        )
+        courses = {course_id for _learner, course_id in records}
+        versions = completion_rule.versions_of(
+            db.session.execute(completion_rule.version_keys(courses))
+        )
+        for (_learner, course_id), record in records.items():
+            for key, when in record.first.items():
+                if when[1] in in_filter:
+                    skill_counts[course_id][key] = skill_counts[course_id].get(key, 0) + 1
+        for _learner, course_id, _version, when in completion_rule.completed_in(records, versions):
+            if when[1] in in_filter:
+                completed[course_id] += 1
+        return skill_counts, completed
+    for course_id, key, count in db.session.execute(
+        flt.sessions(SessionSkill.course_id, SessionSkill.key, sa.func.sum(SessionSkill.learners))
+        .join(SessionSkill, SessionSkill.session_id == Session.id)
+        .where(not_cancelled)
+        .group_by(SessionSkill.course_id, SessionSkill.key)
+    ):
+        skill_counts[course_id][key] = int(count)
+    for course_id, count in db.session.execute(
+        flt.sessions(SessionCompletion.course_id, sa.func.sum(SessionCompletion.learners))
+        .join(SessionCompletion, SessionCompletion.session_id == Session.id)
+        .where(not_cancelled)
+        .group_by(SessionCompletion.course_id)
+    ):
+        completed[course_id] = int(count)
+    return skill_counts, completed
+
+
 def _count_outcomes(figures: Figures, names: Names, raw: bool) -> None:
     flt, now = figures.filter, figures.now
     attendees = {
         course_id: int(count) for course_id, count in _attendees_by_course(flt, now, raw).items()
     }
-    # Who reached which skill key of which course (a key may be in two versions of a course:
-    # once), gathered once and counted two ways in one statement.
-    reached = (
-        flt.sessions(CourseVersion.course_id, SkillReached.learner_id, Skill.key)
-        .join(SkillReached, SkillReached.session_id == Session.id)
-        .join(Skill, Skill.id == SkillReached.skill_id)
-        .where(sa.not_(cancelled_clause()))
-        .cte("reached")
-    )
-    per_learner = (
-        sa.select(
-            reached.c.course_id,
-            reached.c.learner_id,
-            sa.func.count(sa.distinct(reached.c.key)).label("reached_keys"),
-        )
-        .group_by(reached.c.course_id, reached.c.learner_id)
-        .subquery()
-    )
-    required = (
-        sa.select(Course.id.label("course_id"), sa.func.count(Skill.id).label("skills"))
-        .join(Skill, Skill.course_version_id == Course.current_version_id)
-        .group_by(Course.id)
-        .subquery()
-    )
-    per_skill = sa.select(
-        reached.c.course_id,
-        reached.c.key,
-        sa.func.count(sa.distinct(reached.c.learner_id)).label("learners"),
-    ).group_by(reached.c.course_id, reached.c.key)
-    completions = (
-        sa.select(per_learner.c.course_id, sa.null(), sa.func.count())
-        .join(required, required.c.course_id == per_learner.c.course_id)
-        .where(per_learner.c.reached_keys >= required.c.skills)
-        .group_by(per_learner.c.course_id)
-    )
-    skill_counts: dict[int, dict[str, int]] = defaultdict(dict)
-    completed: dict[int, int] = {}
-    for course_id, key, count in db.session.execute(sa.union_all(per_skill, completions)):
-        if key is None:
-            completed[course_id] = count
-        else:
-            skill_counts[course_id][key] = count
+    skill_counts, completed = _reached_and_completed(flt, raw)
     # The skills each course asks for today (its current version), in their order.
     current_skills: dict[int, list[Skill]] = defaultdict(list)
     for course_id, skill in db.session.execute(

@@ -75,3 +75,58 @@ class Visit(Model):
     course_prev_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     other_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     other_max: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FirstReach(Model):
+    """Where each learner first reached each skill (by key) of each course: the class the
+    certificates' rule names (app.certificates.completions). A period counts a skill reached by
+    a learner once, in the class of its first reaching, so that 年度 add up to the whole."""
+
+    __tablename__ = "report_first_reaches"
+
+    learner_id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+
+
+class CourseCompletion(Model):
+    """The class where a learner completed a course, by the certificates' rule (the 修了証's
+    day): counted in the period of that class."""
+
+    __tablename__ = "report_completions"
+
+    learner_id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+
+
+class SessionSkill(Model):
+    """Per class and skill key, how many learners first reached it there (FirstReach added up:
+    what the dashboard sums, a few rows a class instead of a row per learner and skill)."""
+
+    __tablename__ = "report_session_skills"
+
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    learners: Mapped[int]
+
+
+class SessionCompletion(Model):
+    """Per class and course, how many learners completed the course there (CourseCompletion
+    added up)."""
+
+    __tablename__ = "report_session_completions"
+
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_id: Mapped[int] = mapped_column(primary_key=True)
+    learners: Mapped[int]

@@ -30,7 +30,7 @@ from app.checkin.models import CAME, Attendance, AttendanceStatus, SkillReached
 from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
 from app.people.models import CallOutcome, ConfirmationCall, Registration, RegistrationStatus
-from app.reports import visits
+from app.reports import reaches, visits
 from app.reports.filters import PRESENT
 from app.reports.models import DataVersion, SessionFigures
 from app.scheduling.models import Session, SessionStaff, StaffRole, Venue
@@ -183,6 +183,7 @@ def rebuild() -> int:
         )
     )
     visits.rebuild(connection)
+    reaches.rebuild(connection)
     bump_version(connection)
     return db.session.scalar(sa.select(sa.func.count()).select_from(table)) or 0
 
@@ -252,21 +253,50 @@ def _sessions_of_object(row: Any) -> set[int]:
 _NAMED = (Venue, Course, CourseVersion, Skill)
 
 
-_LEARNERS_KEY = "report_visit_learners"
+_LEARNERS_KEY = "report_per_learner"
 _MOVING = ("starts_at", "course_version_id")  # what orders a learner's visits, and their course
 
+# The stores kept per learner, each beside the raw model whose rows name the learner: a
+# learner's visits are written again when their attendance changes, their skills first
+# reached and courses completed when a skill they reached does; both when a class of theirs
+# moves or goes.
+_PER_LEARNER: tuple[tuple[type[Any], Any], ...] = ((Attendance, visits), (SkillReached, reaches))
 
-def _learners_of_object(row: Any) -> set[int]:
-    if not isinstance(row, Attendance):
-        return set()
-    history = sa.inspect(row).attrs.learner_id.history
-    return {row.learner_id, *(history.deleted or ())}
+
+def _no_learners() -> dict[Any, set[Any]]:
+    return {store: set() for _model, store in _PER_LEARNER}
+
+
+def _refresh_learners(connection: sa.Connection, learners: dict[Any, set[Any]]) -> None:
+    for store, ids in learners.items():
+        ids.discard(None)
+        if ids:
+            store.refresh(connection, ids)
+
+
+def _learners_of_sessions(connection: sa.Connection, ids: Iterable[int]) -> dict[Any, set[Any]]:
+    ids = list(ids)
+    return {store: store.learners_of_sessions(connection, ids) for _model, store in _PER_LEARNER}
+
+
+def _merge(into: dict[Any, set[Any]], more: dict[Any, set[Any]]) -> None:
+    for store, ids in more.items():
+        into[store] |= ids
+
+
+def _learners_of_object(row: Any) -> dict[Any, set[Any]]:
+    found = _no_learners()
+    for model, store in _PER_LEARNER:
+        if isinstance(row, model):
+            history = sa.inspect(row).attrs.learner_id.history
+            found[store] = {row.learner_id, *(history.deleted or ())}
+    return found
 
 
 @sa.event.listens_for(OrmSession, "before_flush")
 def _note_moving_sessions(session: OrmSession, _flush: Any, _instances: Any) -> None:
-    """The learners of a session about to move, change course or go: their visits' order
-    changes. Read now, while its attendance is still there."""
+    """The learners of a session about to move, change course or go: the order of their
+    visits and reaches changes. Read now, while its attendance and skills are still there."""
     moving = [
         row.id
         for row in (*session.dirty, *session.deleted)
@@ -278,27 +308,26 @@ def _note_moving_sessions(session: OrmSession, _flush: Any, _instances: Any) -> 
         )
     ]
     if moving:
-        found = visits.learners_of_sessions(session.connection(), moving)
-        session.info.setdefault(_LEARNERS_KEY, set()).update(found)
+        noted = session.info.setdefault(_LEARNERS_KEY, _no_learners())
+        _merge(noted, _learners_of_sessions(session.connection(), moving))
 
 
 @sa.event.listens_for(OrmSession, "after_flush")
 def _count_flushed(session: OrmSession, _flush: Any) -> None:
     touched: set[int] = set()
-    learners: set[int] = session.info.pop(_LEARNERS_KEY, set())
+    learners = session.info.pop(_LEARNERS_KEY, None) or _no_learners()
     named = False
     called: set[int] = set()
     for row in (*session.new, *session.dirty, *session.deleted):
         touched |= _sessions_of_object(row)
-        learners |= _learners_of_object(row)
+        _merge(learners, _learners_of_object(row))
         called |= _registrations_of_call(row)
         named = named or isinstance(row, _NAMED)
     if called:
         touched |= _sessions_of_registrations(session.connection(), called)
     if touched:
         refresh(session.connection(), touched)
-    if learners:
-        visits.refresh(session.connection(), learners)
+    _refresh_learners(session.connection(), learners)
     if touched or named:
         bump_version(session.connection())
 
@@ -352,24 +381,22 @@ def _count_statement(state: ORMExecuteState) -> Any:
     params: Any = state.parameters
     rows: list[Any] = params if isinstance(params, list) else [params] if params else []
     touched: set[Any] = set()
-    learners: set[Any] = set()
+    learners = _no_learners()
     missing = False
-    if table.name == Attendance.__tablename__ and not state.is_insert:
-        where = statement.whereclause
-        learners.update(
-            connection.scalars(
-                sa.select(table.c.learner_id).where(where)
-                if where is not None
-                else sa.select(table.c.learner_id)
+    for model, store in _PER_LEARNER:
+        if table.name == model.__tablename__ and not state.is_insert:
+            where = statement.whereclause
+            chosen = sa.select(table.c.learner_id)
+            learners[store].update(
+                connection.scalars(chosen.where(where) if where is not None else chosen)
             )
-        )
     if (
         table.name == Session.__tablename__
         and state.is_delete
         and statement.whereclause is not None
     ):
         gone = connection.scalars(sa.select(table.c.id).where(statement.whereclause))
-        learners.update(visits.learners_of_sessions(connection, gone))
+        _merge(learners, _learners_of_sessions(connection, gone))
     if state.is_insert:
         touched.update(row.get(column.key) for row in rows)
         missing = not rows or None in touched  # ids the database gives: found below
@@ -392,27 +419,26 @@ def _count_statement(state: ORMExecuteState) -> Any:
         touched.update(connection.scalars(sa.select(Session.id).where(_without_figures())))
     if touched:
         refresh(connection, touched)
-    learners = _learners_of_statement(state, table, touched, rows, before=learners)
-    if learners:
-        visits.refresh(connection, learners)
+    _merge(learners, _learners_of_statement(state, table, touched, rows))
+    _refresh_learners(connection, learners)
     bump_version(connection)
     return result
 
 
 def _learners_of_statement(
-    state: ORMExecuteState, table: sa.Table, sessions: set[int], rows: list, before: set[Any]
-) -> set[int]:
-    """The learners whose visits a bulk statement changed: of the attendance it wrote (read
-    before it ran, and named in it), or of the sessions it moved."""
-    found = set(before)
-    if table.name == Attendance.__tablename__:
-        found.update(row.get("learner_id") for row in rows)
-        for key, value in (getattr(state.statement, "_values", None) or {}).items():
-            if getattr(key, "key", key) == "learner_id":
-                found.add(getattr(value, "value", None))
-    elif table.name == Session.__tablename__ and not state.is_insert:
-        found.update(visits.learners_of_sessions(state.session.connection(), sessions))
-    found.discard(None)
+    state: ORMExecuteState, table: sa.Table, sessions: set[int], rows: list
+) -> dict[Any, set[Any]]:
+    """The learners whose kept rows a bulk statement changed (besides those read before it
+    ran): named in the attendance or skills it wrote, or of the sessions it moved."""
+    found = _no_learners()
+    for model, store in _PER_LEARNER:
+        if table.name == model.__tablename__:
+            found[store].update(row.get("learner_id") for row in rows)
+            for key, value in (getattr(state.statement, "_values", None) or {}).items():
+                if getattr(key, "key", key) == "learner_id":
+                    found[store].add(getattr(value, "value", None))
+    if table.name == Session.__tablename__ and not state.is_insert:
+        _merge(found, _learners_of_sessions(state.session.connection(), sessions))
     return found
 
 

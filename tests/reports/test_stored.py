@@ -15,9 +15,16 @@ from app.checkin.models import Attendance, SkillReached
 from app.extensions import db
 from app.people import learners, registration
 from app.people.models import ConfirmationCall, Learner, Registration
-from app.reports import figures, stored, visits
+from app.reports import figures, reaches, stored, visits
 from app.reports.filters import parse_filter
-from app.reports.models import SessionFigures, Visit
+from app.reports.models import (
+    CourseCompletion,
+    FirstReach,
+    SessionCompletion,
+    SessionFigures,
+    SessionSkill,
+    Visit,
+)
 from app.scheduling.models import Session
 from app.scheduling.sessions import cancel_session
 from tests.reports import dataset
@@ -65,11 +72,31 @@ def raw_visits() -> set[tuple]:
     return {tuple(row) for row in db.session.execute(visits.visit_rows())}
 
 
+KEPT_OUTCOMES = (FirstReach, CourseCompletion, SessionSkill, SessionCompletion)
+
+
+def stored_outcomes() -> dict[str, set[tuple]]:
+    return {
+        model.__tablename__: {tuple(row) for row in db.session.execute(sa.select(model.__table__))}
+        for model in KEPT_OUTCOMES
+    }
+
+
+def rebuilt_outcomes() -> dict[str, set[tuple]]:
+    """The same tables written from nothing by the rule (in a savepoint, rolled back)."""
+    with db.session.begin_nested() as savepoint:
+        reaches.rebuild(db.session.connection())
+        rebuilt = stored_outcomes()
+        savepoint.rollback()
+    return rebuilt
+
+
 def assert_agree(program) -> None:
-    """Every session's stored counts, each learner's visits, and every figure of every
-    filter, equal the raw ones."""
+    """Every session's stored counts, each learner's visits, skills first reached and courses
+    completed, and every figure of every filter, equal the raw ones."""
     assert stored_rows() == raw_rows()
     assert stored_visits() == raw_visits()
+    assert stored_outcomes() == rebuilt_outcomes()
     for args in FILTERS:
         flt = parse_filter(args, program.users["coordinator"], today=TODAY)
         assert figures.compute(flt, now=NOW) == figures.compute(flt, now=NOW, raw=True), args
@@ -243,6 +270,38 @@ def test_rows_written_in_bulk_are_counted_too(program):
     assert_agree(program)
     db.session.commit()
     assert_agree(program)
+
+
+def _outcomes(program, args: dict) -> tuple[dict[str, int], int]:
+    flt = parse_filter(args, program.users["coordinator"], today=TODAY)
+    a = next(o for o in figures.compute(flt, now=NOW).outcomes if o.slug == "course-a")
+    return {line.key: line.reached for line in a.skills}, a.completed
+
+
+def test_a_skill_counts_where_first_reached_and_a_course_where_completed(program):
+    """L1 reaches a1 in 年度 2024 (s1) and a2 in 2025 (s2, where a1 is no longer ticked): a1
+    counts in 2024 only, and the course — finished over two classes across 年度 — in 2025,
+    as the certificate says; the years add up to the whole."""
+    l1, a1 = program.learners["L1"], program.skills["a1"]
+    # (A skill is reached once: moved from s2 to s1.)
+    db.session.execute(
+        sa.update(SkillReached)
+        .where(SkillReached.learner_id == l1.id, SkillReached.skill_id == a1.id)
+        .values(session_id=program.sessions["s1"].id)
+    )
+    db.session.commit()
+    assert_agree(program)
+    assert _outcomes(program, {"year": "2024"}) == ({"a1": 1, "a2": 0}, 0)
+    assert _outcomes(program, {"year": "2025"}) == ({"a1": 2, "a2": 1}, 1)  # L2, L3; L1
+    whole = _outcomes(program, {"from": "2024-04-01", "to": "2027-03-31"})
+    assert whole == ({"a1": 3, "a2": 1}, 1)
+    # Unticked at s1: L1 has not reached a1 anywhere, the course is not done.
+    db.session.execute(
+        sa.delete(SkillReached).where(SkillReached.session_id == program.sessions["s1"].id)
+    )
+    db.session.commit()
+    assert_agree(program)
+    assert _outcomes(program, {"year": "2025"}) == ({"a1": 2, "a2": 1}, 0)
 
 
 def _call(program, session: str, learner: str, outcome: str, minutes: int, **more):
