@@ -1364,16 +1364,18 @@ def spool_sentence() -> str:
 
 
 STORED_NOTE = [
-    "What the app reads instead of the raw rows (app.reports.stored, app.reports.visits): each",
-    "session's counts (`report_session_figures`: present, registered, waitlisted, no-shows,",
-    "instructors, assistants) for every filter, and for a period with no other filter each",
-    "learner's visits in order (`report_visits`), from which distinct, new and further-course",
-    "learners, reach and attendees per course are counts of rows. Both are written in the same",
-    "transaction as the change that alters them; tests/reports/test_stored.py compares every",
-    "figure with the raw rows after corrections and merges. Still read from the raw rows: skills",
-    "reached and completions (1.44 million rows over five years: the outcomes view), staff",
-    "hours, and every learner figure under a filter by district, partner, course, venue, track",
-    "or delivery (small sets of sessions: the filtered views).",
+    "What the app reads instead of the raw rows (app.reports.stored, app.reports.visits,",
+    "app.reports.reaches): each session's counts (`report_session_figures`: present,",
+    "registered, waitlisted, no-shows, instructors, assistants, what the day-before calls",
+    "found) for every filter; the learners who first reached each skill and who completed each",
+    "course there (`report_session_skills`, `report_session_completions`), summed for every",
+    "filter; and for a period with no other filter each learner's visits in order",
+    "(`report_visits`), from which distinct, new and further-course learners, reach and",
+    "attendees per course are counts of rows. All are written in the same transaction as the",
+    "change that alters them; tests/reports/test_stored.py compares every figure and every",
+    "stored row with the raw rows after corrections and merges. Still read from the raw rows:",
+    "staff hours, and every learner figure under a filter by district, partner, course, venue,",
+    "track or delivery (small sets of sessions: the filtered views).",
 ]
 PUBLIC_NOTE = [
     "The public page's ETag is the version of its data (a counter one up in every transaction",
