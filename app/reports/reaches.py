@@ -23,9 +23,8 @@ import sqlalchemy as sa
 
 from app.certificates import completions as rule
 from app.checkin.models import SkillReached
+from app.reports.chunked import CHUNK, values_where_in
 from app.reports.models import CourseCompletion, FirstReach, SessionCompletion, SessionSkill
-
-CHUNK = 500
 
 
 def _table(model: type[Any]) -> sa.Table:
@@ -111,14 +110,6 @@ def rebuild(connection: sa.Connection) -> None:
 
 def learners_of_sessions(connection: sa.Connection, session_ids: Iterable[int]) -> set[int]:
     """Who reached a skill in these classes."""
-    ids = sorted({int(i) for i in session_ids if i is not None})
-    found: set[int] = set()
-    for start in range(0, len(ids), CHUNK):
-        found.update(
-            connection.scalars(
-                sa.select(SkillReached.learner_id).where(
-                    SkillReached.session_id.in_(ids[start : start + CHUNK])
-                )
-            )
-        )
-    return found
+    return values_where_in(
+        connection, SkillReached.learner_id, SkillReached.session_id, session_ids
+    )

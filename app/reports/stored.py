@@ -31,12 +31,11 @@ from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
 from app.people.models import CallOutcome, ConfirmationCall, Registration, RegistrationStatus
 from app.reports import reaches, visits
+from app.reports.chunked import CHUNK, values_where_in
 from app.reports.filters import PRESENT
 from app.reports.models import DataVersion, SessionFigures
 from app.scheduling.models import Session, SessionStaff, StaffRole, Venue
 from app.surveys.models import SurveyAnswer
-
-CHUNK = 500  # session ids per statement (SQLite's limit on bound parameters is far above)
 
 
 def session_counts(session_id: Any) -> list[sa.Label]:
@@ -218,17 +217,7 @@ _CALLS = ConfirmationCall.__tablename__
 
 
 def _sessions_of_registrations(connection: sa.Connection, ids: Iterable[Any]) -> set[int]:
-    wanted = sorted({int(i) for i in ids if i is not None})
-    found: set[int] = set()
-    for start in range(0, len(wanted), CHUNK):
-        found.update(
-            connection.scalars(
-                sa.select(Registration.session_id).where(
-                    Registration.id.in_(wanted[start : start + CHUNK])
-                )
-            )
-        )
-    return found
+    return values_where_in(connection, Registration.session_id, Registration.id, ids)
 
 
 def _registrations_of_call(row: Any) -> set[int]:

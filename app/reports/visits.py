@@ -28,12 +28,12 @@ import sqlalchemy as sa
 
 from app.checkin.models import Attendance
 from app.curricula.models import CourseVersion
+from app.reports.chunked import CHUNK, values_where_in
 from app.reports.filters import PRESENT
 from app.reports.models import Visit
 from app.scheduling.models import Session
 from app.timeutil import UTCDateTime
 
-CHUNK = 500
 COLUMNS = (
     "attendance_id",
     "learner_id",
@@ -116,17 +116,7 @@ def rebuild(connection: sa.Connection) -> None:
 
 
 def learners_of_sessions(connection: sa.Connection, session_ids: Iterable[int]) -> set[int]:
-    ids = sorted(set(session_ids))
-    found: set[int] = set()
-    for start in range(0, len(ids), CHUNK):
-        found.update(
-            connection.scalars(
-                sa.select(Attendance.learner_id).where(
-                    Attendance.session_id.in_(ids[start : start + CHUNK])
-                )
-            )
-        )
-    return found
+    return values_where_in(connection, Attendance.learner_id, Attendance.session_id, session_ids)
 
 
 # ---------------------------------------------------------------- reading them
