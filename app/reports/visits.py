@@ -20,9 +20,10 @@ changes course.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -47,8 +48,9 @@ COLUMNS = (
 )
 
 
-def visit_rows(learner_ids: list[int] | None = None) -> sa.Select:
-    """The Visit rows of these learners (all when None), from the raw rows."""
+def visit_rows(learner_ids: Any = None) -> sa.Select:
+    """The Visit rows of these learners (a list, or an expanding bind parameter; all when
+    None), from the raw rows."""
     order = (Session.starts_at, Attendance.session_id, Attendance.id)
     base = (
         sa.select(
@@ -99,14 +101,25 @@ def visit_rows(learner_ids: list[int] | None = None) -> sa.Select:
     )
 
 
+@functools.cache
+def _rewrite_statements() -> tuple[sa.Delete, sa.Insert]:
+    """Built once: the window functions of `visit_rows` cost more to build than to run for
+    the one learner a check-in names."""
+    table = cast(sa.Table, Visit.__table__)
+    ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+    delete = sa.delete(table).where(table.c.learner_id.in_(ids))
+    insert = sa.insert(table).from_select(list(COLUMNS), visit_rows(ids))
+    return delete, insert
+
+
 def refresh(connection: sa.Connection, learner_ids: Iterable[int]) -> None:
     """Write these learners' visits again: one DELETE and one INSERT … SELECT per chunk."""
-    table = cast(sa.Table, Visit.__table__)
+    delete, insert = _rewrite_statements()
     ids = sorted({int(i) for i in learner_ids if i is not None})
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        connection.execute(sa.delete(table).where(table.c.learner_id.in_(chunk)))
-        connection.execute(sa.insert(table).from_select(list(COLUMNS), visit_rows(chunk)))
+        connection.execute(delete, {"ids": chunk})
+        connection.execute(insert, {"ids": chunk})
 
 
 def rebuild(connection: sa.Connection) -> None:
