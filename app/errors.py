@@ -63,3 +63,13 @@ class Conflict(ServiceError):
 
     def __init__(self, code: str, message: str, **extra):
         super().__init__(message, code=code, **extra)
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def database_busy(exc: BaseException) -> bool:
+    """SQLite's one writer kept the lock past the busy timeout: the request may be tried
+    again (503), it is not a fault of the request nor of the code."""
+    orig = getattr(exc, "orig", None)
+    return "database is locked" in str(orig if orig is not None else exc)

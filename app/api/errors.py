@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,7 +10,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
 from app.api import bp
-from app.errors import ServiceError
+from app.errors import RETRY_AFTER_SECONDS, ServiceError, database_busy
 from app.inputs import unstorable
 from app.logs import request_id
 
@@ -43,6 +44,16 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 @bp.errorhandler(ServiceError)
 def service_error(exc: ServiceError):
     return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+
+
+@bp.errorhandler(sa.exc.OperationalError)
+def busy_error(exc: sa.exc.OperationalError):
+    if not database_busy(exc):
+        raise exc
+    message = _("いま混み合っています。数秒待ってから、もう一度送ってください。")
+    response, status = error_response(503, "busy", message)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, status
 
 
 @bp.errorhandler(HTTPException)

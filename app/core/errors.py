@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import InternalServerError
 
 from app.core import bp
-from app.errors import Forbidden, NotFound
+from app.errors import RETRY_AFTER_SECONDS, Forbidden, NotFound, database_busy
 from app.logs import request_id
 
 
@@ -28,6 +29,15 @@ def forbidden(_exc):
 def csrf_error(_exc):
     description = _("フォームの有効期限が切れたか、不正な送信です。")
     return render_template("errors/400.html", description=description), 400
+
+
+@bp.app_errorhandler(sa.exc.OperationalError)
+def busy_error(exc: sa.exc.OperationalError):
+    if not database_busy(exc):
+        raise exc
+    description = _("いま混み合っています。数秒待ってから、もう一度送ってください。")
+    page = render_template("errors/400.html", description=description)
+    return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 @bp.app_errorhandler(InternalServerError)

@@ -8,9 +8,11 @@ made between two scans decides the second.
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.auth.services import create_token, revoke_token
@@ -287,3 +289,35 @@ def test_a_quick_check_in_keeps_the_reports_stored_figures_equal_to_the_rows(doo
     kept, counted = stored_and_raw()
     assert kept == counted
     assert dict(zip(stored.COLUMNS, kept[0], strict=True))["present"] == 2
+
+
+# ---------------------------------------------------------------- a busy database
+
+
+def test_a_check_in_waiting_past_sqlites_busy_timeout_is_a_503_to_retry(
+    door, api_for, database, monkeypatch
+):
+    """Another writer holds SQLite's one write lock past the busy timeout: the device is told
+    to send again (503 with Retry-After, the error shape), not a 500; sent again, it counts."""
+    if database != "sqlite":
+        pytest.skip("PostgreSQL's writers do not wait on one lock")
+    api = api_for(door.teacher)
+    code = door.token(door.hanako)
+    db.session.commit()
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_MS", "50")
+    db.engine.dispose()  # new connections take the short timeout
+    other = sqlite3.connect(db.engine.url.database, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        busy = api.check_in(door.session, code=code)
+    finally:
+        other.rollback()
+        other.close()
+    assert busy.status_code == 503, busy.get_data(as_text=True)
+    assert busy.headers["Retry-After"] == "5"
+    assert busy.get_json()["error"]["code"] == "busy"
+    assert "もう一度" in busy.get_json()["error"]["message"]
+    assert attendance_rows(door.session) == []
+    again = api.check_in(door.session, code=code)
+    assert again.status_code == 201
+    assert [a.learner_id for a in attendance_rows(door.session)] == [door.hanako.id]
