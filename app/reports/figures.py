@@ -43,14 +43,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
-from app.certificates import completions as completion_rule
 from app.checkin.models import Attendance, SkillReached
 from app.curricula.models import Course, CourseVersion, Skill
 from app.extensions import db
 from app.labels import label
 from app.orgs.models import Organization
 from app.people.models import Learner, LearnerKind
-from app.reports import call_figures, stored, visits
+from app.reports import call_figures, reaches, stored, visits
 from app.reports.call_figures import CallFigures
 from app.reports.filters import PRESENT, ReportFilter, cancelled_clause
 from app.reports.models import SessionCompletion, SessionFigures, SessionSkill, Visit
@@ -668,26 +667,22 @@ def _reached_and_completed(
 ) -> tuple[dict[int, dict[str, int]], dict[int, int]]:
     """Per course, the learners who first reached each skill key, and who completed it, in the
     filter's classes (app.reports.reaches says why first): from the stored per-class counts,
-    or with `raw` by the certificates' rule over the raw rows."""
+    or with `raw` by the same rule over the raw rows (app.reports.reaches.outcome_rows)."""
     skill_counts: dict[int, dict[str, int]] = defaultdict(dict)
     completed: dict[int, int] = defaultdict(int)
     not_cancelled = sa.not_(cancelled_clause())
     if raw:
         in_filter = set(db.session.scalars(flt.sessions(Session.id).where(not_cancelled)))
-        records = completion_rule.records_of(
-            db.session.execute(completion_rule.reached_rows(sa.select(SkillReached.learner_id)))
+        first_rows, done_rows = reaches.outcome_rows(
+            db.session.execute, sa.select(SkillReached.learner_id)
         )
-        courses = {course_id for _learner, course_id in records}
-        versions = completion_rule.versions_of(
-            db.session.execute(completion_rule.version_keys(courses))
-        )
-        for (_learner, course_id), record in records.items():
-            for key, when in record.first.items():
-                if when[1] in in_filter:
-                    skill_counts[course_id][key] = skill_counts[course_id].get(key, 0) + 1
-        for _learner, course_id, _version, when in completion_rule.completed_in(records, versions):
-            if when[1] in in_filter:
-                completed[course_id] += 1
+        for row in first_rows:
+            if row["session_id"] in in_filter:
+                course = skill_counts[row["course_id"]]
+                course[row["key"]] = course.get(row["key"], 0) + 1
+        for row in done_rows:
+            if row["session_id"] in in_filter:
+                completed[row["course_id"]] += 1
         return skill_counts, completed
     for course_id, key, count in db.session.execute(
         flt.sessions(SessionSkill.course_id, SessionSkill.key, sa.func.sum(SessionSkill.learners))

@@ -40,23 +40,23 @@ def refresh(connection: sa.Connection, learner_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         for table in (firsts, done):
-            classes.update(
-                connection.scalars(
-                    sa.select(table.c.session_id).where(table.c.learner_id.in_(chunk))
-                )
-            )
+            classes |= values_where_in(connection, table.c.session_id, table.c.learner_id, chunk)
             connection.execute(sa.delete(table).where(table.c.learner_id.in_(chunk)))
         classes |= _write(connection, chunk)
     recount(connection, classes)
 
 
-def _write(connection: sa.Connection, learner_ids: list[int]) -> set[int]:
-    records = rule.records_of(connection.execute(rule.reached_rows(learner_ids)))
+def outcome_rows(
+    execute: Any, learner_ids: Iterable[int] | sa.Select
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """These learners' first reaches and completions by the certificates' rule, as rows of
+    FirstReach and CourseCompletion, read with `execute` (a connection's or the session's)."""
+    records = rule.records_of(execute(rule.reached_rows(learner_ids)))
     if not records:
-        return set()
+        return [], []
     courses = {course_id for _learner, course_id in records}
-    versions = rule.versions_of(connection.execute(rule.version_keys(courses)))
-    first_rows: list[dict[str, Any]] = [
+    versions = rule.versions_of(execute(rule.version_keys(courses)))
+    first_rows = [
         {"learner_id": learner, "course_id": course, "key": key, "session_id": when[1]}
         for (learner, course), record in records.items()
         for key, when in record.first.items()
@@ -65,7 +65,13 @@ def _write(connection: sa.Connection, learner_ids: list[int]) -> set[int]:
         {"learner_id": learner, "course_id": course, "session_id": when[1]}
         for learner, course, _version, when in rule.completed_in(records, versions)
     ]
-    connection.execute(sa.insert(_table(FirstReach)), first_rows)
+    return first_rows, done_rows
+
+
+def _write(connection: sa.Connection, learner_ids: list[int]) -> set[int]:
+    first_rows, done_rows = outcome_rows(connection.execute, learner_ids)
+    if first_rows:
+        connection.execute(sa.insert(_table(FirstReach)), first_rows)
     if done_rows:
         connection.execute(sa.insert(_table(CourseCompletion)), done_rows)
     return {row["session_id"] for row in first_rows}
